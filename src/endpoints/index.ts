@@ -1,0 +1,206 @@
+// The canonicalize() middleware and the endpoints() router factory.
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
+import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
+import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
+import {
+  canonicalDecoded,
+  decodePath,
+  encodePath,
+  isPlainPath,
+  splitTarget,
+  type PathProblem,
+} from './canonicalize';
+import { checkArgCount, matchCanonical, matchRaw, splitArgs, type NodeMatch } from './dispatch';
+import { compileSpec, type CompiledSpec, type EndpointHandlers, type EndpointSpec } from './spec';
+
+/** What `endpoints()` puts on `req.endpoint` before calling a handler. */
+export interface EndpointMatch {
+  /** The first segment of the endpoint's path (`debug`). */
+  root: string;
+  /** The endpoint's path below the root, as written in the spec (`sub`, `:username`; `''` for a root). */
+  sub: string;
+  /** Everything after the endpoint's path and one separating `/` (raw for `rawArgs` endpoints). */
+  args: string;
+  /** The non-empty segments of `args`. */
+  argv: string[];
+  /** Values of the `:param` segments, by name. */
+  params: Record<string, string>;
+}
+
+/** Options for {@link canonicalize}. There are none yet; the argument is checked so typos fail early. */
+export type CanonicalizeOptions = Record<string, never>;
+
+/** Options for {@link endpoints}. */
+export interface EndpointsOptions {
+  /**
+   * Pass requests that name no endpoint on with `next()`, so later
+   * middleware (a static fallback) can serve them; when false they get a
+   * 404 `NotAnEndpointError`. Defaults to `true`.
+   */
+  fallthrough?: boolean;
+}
+
+const EXAMPLE = 'endpoints(spec, handlers, { fallthrough: false })';
+
+const PROBLEMS: Readonly<Record<PathProblem, string>> = {
+  malformed: 'The path has malformed percent-encoding.',
+  nul: 'The path contains a NUL byte.',
+};
+
+function pathError(problem: PathProblem): HttpError {
+  return new HttpError(400, PROBLEMS[problem]);
+}
+
+/** The decoded, non-canonical path of the request as it arrived (`req.rawPath`). */
+function rawPathOf(req: Request): string {
+  const target = splitTarget(req.originalUrl ?? req.url);
+  if (!target) return req.originalUrl;
+  return decodePath(target.path) ?? target.path;
+}
+
+/**
+ * Defines `req.rawPath` as a getter on the request prototype, once, instead
+ * of writing a property on every request (which costs throughput).
+ */
+function installRawPath(proto: object): void {
+  if (Object.prototype.hasOwnProperty.call(proto, 'rawPath')) return;
+  Object.defineProperty(proto, 'rawPath', {
+    configurable: true,
+    enumerable: false,
+    get(this: Request) {
+      return rawPathOf(this);
+    },
+  });
+}
+
+function ensureRawPath(req: Request): void {
+  if (!('rawPath' in req)) installRawPath(Object.getPrototypeOf(req) as object);
+}
+
+/**
+ * Canonicalises the request path for everything after it: percent-decodes
+ * the path (not the query), removes `.`/`..` segments and repeated slashes
+ * without climbing above `/`, keeps a trailing slash, and re-encodes what
+ * needs it, so `req.url`/`req.path` are canonical and decoded exactly once
+ * downstream. `req.rawPath` keeps the decoded original; `req.originalUrl` is
+ * untouched. A path that cannot be decoded (malformed `%`, NUL) gets 400.
+ */
+export function canonicalize(opts?: CanonicalizeOptions): RequestHandler {
+  assertNotMiddlewareCall('canonicalize', arguments);
+  optionsObject('canonicalize', opts, [], 'canonicalize()');
+  installRawPath(express.request);
+  return function canonicalizeMiddleware(req: Request, _res: Response, next: NextFunction) {
+    ensureRawPath(req);
+    const url = req.url;
+    // Fast path: nothing to decode, no dot segments, no doubled slashes.
+    if (isPlainPath(url)) return next();
+    const target = splitTarget(url);
+    if (!target) return next();
+    const canonical = canonicalDecoded(target.path);
+    if (canonical === 'malformed' || canonical === 'nul') return next(pathError(canonical));
+    req.url = encodePath(canonical) + target.query;
+    next();
+  };
+}
+
+/** Resolves the request to a node of a compiled spec, or a 400 for a path that cannot be decoded. */
+function resolve(spec: CompiledSpec, req: Request): NodeMatch | HttpError | undefined {
+  if (spec.hasRawArgs) {
+    const original = splitTarget(req.originalUrl);
+    // A path with nothing to decode or resolve is its own canonical form:
+    // the canonical match below gives raw endpoints the same arguments.
+    if (original && !isPlainPath(original.path)) {
+      const raw = decodePath(original.path);
+      if (raw !== undefined) {
+        const prefix: string[] = [];
+        for (const segment of req.baseUrl.split('/')) {
+          if (segment) prefix.push(decodePath(segment) ?? segment);
+        }
+        const match = matchRaw(spec, raw, prefix);
+        if (match) return match;
+      }
+    }
+  }
+  if (isPlainPath(req.url)) return matchCanonical(spec, pathOnly(req.url));
+  const target = splitTarget(req.url);
+  if (!target) return undefined;
+  const canonical = canonicalDecoded(target.path);
+  if (canonical === 'malformed' || canonical === 'nul') return pathError(canonical);
+  return matchCanonical(spec, canonical);
+}
+
+function pathOnly(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function invoke(handler: RequestHandler, req: Request, res: Response, next: NextFunction): void {
+  try {
+    const result = handler(req, res, next) as unknown;
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as Promise<unknown>).then === 'function'
+    ) {
+      (result as Promise<unknown>).then(undefined, (err: unknown) =>
+        next(err ?? new Error('Endpoint handler rejected without a reason')),
+      );
+    }
+  } catch (err) {
+    next(err);
+  }
+}
+
+/**
+ * A Router serving a tree of endpoints. Each node of `spec` names a path
+ * segment, with its `methods`, its argument count `args`, `rawArgs` and
+ * `children`; `handlers` maps node paths to ordinary Express handlers, and the
+ * most specific one on a node's path serves it, with `req.endpoint` set.
+ * Paths that name no endpoint fall through to later middleware; a wrong
+ * method gets 405 with `Allow`, a wrong argument count 404 with the reason;
+ * OPTIONS is answered with `Allow`. The spec is validated here, once.
+ */
+export function endpoints(
+  spec: EndpointSpec,
+  handlers: EndpointHandlers,
+  opts?: EndpointsOptions,
+): Router {
+  assertNotMiddlewareCall('endpoints', arguments);
+  const options = optionsObject('endpoints', opts, ['fallthrough'], EXAMPLE);
+  const fallthrough = booleanOption('endpoints', options, 'fallthrough', true, EXAMPLE);
+  const compiled = compileSpec(spec, handlers);
+  installRawPath(express.request);
+
+  const router = express.Router();
+  router.use(function endpointsMiddleware(req: Request, res: Response, next: NextFunction) {
+    const match = resolve(compiled, req);
+    if (match === undefined) {
+      return fallthrough ? next() : next(new NotAnEndpointError(req.path));
+    }
+    if (match instanceof HttpError) return next(match);
+    const { node } = match;
+    const argv = splitArgs(match.args);
+    const argsError = checkArgCount(node, argv);
+    if (argsError) return next(argsError);
+    if (req.method === 'OPTIONS' && !node.handlesOptions) {
+      res.setHeader('Allow', node.allow);
+      res.setHeader('Content-Length', '0');
+      res.statusCode = 200;
+      res.end();
+      return;
+    }
+    if (!node.methods.has(req.method)) {
+      res.setHeader('Allow', node.allow);
+      return next(new MethodNotAllowedError(node.allowed));
+    }
+    req.endpoint = { root: node.root, sub: node.sub, args: match.args, argv, params: match.params };
+    invoke(node.handler, req, res, next);
+  });
+  return router;
+}

@@ -1,0 +1,26 @@
+// mixnmatch: the pieces of a test server as Express middleware. Named exports only.
+import './augment';
+
+export { canonicalize, endpoints, endpoints as endpointsRouter } from './endpoints';
+export type { CanonicalizeOptions, EndpointMatch, EndpointsOptions } from './endpoints';
+export { ARGS_ANY, ARGS_OPTIONAL, ARGS_REQUIRED } from './endpoints/spec';
+export type { ArgsCount, EndpointHandlers, EndpointNode, EndpointSpec } from './endpoints/spec';
+export { templates, DEFAULT_PAGE } from './templates';
+export type { Template, TemplateFields, TemplatePage, TemplatesOptions } from './templates';
+export { deny, headers, noCache } from './hooks';
+export type { Denial, DenyFn, HeaderMap } from './hooks';
+export { serveStatic } from './static';
+export type { ServeStaticOptions } from './static';
+export { errorHandler } from './error-handler';
+export type { ErrorHandlerOptions } from './error-handler';
+export {
+  ConfigError,
+  EndpointError,
+  ExtraArgsError,
+  HttpError,
+  MethodNotAllowedError,
+  MissingArgsError,
+  NotAnEndpointError,
+} from './errors';
+export type { HttpErrorOptions } from './errors';
+export type { ValueOrFn } from './types';
