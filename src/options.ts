@@ -79,17 +79,17 @@ export function optionsObject(
 
 /**
  * Catches the slip `app.use(mixnmatch.cache)`: Express then calls the factory
- * itself with (req, res, next), and the factory throws this at once.
+ * itself with (req, res, next), so its first argument is a request, and the
+ * factory throws this at once.
  */
-export function assertNotMiddlewareCall(feature: string, args: ArrayLike<unknown>): void {
-  const first = args[0] as { method?: unknown; headers?: unknown } | null | undefined;
+export function assertNotMiddlewareCall(feature: string, first: unknown): void {
+  const req = first as { method?: unknown; headers?: unknown; socket?: unknown } | null | undefined;
   if (
-    args.length === 3 &&
-    typeof args[2] === 'function' &&
-    first !== null &&
-    typeof first === 'object' &&
-    typeof first.method === 'string' &&
-    typeof first.headers === 'object'
+    req !== null &&
+    typeof req === 'object' &&
+    typeof req.method === 'string' &&
+    typeof req.headers === 'object' &&
+    typeof req.socket === 'object'
   ) {
     throw new ConfigError(
       feature,

@@ -1,1 +1,1 @@
-document.addEventListener('DOMContentLoaded', () => console.log('hello.js may be cached'));
+console.log('hello.js: scripts are the only responses the browser may cache');

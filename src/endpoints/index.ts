@@ -92,7 +92,7 @@ function ensureRawPath(req: Request): void {
  * untouched. A path that cannot be decoded (malformed `%`, NUL) gets 400.
  */
 export function canonicalize(opts?: CanonicalizeOptions): RequestHandler {
-  assertNotMiddlewareCall('canonicalize', arguments);
+  assertNotMiddlewareCall('canonicalize', opts);
   optionsObject('canonicalize', opts, [], 'canonicalize()');
   installRawPath(express.request);
   return function canonicalizeMiddleware(req: Request, _res: Response, next: NextFunction) {
@@ -171,7 +171,7 @@ export function endpoints(
   handlers: EndpointHandlers,
   opts?: EndpointsOptions,
 ): Router {
-  assertNotMiddlewareCall('endpoints', arguments);
+  assertNotMiddlewareCall('endpoints', spec);
   const options = optionsObject('endpoints', opts, ['fallthrough'], EXAMPLE);
   const fallthrough = booleanOption('endpoints', options, 'fallthrough', true, EXAMPLE);
   const compiled = compileSpec(spec, handlers);

@@ -54,7 +54,7 @@ function statusOf(err: ErrorLike): number {
  * error's own `headers` are added. Mount it last.
  */
 export function errorHandler(opts?: ErrorHandlerOptions): ErrorRequestHandler {
-  assertNotMiddlewareCall('errorHandler', arguments);
+  assertNotMiddlewareCall('errorHandler', opts);
   const example = 'errorHandler({ stack: false, log: true })';
   const options = optionsObject('errorHandler', opts, ['stack', 'log'], example);
   const stack = booleanOption('errorHandler', options, 'stack', false, example);

@@ -34,7 +34,7 @@ function denialError(denial: Denial): Error {
  * `errorHandler()` renders it.
  */
 export function deny(fn: DenyFn): RequestHandler {
-  assertNotMiddlewareCall('deny', arguments);
+  assertNotMiddlewareCall('deny', fn);
   if (typeof fn !== 'function') {
     throw new ConfigError(
       'deny',
@@ -65,7 +65,7 @@ const NO_CACHE: readonly (readonly [string, string])[] = [
  * every response.
  */
 export function noCache(predicate?: (req: Request) => boolean): RequestHandler {
-  assertNotMiddlewareCall('noCache', arguments);
+  assertNotMiddlewareCall('noCache', predicate);
   if (predicate !== undefined && typeof predicate !== 'function') {
     throw new ConfigError(
       'noCache',
@@ -112,7 +112,7 @@ function toEntries(
  * such a map. A fixed map is validated here, once.
  */
 export function headers(map: HeaderMap | ((req: Request) => HeaderMap)): RequestHandler {
-  assertNotMiddlewareCall('headers', arguments);
+  assertNotMiddlewareCall('headers', map);
   const example = "headers({ 'X-Foo': 'Foobar' })";
   if (typeof map === 'function') {
     return function headersMiddleware(req: Request, res: Response, next: NextFunction) {

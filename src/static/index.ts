@@ -56,7 +56,7 @@ function sanitize(err: unknown): HttpError {
  * Browser caching is left to `noCache()`: no `Cache-Control` is set here.
  */
 export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHandler {
-  assertNotMiddlewareCall('serveStatic', arguments);
+  assertNotMiddlewareCall('serveStatic', root);
   if (typeof root !== 'string' || root === '') {
     throw new ConfigError(
       'serveStatic',

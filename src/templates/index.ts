@@ -189,7 +189,7 @@ function installHelpers(proto: object): void {
  * `templates()` add to the outer ones, inner names first.
  */
 export function templates(opts?: TemplatesOptions): RequestHandler {
-  assertNotMiddlewareCall('templates', arguments);
+  assertNotMiddlewareCall('templates', opts);
   const options = optionsObject('templates', opts, ['pages', 'templates'], EXAMPLE);
   const pages = new Map<string, TemplatePage>([['default', DEFAULT_PAGE]]);
   for (const key of ['pages', 'templates'] as const) {
