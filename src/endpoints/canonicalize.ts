@@ -57,7 +57,7 @@ export function canonicalizePath(decoded: string): string {
 export function isPlainPath(target: string): boolean {
   if (target.charCodeAt(0) !== 0x2f) return false;
   const length = target.length;
-  for (let i = 1; i < length; i++) {
+  for (let i = 0; i < length; i++) {
     const c = target.charCodeAt(i);
     if (c === 0x3f) return true; // '?': the query is not the path's business
     if (c === 0x25) return false; // '%'

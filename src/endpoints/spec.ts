@@ -4,11 +4,11 @@ import { ConfigError } from '../errors';
 import { didYouMean, isPlainObject, show } from '../options';
 
 /** `args` value: zero or one argument. */
-export const ARGS_OPTIONAL = '?';
+export const ARGS_OPTIONAL = '?' as const;
 /** `args` value: any number of arguments, none included. */
-export const ARGS_ANY = '*';
+export const ARGS_ANY = '*' as const;
 /** `args` value: one or more arguments. */
-export const ARGS_REQUIRED = '+';
+export const ARGS_REQUIRED = '+' as const;
 
 /** How many path arguments an endpoint takes: an exact count, or `'?'` (0–1), `'*'` (0+), `'+'` (1+). */
 export type ArgsCount = number | typeof ARGS_OPTIONAL | typeof ARGS_ANY | typeof ARGS_REQUIRED;
