@@ -1,7 +1,10 @@
 // Shared test helpers: header assertions and throwaway folders of files.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Express } from 'express';
 import type { Response } from 'supertest';
 
 /**
@@ -37,4 +40,43 @@ export function tempTree(files: Record<string, string | Buffer>): { root: string
     writeFileSync(full, content);
   }
   return { root: base, remove: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+/** A response read off the wire by {@link rawRequest}. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Sends `head` (a request line and headers, without the blank line) byte for
+ * byte to `app` on 127.0.0.1, for requests supertest cannot make: absolute-form
+ * targets, raw control characters.
+ */
+export async function rawRequest(app: Express, head: string): Promise<RawResponse> {
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.end(`${head}\r\nConnection: close\r\n\r\n`),
+      );
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.on('error', reject);
+    });
+    const [top = '', body = ''] = text.split(/\r\n\r\n/, 2);
+    const [statusLine = '', ...lines] = top.split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    return { status: Number(statusLine.split(' ')[1]), headers, body };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 }

@@ -1,0 +1,179 @@
+import express from 'express';
+import request from 'supertest';
+import * as mixnmatch from 'mixnmatch';
+import path from 'node:path';
+import { expectHeaders, rawRequest, tempTree } from './helpers';
+
+describe('serveStatic()', () => {
+  const tree = tempTree({
+    'outside.txt': 'SECRET OUTSIDE THE ROOT',
+    'public/hello.txt': 'hello',
+    'public/site/index.html': '<h1>index</h1>',
+    'public/files/a.txt': 'a',
+    'public/files/B.txt': 'b',
+    'public/files/sub dir/c.txt': 'c',
+    'public/files/<x>.txt': 'x',
+    'public/files/.hidden': 'hidden',
+    'public/.git/config': 'git config',
+  });
+  const root = path.join(tree.root, 'public');
+  afterAll(() => tree.remove());
+
+  const plain = (opts?: mixnmatch.ServeStaticOptions) =>
+    express().use(mixnmatch.serveStatic(root, opts), mixnmatch.errorHandler({ log: false }));
+  const full = (opts?: mixnmatch.ServeStaticOptions) =>
+    express().use(
+      mixnmatch.canonicalize(),
+      mixnmatch.serveStatic(root, opts),
+      mixnmatch.errorHandler({ log: false }),
+    );
+
+  it('serves a file with its type and no Cache-Control of its own', async () => {
+    const res = await request(plain()).get('/hello.txt');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('hello');
+    expectHeaders(res, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': null });
+  });
+
+  it('serves index.html for a folder', async () => {
+    const res = await request(plain()).get('/site/');
+    expect(res.text).toBe('<h1>index</h1>');
+  });
+
+  it('redirects a folder without its trailing slash', async () => {
+    const res = await request(plain()).get('/site');
+    expect(res.status).toBe(301);
+    expectHeaders(res, { location: '/site/' });
+  });
+
+  describe('listing option', () => {
+    it('lists a folder without index.html when true', async () => {
+      const res = await request(plain({ listing: true })).get('/files/');
+      expect(res.status).toBe(200);
+      expectHeaders(res, { 'content-type': 'text/html; charset=utf-8' });
+      expect(res.text).toContain('<title>Directory listing for /files/</title>');
+      expect(res.text).toContain(
+        '<li><a href="a.txt">a.txt</a></li>\n<li><a href="B.txt">B.txt</a></li>',
+      );
+      expect(res.text).toContain('<a href="sub%20dir/">sub dir/</a>');
+      expect(res.text).toContain('<a href="%3Cx%3E.txt">&lt;x&gt;.txt</a>');
+      expect(res.text).not.toContain('.hidden');
+    });
+
+    it('lists the root, without dotfolders', async () => {
+      const res = await request(plain({ listing: true })).get('/');
+      expect(res.text).toContain('<a href="files/">files/</a>');
+      expect(res.text).not.toContain('.git');
+    });
+
+    it('still serves index.html where there is one', async () => {
+      expect((await request(plain({ listing: true })).get('/site/')).text).toBe('<h1>index</h1>');
+    });
+
+    it('lists nothing by default', async () => {
+      expect((await request(full({ fallthrough: false })).get('/files/')).status).toBe(404);
+    });
+
+    it('does not list a dotfolder', async () => {
+      expect(
+        (await request(full({ listing: true, fallthrough: false })).get('/.git/')).status,
+      ).toBe(404);
+    });
+  });
+
+  it('does not serve dotfiles', async () => {
+    expect((await request(full({ fallthrough: false })).get('/files/.hidden')).status).toBe(404);
+    expect((await request(full({ fallthrough: false })).get('/.git/config')).status).toBe(404);
+    expect((await request(full({ fallthrough: false })).get('/%2egit/config')).status).toBe(404);
+  });
+
+  describe('traversal attempts', () => {
+    const attempts = [
+      '/../outside.txt',
+      '/../../outside.txt',
+      '/%2e%2e/outside.txt',
+      '/%2E%2E/outside.txt',
+      '/files/..%2f..%2foutside.txt',
+      '/..%2foutside.txt',
+      '/%2e%2e%2foutside.txt',
+      '/..\\outside.txt',
+      '/..%5coutside.txt',
+      '/files/..%5c..%5coutside.txt',
+      '/hello.txt%00.html',
+      '/%00../outside.txt',
+      '//../outside.txt',
+      '/.%2e/outside.txt',
+      '/%252e%252e/outside.txt',
+      `/${encodeURIComponent(path.join(tree.root, 'outside.txt'))}`,
+    ];
+
+    it.each(attempts)(
+      'never serve a file outside the root: %s (with canonicalize)',
+      async (attempt) => {
+        const res = await request(full({ listing: true, fallthrough: false })).get(attempt);
+        expect([400, 403, 404]).toContain(res.status);
+        expect(res.text).not.toContain('SECRET');
+      },
+    );
+
+    it.each(attempts)(
+      'never serve a file outside the root: %s (serveStatic alone)',
+      async (attempt) => {
+        const res = await request(plain({ listing: true, fallthrough: false })).get(attempt);
+        expect([400, 403, 404]).toContain(res.status);
+        expect(res.text).not.toContain('SECRET');
+      },
+    );
+
+    it('never serve it through an absolute-form target either', async () => {
+      const res = await rawRequest(
+        full({ fallthrough: false }),
+        'GET http://x/../outside.txt HTTP/1.1\r\nHost: x',
+      );
+      expect(res.body).not.toContain('SECRET');
+    });
+
+    it('never show the absolute path of the root in an error', async () => {
+      const res = await request(plain({ fallthrough: false })).get('/nope.txt');
+      expect(res.status).toBe(404);
+      expect(res.text).not.toContain(tree.root);
+      expect(res.text).toContain('404 - File not found.');
+    });
+  });
+
+  it('answers OPTIONS on any path, as the original did', async () => {
+    const res = await request(plain()).options('/whatever/path');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+    expectHeaders(res, { allow: 'GET, HEAD, OPTIONS', 'content-length': '0' });
+  });
+
+  describe('fallthrough option', () => {
+    it('passes missing files and other methods on by default', async () => {
+      const app = express().use(mixnmatch.serveStatic(root), (req, res) => {
+        res.send(`next ${req.method}`);
+      });
+      expect((await request(app).get('/missing')).text).toBe('next GET');
+      expect((await request(app).post('/hello.txt')).text).toBe('next POST');
+    });
+
+    it('gives 404 and 405 errors when false', async () => {
+      expect((await request(plain({ fallthrough: false })).get('/missing')).status).toBe(404);
+      const post = await request(plain({ fallthrough: false })).post('/hello.txt');
+      expect(post.status).toBe(405);
+      expectHeaders(post, { allow: 'GET, HEAD, OPTIONS' });
+    });
+  });
+
+  it('checks its options', () => {
+    expect(() => mixnmatch.serveStatic(path.join(tree.root, 'nope'))).toThrow(
+      /serveStatic\(\): root ".*nope" is not a folder/,
+    );
+    expect(() => mixnmatch.serveStatic(root, { listing: 'yes' } as never)).toThrow(
+      /"listing" must be true or false/,
+    );
+    expect(() => mixnmatch.serveStatic(root, { listings: true } as never)).toThrow(
+      /Did you mean "listing"\?/,
+    );
+  });
+});
