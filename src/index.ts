@@ -24,3 +24,9 @@ export {
 } from './errors';
 export type { HttpErrorOptions } from './errors';
 export type { ValueOrFn } from './types';
+
+// cache(): exports of src/cache/ go here.
+
+// goto(): exports of src/goto/ go here.
+
+// auth(): exports of src/auth/ go here.
