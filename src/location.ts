@@ -2,6 +2,7 @@
 import { HttpError } from './errors';
 
 /** Any C0 control character or DEL: CR/LF among them, which would split the response. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A URL scheme at the start (`javascript:`, `http:`). */
