@@ -1,6 +1,7 @@
 // The declaration merging that types what mixnmatch adds to Express's Request and Response.
 import type { EndpointMatch } from './endpoints';
 import type { TemplateFields, TemplatePage } from './templates';
+import type { Session } from './types';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -18,6 +19,11 @@ declare global {
        * created.
        */
       readonly rawPath: string;
+      /**
+       * The session of a request that carries a valid session cookie. Set by
+       * `auth()`; `undefined` without a session.
+       */
+      session?: Session;
     }
     interface Response {
       /**

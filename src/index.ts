@@ -29,4 +29,6 @@ export type { ValueOrFn } from './types';
 
 // goto(): exports of src/goto/ go here.
 
-// auth(): exports of src/auth/ go here.
+export { auth, auth as authRouter, requireSession, MemorySessionStore } from './auth';
+export type { AuthOptions, MemorySessionStoreOptions } from './auth';
+export type { Session, SessionData, SessionStore, SessionUser } from './types';
