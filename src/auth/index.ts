@@ -12,6 +12,7 @@ import { endpoints } from '../endpoints';
 import { canonicalDecoded } from '../endpoints/canonicalize';
 import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
+import { sendEmpty } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
 import type { Session, SessionStore } from '../types';
 import { MemorySessionStore } from './memory-store';
@@ -168,14 +169,8 @@ function gotoParam(req: Request): string | undefined {
 
 /** Ends a login/logout: 302 to the `goto` address, or 200 with an empty body. */
 function sendGoto(res: Response, location: string | undefined): void {
-  if (location !== undefined) {
-    res.statusCode = 302;
-    res.setHeader('Location', location);
-  } else {
-    res.statusCode = 200;
-  }
-  res.setHeader('Content-Length', '0');
-  res.end();
+  if (location !== undefined) res.setHeader('Location', location);
+  sendEmpty(res, location !== undefined ? 302 : 200);
 }
 
 function unauthorized(req: Request): HttpError {

@@ -7,6 +7,7 @@ import express, {
   type Router,
 } from 'express';
 import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
+import { answerOptions } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
 import {
   canonicalDecoded,
@@ -188,13 +189,8 @@ export function endpoints(
     const argv = splitArgs(match.args);
     const argsError = checkArgCount(node, argv);
     if (argsError) return next(argsError);
-    if (req.method === 'OPTIONS' && !node.handlesOptions) {
-      res.setHeader('Allow', node.allow);
-      res.setHeader('Content-Length', '0');
-      res.statusCode = 200;
-      res.end();
-      return;
-    }
+    if (req.method === 'OPTIONS' && !node.handlesOptions)
+      return answerOptions(req, res, node.allow);
     if (!node.methods.has(req.method)) {
       res.setHeader('Allow', node.allow);
       return next(new MethodNotAllowedError(node.allowed));

@@ -7,6 +7,7 @@ import serveStaticFiles from 'serve-static';
 import { ConfigError, HttpError } from '../errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
 import { canonicalDecoded } from '../endpoints/canonicalize';
+import { answerOptions } from '../respond';
 import { renderListing } from './listing';
 
 /** Options for {@link serveStatic}. */
@@ -140,13 +141,7 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
 
   return function serveStaticMiddleware(req: Request, res: Response, next: NextFunction) {
     const method = req.method;
-    if (method === 'OPTIONS') {
-      res.setHeader('Allow', ALLOW);
-      res.setHeader('Content-Length', '0');
-      res.statusCode = 200;
-      res.end();
-      return;
-    }
+    if (method === 'OPTIONS') return answerOptions(req, res, ALLOW, true);
     if (method !== 'GET' && method !== 'HEAD') {
       if (fallthrough) return next();
       res.setHeader('Allow', ALLOW);
