@@ -24,8 +24,21 @@ export {
 } from './errors';
 export type { HttpErrorOptions } from './errors';
 export type { ValueOrFn } from './types';
+export { cors, DEFAULT_ALLOWED_HEADERS } from './cors';
+export type { CorsOptions } from './cors';
+export { requestLog } from './log';
+export type { LogEntry, LogStream, RequestLogOptions } from './log';
 
-// cache(): exports of src/cache/ go here.
+export { cache, cache as cacheRouter, MemoryPageStore } from './cache';
+export type {
+  CacheOptions,
+  CacheStatusCodes,
+  CachedPage,
+  PageLimits,
+  PageLookup,
+  PageStore,
+  PageSaveResult,
+} from './cache';
 
 // goto(): exports of src/goto/ go here.
 

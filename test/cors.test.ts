@@ -1,0 +1,138 @@
+import express from 'express';
+import request from 'supertest';
+import * as mixnmatch from 'mixnmatch';
+import { expectHeaders } from './helpers';
+
+function app(opts?: mixnmatch.CorsOptions) {
+  return express().use(
+    mixnmatch.cors(opts),
+    mixnmatch.endpoints(
+      { api: { methods: ['GET', 'PUT'] } },
+      { api: (_req, res) => res.send('api') },
+    ),
+    ((_req, res) => {
+      res.send('other');
+    }) as express.RequestHandler,
+    mixnmatch.errorHandler(),
+  );
+}
+
+describe('cors()', () => {
+  describe('defaults (the original CORS server)', () => {
+    it('allows any origin with *, no credentials', async () => {
+      const res = await request(app()).get('/x').set('Origin', 'http://evil.test');
+      expectHeaders(res, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-credentials': null,
+      });
+    });
+
+    it('answers a preflight to an endpoint with its own methods', async () => {
+      const res = await request(app())
+        .options('/api')
+        .set('Origin', 'http://evil.test')
+        .set('Access-Control-Request-Method', 'PUT');
+      expect(res.status).toBe(200);
+      expectHeaders(res, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET, HEAD, PUT, OPTIONS',
+        allow: 'GET, HEAD, PUT, OPTIONS',
+        'access-control-allow-headers':
+          'Accept,Accept-Language,Content-Language,Content-Type,Authorization',
+      });
+    });
+  });
+
+  describe('origins option', () => {
+    const listed = app({ origins: ['http://a.test', 'http://b.test'], allowCredentials: true });
+
+    it('echoes a listed origin, with Vary: Origin', async () => {
+      const res = await request(listed).get('/x').set('Origin', 'http://b.test');
+      expectHeaders(res, {
+        'access-control-allow-origin': 'http://b.test',
+        'access-control-allow-credentials': 'true',
+        vary: /Origin/,
+      });
+    });
+
+    it('sends no Access-Control-Allow-Origin for another', async () => {
+      const res = await request(listed).get('/x').set('Origin', 'http://c.test');
+      expectHeaders(res, { 'access-control-allow-origin': null });
+    });
+  });
+
+  it('allowAllOrigins echoes any origin', async () => {
+    const res = await request(app({ allowAllOrigins: true }))
+      .get('/x')
+      .set('Origin', 'http://z.test');
+    expectHeaders(res, { 'access-control-allow-origin': 'http://z.test' });
+  });
+
+  it('allowedMethods applies to paths that are not endpoints; endpoints keep their own', async () => {
+    const server = app({ allowedMethods: ['GET', 'POST'] });
+    const endpoint = await request(server)
+      .options('/api')
+      .set('Origin', 'http://a')
+      .set('Access-Control-Request-Method', 'PUT');
+    expectHeaders(endpoint, { 'access-control-allow-methods': 'GET, HEAD, PUT, OPTIONS' });
+    const other = await request(server)
+      .options('/x')
+      .set('Origin', 'http://a')
+      .set('Access-Control-Request-Method', 'PUT');
+    expectHeaders(other, { 'access-control-allow-methods': 'GET,POST' });
+  });
+
+  describe('per-request overrides', () => {
+    it('?origin={ECHO} echoes the request Origin', async () => {
+      const res = await request(app()).get('/x?origin={ECHO}').set('Origin', 'http://echo.test');
+      expectHeaders(res, { 'access-control-allow-origin': 'http://echo.test' });
+    });
+
+    it('?origin=URL answers with that origin literally', async () => {
+      const res = await request(app())
+        .get('/x?origin=http%3A%2F%2Fliteral.test')
+        .set('Origin', 'http://other.test');
+      expectHeaders(res, { 'access-control-allow-origin': 'http://literal.test' });
+    });
+
+    it('?creds=1 and ?creds=0 switch credentials', async () => {
+      const on = await request(app())
+        .get('/x?creds=1&origin={ECHO}')
+        .set('Origin', 'http://a.test');
+      expectHeaders(on, {
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-origin': 'http://a.test',
+      });
+      const off = await request(app({ allowCredentials: true })).get('/x?creds=0');
+      expectHeaders(off, { 'access-control-allow-credentials': null });
+    });
+
+    it.each(['/x?origin=a%0d%0aSet-Cookie:%20x', '/x?creds=yes', '/x?origin=a%20b'])(
+      '%s → 400, never a 500',
+      async (path) => {
+        const res = await request(app()).get(path);
+        expect(res.status).toBe(400);
+        expectHeaders(res, { 'set-cookie': null });
+      },
+    );
+
+    it('are ignored with overrides: false', async () => {
+      const res = await request(app({ overrides: false })).get(
+        '/x?origin=http%3A%2F%2Fliteral.test',
+      );
+      expectHeaders(res, { 'access-control-allow-origin': '*' });
+    });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['origins not a list', { origins: 'http://a' }, /"origins" must be an array/],
+    [
+      'a header name with a space',
+      { allowedHeaders: ['X A'] },
+      /"allowedHeaders" must be an array of header names/,
+    ],
+    ['an unknown option', { credentials: true }, /unknown option "credentials"/],
+  ])('rejects %s', (_name, opts, message) => {
+    expect(() => mixnmatch.cors(opts as mixnmatch.CorsOptions)).toThrow(message);
+  });
+});
