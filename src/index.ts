@@ -29,7 +29,7 @@ export type { CorsOptions } from './cors';
 export { requestLog } from './log';
 export type { LogEntry, LogStream, RequestLogOptions } from './log';
 
-export { cache, cache as cacheRouter, MemoryPageStore } from './cache';
+// cache(): exports of src/cache/ go here.
 export type {
   CacheOptions,
   CacheStatusCodes,
@@ -40,7 +40,8 @@ export type {
   PageSaveResult,
 } from './cache';
 
-// goto(): exports of src/goto/ go here.
+export { goto, goto as gotoRouter } from './goto';
+export type { GotoHostPredicate, GotoOptions } from './goto';
 
 export { auth, auth as authRouter, requireSession, MemorySessionStore } from './auth';
 export type { AuthOptions, MemorySessionStoreOptions } from './auth';

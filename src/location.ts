@@ -5,6 +5,11 @@ import { HttpError } from './errors';
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** True when a string holds a C0 control character or DEL (CR/LF, NUL, tab…). */
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL.test(value);
+}
+
 /** A URL scheme at the start (`javascript:`, `http:`). */
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 
@@ -17,7 +22,7 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
  * so the address is not encoded twice.
  */
 export function encodeLocation(url: string): string {
-  if (CONTROL.test(url)) {
+  if (hasControlCharacters(url)) {
     throw new HttpError(400, 'The redirect address contains control characters.');
   }
   try {

@@ -1,0 +1,70 @@
+// goto() options: the public GotoOptions type and its construction-time parsing.
+import type { Request } from 'express';
+import { ConfigError } from '../errors';
+import { optionsObject, show } from '../options';
+import { hostMatcher, normalizeHostEntry } from './hosts';
+
+/**
+ * Decides whether goto() may redirect to a host. `host` is the host name the
+ * browser would go to: lower-case, without port, IPv6 in brackets,
+ * internationalised names in punycode. Return (or resolve to) `true` to
+ * allow; anything else refuses with 403.
+ */
+export type GotoHostPredicate = (host: string, req: Request) => boolean | Promise<boolean>;
+
+/** Options for {@link goto}. */
+export interface GotoOptions {
+  /**
+   * Turns the open redirector into a restricted one: the host names it may
+   * redirect to (case-insensitive; `*.example.com` matches any name below
+   * `example.com`, not `example.com` itself; the port is not compared), or a
+   * {@link GotoHostPredicate}. A redirect to any other host, whether the
+   * address named it or it came from a header, gets 403. Defaults to
+   * `undefined` (any host).
+   */
+  allowedHosts?: readonly string[] | GotoHostPredicate;
+}
+
+/** goto()'s options after parsing: the host check, if any. */
+export interface ParsedGotoOptions {
+  /** Checks a normalised host name; `undefined` when every host is allowed. */
+  readonly allowHost: GotoHostPredicate | undefined;
+}
+
+const KNOWN = ['allowedHosts'] as const;
+const EXAMPLE = "goto({ allowedHosts: ['example.com'] })";
+
+function fail(problem: string): never {
+  throw new ConfigError('goto', problem, EXAMPLE);
+}
+
+/** Validates goto()'s options once, at construction; a problem is a `ConfigError` naming it. */
+export function parseGotoOptions(opts: unknown): ParsedGotoOptions {
+  const options = optionsObject('goto', opts, KNOWN, EXAMPLE);
+  const allowed = options.allowedHosts;
+  if (allowed === undefined) return { allowHost: undefined };
+  if (typeof allowed === 'function') return { allowHost: allowed as GotoHostPredicate };
+  if (!Array.isArray(allowed)) {
+    fail(`"allowedHosts" must be an array of host names or a function (got ${show(allowed)}).`);
+  }
+  if (allowed.length === 0) {
+    fail(
+      '"allowedHosts" is empty, which would refuse every redirect: list at least one host name, or leave goto() out.',
+    );
+  }
+  const entries: string[] = [];
+  for (const entry of allowed as unknown[]) {
+    if (typeof entry !== 'string') {
+      fail(`"allowedHosts" must hold host names as strings (got ${show(entry)}).`);
+    }
+    const normalized = normalizeHostEntry(entry);
+    if (normalized === undefined) {
+      fail(
+        `"allowedHosts" entry ${show(entry)} is not a host name: give the name alone, without scheme, port or path ("example.com", "*.example.com", "[::1]").`,
+      );
+    }
+    entries.push(normalized);
+  }
+  const matches = hostMatcher(entries);
+  return { allowHost: (host) => matches(host) };
+}
