@@ -30,15 +30,6 @@ export { requestLog } from './log';
 export type { LogEntry, LogStream, RequestLogOptions } from './log';
 
 // cache(): exports of src/cache/ go here.
-export type {
-  CacheOptions,
-  CacheStatusCodes,
-  CachedPage,
-  PageLimits,
-  PageLookup,
-  PageStore,
-  PageSaveResult,
-} from './cache';
 
 export { goto, goto as gotoRouter } from './goto';
 export type { GotoHostPredicate, GotoOptions } from './goto';
