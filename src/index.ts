@@ -29,7 +29,16 @@ export type { CorsOptions } from './cors';
 export { requestLog } from './log';
 export type { LogEntry, LogStream, RequestLogOptions } from './log';
 
-// cache(): exports of src/cache/ go here.
+export { cache, cache as cacheRouter, MemoryPageStore } from './cache';
+export type {
+  CacheOptions,
+  CacheStatusCodes,
+  CachedPage,
+  PageLimits,
+  PageLookup,
+  PageStore,
+  PageSaveResult,
+} from './cache';
 
 export { goto, goto as gotoRouter } from './goto';
 export type { GotoHostPredicate, GotoOptions } from './goto';

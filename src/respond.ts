@@ -1,10 +1,13 @@
 // Small response helpers shared by the routers: empty answers and OPTIONS answers.
 import type { Request, Response } from 'express';
 
-/** Ends the response with `status`, no body and `Content-Length: 0`, in one write. */
+/**
+ * Ends the response with `status` and no body, in one write: with
+ * `Content-Length: 0`, except for 204, which must not carry one.
+ */
 export function sendEmpty(res: Response, status: number): void {
   res.statusCode = status;
-  res.setHeader('Content-Length', '0');
+  if (status !== 204) res.setHeader('Content-Length', '0');
   res.end();
 }
 

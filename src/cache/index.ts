@@ -1,0 +1,260 @@
+// The cache() router factory: POST /echo and the /cache page store, built as an endpoints() spec.
+import { randomUUID } from 'node:crypto';
+import bodyParser from 'body-parser';
+import type { Request, Response, Router } from 'express';
+import { endpoints } from '../endpoints';
+import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints/spec';
+import { HttpError } from '../errors';
+import { assertNotMiddlewareCall, show } from '../options';
+import { sendEmpty } from '../respond';
+import {
+  bodyKind,
+  decodeFormPage,
+  decodeJsonPage,
+  emptyBodyError,
+  jsonObjectPage,
+  noDataError,
+  pageType,
+  type BodyKind,
+} from './decode';
+import { parseCacheOptions, type CacheOptions, type CacheStatusCodes } from './options';
+import type { CachedPage, PageLimits, PageLookup, PageSaveResult } from './store';
+
+export { MemoryPageStore } from './memory-store';
+export type { CacheOptions, CacheStatusCodes } from './options';
+export type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from './store';
+
+/**
+ * The cache's routes: `POST /echo`; `GET`/`POST /cache/{name}`;
+ * `GET /cache/clear[/{name}]`; `GET /cache/new`. `/cache/clear` and
+ * `/cache/new` are children, so they take only GET (POST → 405) and the
+ * names `clear` and `new` cannot be saved.
+ */
+const SPEC: EndpointSpec = {
+  echo: { methods: ['POST'] },
+  cache: {
+    methods: ['GET', 'POST'],
+    args: 1,
+    children: { clear: { args: ARGS_OPTIONAL }, new: {} },
+  },
+};
+
+/**
+ * The longest page name accepted for saving. Names are remembered for good
+ * (they are never reusable), so their length is bounded as well as their
+ * number (`maxNames`).
+ */
+export const MAX_NAME_LENGTH = 256;
+
+/** The status of each problem, in each `statusCodes` mode. */
+const STATUS: Readonly<
+  Record<
+    CacheStatusCodes,
+    Readonly<Record<'exists' | 'never' | 'cleared' | 'full' | 'type', number>>
+  >
+> = {
+  http: { exists: 409, never: 404, cleared: 410, full: 507, type: 415 },
+  mixnmatchttp: { exists: 500, never: 500, cleared: 500, full: 500, type: 400 },
+};
+
+const ACCEPTED =
+  'Send application/json (or text/json) with "data" in base64, or application/x-www-form-urlencoded with "data" percent-encoded.';
+
+type RawParser = ReturnType<typeof bodyParser.raw>;
+
+/** Reads the request body with body-parser (which enforces the limit); resolves to what `req.body` then holds. */
+function readBody(parser: RawParser, req: Request, res: Response): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    parser(req, res, (err?: unknown) => (err ? reject(err) : resolve(req.body)));
+  });
+}
+
+/** A body-parser error as an `HttpError` with a reason; a body over the limit names the limit. */
+function bodyError(err: unknown, bodyLimit: number, maxSize: number): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = (err ?? {}) as { status?: unknown; type?: unknown; message?: unknown };
+  if (e.type === 'entity.too.large' || e.status === 413) {
+    return new HttpError(
+      413,
+      `The request body is larger than the limit of ${bodyLimit} bytes (bodyLimit). A page holds at most ${maxSize} bytes (maxSize).`,
+      { cause: err },
+    );
+  }
+  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 400;
+  return new HttpError(status, `Cannot read the request body: ${String(e.message ?? err)}`, {
+    cause: err,
+  });
+}
+
+function isEmpty(body: unknown): boolean {
+  return (
+    body === undefined ||
+    body === null ||
+    body === '' ||
+    (Buffer.isBuffer(body) && body.length === 0)
+  );
+}
+
+/**
+ * A page from a body that a parser mounted before `cache()` already read
+ * (`app.use(express.json())`): JSON parameters are used as they are; form
+ * fields come already percent-decoded as UTF-8 text, so they are no longer
+ * byte-exact.
+ */
+function pageFromParsed(kind: BodyKind, body: object): CachedPage {
+  if (Array.isArray(body)) {
+    throw new HttpError(400, 'Cannot load parameters from request: the body is not an object.');
+  }
+  const params = body as Record<string, unknown>;
+  if (kind === 'json') return jsonObjectPage(params);
+  const { data, type } = params;
+  if (data === undefined) throw noDataError();
+  if (typeof data !== 'string' || (type !== undefined && typeof type !== 'string')) {
+    throw new HttpError(
+      400,
+      'Cannot load parameters from request: "data" and "type" must be single values.',
+    );
+  }
+  return { data: Buffer.from(data, 'utf8'), type: pageType(type as string | undefined) };
+}
+
+/** Sends a page: its bytes and Content-Type exactly as saved, in one write. */
+function sendPage(res: Response, page: CachedPage): void {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', page.type);
+  res.setHeader('Content-Length', page.data.length);
+  res.end(page.data);
+}
+
+function isPage(value: unknown): value is CachedPage {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    Buffer.isBuffer((value as CachedPage).data) &&
+    typeof (value as CachedPage).type === 'string'
+  );
+}
+
+/**
+ * A Router serving the original's page cache, built from an `endpoints()`
+ * spec:
+ * - `POST /echo` sends the decoded page back (200);
+ * - `POST /cache/{name}` saves it (204); a name is never reusable (409),
+ *   a page over the free space gets 507;
+ * - `GET /cache/{name}` replays the saved bytes and Content-Type (200),
+ *   404 if never cached, 410 if cleared;
+ * - `GET /cache/clear/{name}` frees one page, `GET /cache/clear` all (204);
+ * - `GET /cache/new` gives a random UUID v4 as `text/plain`.
+ *
+ * Bodies are `application/json` (or `text/json`) with `data` in base64, or
+ * `application/x-www-form-urlencoded` with `data` percent-encoded; `type` is
+ * optional. Errors go to `next(err)` as `HttpError`s with the reason.
+ * `statusCodes: 'mixnmatchttp'` gives the original's codes instead.
+ */
+export function cache(opts?: CacheOptions): Router {
+  assertNotMiddlewareCall('cache', opts);
+  const { statusCodes, maxSize, bodyLimit, maxNames, store } = parseCacheOptions(opts);
+  const status = STATUS[statusCodes];
+  const limits: PageLimits = Object.freeze({ maxSize, maxNames });
+  const parser = bodyParser.raw({ type: () => true, limit: bodyLimit });
+
+  const typeError = (contentType: string | undefined) =>
+    new HttpError(
+      status.type,
+      contentType === undefined
+        ? `Unknown Content-Type: none. ${ACCEPTED}`
+        : `Unknown Content-Type: ${contentType}. ${ACCEPTED}`,
+    );
+
+  /** Reads and decodes the page a POST carries. Rejects with a 4xx `HttpError`. */
+  async function readPage(req: Request, res: Response): Promise<CachedPage> {
+    const contentType = req.headers['content-type'];
+    const kind = bodyKind(contentType);
+    // Refuse before reading: the body would be thrown away anyway.
+    if (kind === 'other') throw typeError(contentType);
+    let body: unknown;
+    try {
+      body = await readBody(parser, req, res);
+    } catch (err) {
+      throw bodyError(err, bodyLimit, maxSize);
+    }
+    if (isEmpty(body)) throw emptyBodyError();
+    if (kind === 'none') throw typeError(undefined);
+    if (typeof body === 'string') body = Buffer.from(body, 'utf8');
+    if (Buffer.isBuffer(body)) return kind === 'json' ? decodeJsonPage(body) : decodeFormPage(body);
+    if (typeof body === 'object' && body !== null) return pageFromParsed(kind, body);
+    throw new HttpError(400, 'Cannot load parameters from request.');
+  }
+
+  async function save(name: string, req: Request, res: Response): Promise<void> {
+    if (name.length > MAX_NAME_LENGTH) {
+      throw new HttpError(
+        414,
+        `Page names are at most ${MAX_NAME_LENGTH} characters long (this one has ${name.length}).`,
+      );
+    }
+    const page = await readPage(req, res);
+    const result: PageSaveResult = await store.save(name, page, limits);
+    switch (result) {
+      case 'saved':
+        return sendEmpty(res, 204);
+      case 'exists':
+        throw new HttpError(
+          status.exists,
+          'Cannot overwrite page, choose a different name. A name stays taken after its page is cleared; GET /cache/new gives a fresh one.',
+        );
+      case 'full':
+        throw new HttpError(
+          status.full,
+          `Cannot save any more pages, call /cache/clear or /cache/clear/{page_name}. This page has ${page.data.length} bytes and the cache holds at most ${maxSize} (maxSize).`,
+        );
+      case 'too-many-names':
+        throw new HttpError(
+          status.full,
+          `Cannot save any more pages: the cache remembers at most ${maxNames} page names (maxNames), cleared ones included, and clearing does not free names.`,
+        );
+      default:
+        throw new Error(
+          `PageStore.save() resolved to ${show(result)}; expected 'saved', 'exists', 'full' or 'too-many-names'.`,
+        );
+    }
+  }
+
+  async function load(name: string, res: Response): Promise<void> {
+    const found: PageLookup = await store.get(name);
+    if (found === undefined) {
+      throw new HttpError(status.never, 'This page has not been cached yet.');
+    }
+    if (found === 'cleared') {
+      throw new HttpError(
+        status.cleared,
+        'This page has been cleared. Its name stays taken; save the page again under a new name.',
+      );
+    }
+    if (!isPage(found)) {
+      throw new Error(
+        `PageStore.get() resolved to ${show(found)}; expected a page { data: Buffer, type: string }, 'cleared' or undefined.`,
+      );
+    }
+    sendPage(res, found);
+  }
+
+  return endpoints(SPEC, {
+    echo: async function cacheEcho(req: Request, res: Response) {
+      sendPage(res, await readPage(req, res));
+    },
+    cache: async function cachePage(req: Request, res: Response) {
+      // args: 1 guarantees exactly one segment.
+      const name = req.endpoint.argv[0]!;
+      await (req.method === 'POST' ? save(name, req, res) : load(name, res));
+    },
+    'cache/clear': async function cacheClear(req: Request, res: Response) {
+      const name = req.endpoint.argv[0];
+      await (name === undefined ? store.clearAll() : store.clear(name));
+      sendEmpty(res, 204);
+    },
+    'cache/new': function cacheNew(_req: Request, res: Response) {
+      sendPage(res, { data: Buffer.from(randomUUID(), 'latin1'), type: 'text/plain' });
+    },
+  });
+}

@@ -1,0 +1,124 @@
+// cache() options: the public CacheOptions type and their validation at construction time.
+import { ConfigError } from '../errors';
+import { didYouMean, optionsObject, show } from '../options';
+import { MemoryPageStore } from './memory-store';
+import { REQUIRED_STORE_METHODS, type PageStore } from './store';
+
+/** Which status codes `cache()` answers with. */
+export type CacheStatusCodes = 'http' | 'mixnmatchttp';
+
+/** Options for `cache()`. */
+export interface CacheOptions {
+  /**
+   * `'http'` answers each problem with its own status (409 overwrite, 404
+   * never cached, 410 cleared, 507 full, 415 unknown content type);
+   * `'mixnmatchttp'` gives the original server's codes instead (500 for
+   * overwrite, never cached, cleared and full; 400 for an unknown content
+   * type), for scripts written against it. Defaults to `'http'`.
+   */
+  statusCodes?: CacheStatusCodes;
+  /** The most bytes of page data held at once; clearing a page frees its bytes. Defaults to `2097152`. */
+  maxSize?: number;
+  /**
+   * The largest request body read, in bytes; a larger one gets 413. The
+   * default fits a `maxSize` page posted as base64 JSON. Defaults to the
+   * larger of `3145728` (3 MiB) and `ceil(4 / 3 × maxSize) + 65536`.
+   */
+  bodyLimit?: number;
+  /**
+   * How many page names the store remembers, live and cleared together.
+   * Names are never reusable, so every name saved is kept for good; this
+   * bounds that memory. Saving a new name beyond it gets 507. Defaults to `100000`.
+   */
+  maxNames?: number;
+  /** Where pages are kept; checked for the required methods at construction. Defaults to `new MemoryPageStore()`. */
+  store?: PageStore;
+}
+
+/** {@link CacheOptions} after validation, every field set. */
+export interface ParsedCacheOptions {
+  readonly statusCodes: CacheStatusCodes;
+  readonly maxSize: number;
+  readonly bodyLimit: number;
+  readonly maxNames: number;
+  readonly store: PageStore;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The defaults of {@link CacheOptions} that do not depend on other options. */
+export const CACHE_DEFAULTS = { statusCodes: 'http', maxSize: 2 * MiB, maxNames: 100_000 } as const;
+
+const KNOWN = ['statusCodes', 'maxSize', 'bodyLimit', 'maxNames', 'store'] as const;
+const STATUS_CODES: readonly CacheStatusCodes[] = ['http', 'mixnmatchttp'];
+
+const EXAMPLES: Readonly<Record<(typeof KNOWN)[number] | 'options', string>> = {
+  options: 'cache({ maxSize: 1048576 })',
+  statusCodes: "cache({ statusCodes: 'mixnmatchttp' })",
+  maxSize: 'cache({ maxSize: 1048576 })',
+  bodyLimit: 'cache({ bodyLimit: 4194304 })',
+  maxNames: 'cache({ maxNames: 10000 })',
+  store: 'cache({ store: new MemoryPageStore() })',
+};
+
+/** The default `bodyLimit` for a `maxSize`: enough for a full-size page as base64 JSON, at least 3 MiB. */
+export function defaultBodyLimit(maxSize: number): number {
+  return Math.max(3 * MiB, Math.ceil((4 / 3) * maxSize) + 64 * KiB);
+}
+
+function positiveInteger(
+  options: Record<string, unknown>,
+  key: 'maxSize' | 'bodyLimit' | 'maxNames',
+  fallback: number,
+): number {
+  const value = options[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError(
+      'cache',
+      `"${key}" must be a positive integer (got ${show(value)}).`,
+      EXAMPLES[key],
+    );
+  }
+  return value;
+}
+
+function checkStore(store: unknown): PageStore {
+  if (store === null || typeof store !== 'object') {
+    throw new ConfigError(
+      'cache',
+      `"store" must be a PageStore object (got ${show(store)}).`,
+      EXAMPLES.store,
+    );
+  }
+  for (const method of REQUIRED_STORE_METHODS) {
+    if (typeof (store as Record<string, unknown>)[method] !== 'function') {
+      throw new ConfigError(
+        'cache',
+        `"store" is missing the required PageStore method "${method}" (needs ${REQUIRED_STORE_METHODS.join(', ')}).`,
+        EXAMPLES.store,
+      );
+    }
+  }
+  return store as PageStore;
+}
+
+/** Validates `cache()` options and fills in the defaults. Throws a `ConfigError` naming the problem. */
+export function parseCacheOptions(given: unknown): ParsedCacheOptions {
+  const options = optionsObject('cache', given, KNOWN, EXAMPLES.options);
+  const statusCodes = options.statusCodes ?? CACHE_DEFAULTS.statusCodes;
+  if (!STATUS_CODES.includes(statusCodes as CacheStatusCodes)) {
+    throw new ConfigError(
+      'cache',
+      `"statusCodes" must be 'http' or 'mixnmatchttp' (got ${show(statusCodes)}).${
+        typeof statusCodes === 'string' ? didYouMean(statusCodes, STATUS_CODES) : ''
+      }`,
+      EXAMPLES.statusCodes,
+    );
+  }
+  const maxSize = positiveInteger(options, 'maxSize', CACHE_DEFAULTS.maxSize);
+  const bodyLimit = positiveInteger(options, 'bodyLimit', defaultBodyLimit(maxSize));
+  const maxNames = positiveInteger(options, 'maxNames', CACHE_DEFAULTS.maxNames);
+  const store = options.store === undefined ? new MemoryPageStore() : checkStore(options.store);
+  return { statusCodes: statusCodes as CacheStatusCodes, maxSize, bodyLimit, maxNames, store };
+}
