@@ -112,3 +112,14 @@ describe('errorHandler()', () => {
     );
   });
 });
+
+describe('errorHandler() page text', () => {
+  it('keeps quotes as they are, as the original did', async () => {
+    const app = express().use(
+      (_req: express.Request, _res: express.Response, next: express.NextFunction) =>
+        next(new mixnmatch.HttpError(400, 'No "data" parameter present')),
+      mixnmatch.errorHandler(),
+    );
+    expect((await request(app).get('/')).text).toContain('400 - No "data" parameter present.');
+  });
+});

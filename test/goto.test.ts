@@ -395,7 +395,7 @@ describe('goto()', () => {
         const res = await request(restricted).get(path).set(headers);
         expect(res.status).toBe(403);
         expectHeaders(res, { location: null });
-        expect(res.text).toContain(`Redirects to &quot;${host}&quot; are not allowed.`);
+        expect(res.text).toContain(`Redirects to "${host}" are not allowed.`);
       });
 
       it('names the host in JSON errors too', async () => {
@@ -439,7 +439,7 @@ describe('goto()', () => {
       it('refuses with 403 when it returns false', async () => {
         const res = await request(restricted).get('/goto/foo').set('Referer', 'http://evil.com/');
         expect(res.status).toBe(403);
-        expect(res.text).toContain('Redirects to &quot;evil.com&quot; are not allowed.');
+        expect(res.text).toContain('Redirects to "evil.com" are not allowed.');
       });
 
       it('may be async, and only `true` allows', async () => {

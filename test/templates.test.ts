@@ -96,7 +96,7 @@ describe('templates()', () => {
       ),
     ).get('/');
     expect(res.status).toBe(500);
-    expect(res.text).toContain('there is no template or page named &quot;nope&quot;');
+    expect(res.text).toContain('there is no template or page named "nope"');
   });
 
   it('nested templates() add to the outer ones, inner names first', async () => {

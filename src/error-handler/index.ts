@@ -9,8 +9,9 @@ export interface ErrorHandlerOptions {
   /** Include the stack trace in the page (for debugging only; it shows the server's files). Defaults to `false`. */
   stack?: boolean;
   /**
-   * What to do with server errors (5xx): `true` prints them to stderr, `false`
-   * stays quiet, a function receives them. Defaults to `true`, except when
+   * What to do with server errors (5xx, except those marked `expose: true`,
+   * which are deliberate answers): `true` prints them to stderr, `false` stays
+   * quiet, a function receives them. Defaults to `true`, except when
    * `NODE_ENV` is `test`.
    */
   log?: boolean | ((err: unknown, req: Request) => void);
@@ -84,7 +85,9 @@ export function errorHandler(opts?: ErrorHandlerOptions): ErrorRequestHandler {
     const err: ErrorLike =
       raw !== null && typeof raw === 'object' ? (raw as ErrorLike) : { message: String(raw) };
     const status = statusOf(err);
-    if (status >= 500 && report) report(raw, req);
+    // A 5xx that says it is meant for the client (the original's codes in
+    // cache({ statusCodes: 'mixnmatchttp' })) is an answer, not a fault.
+    if (status >= 500 && report && err.expose !== true) report(raw, req);
     const exposed = status < 500 ? err.expose !== false : err.expose === true;
     const view: ErrorView = {
       status,

@@ -19,9 +19,18 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-/** Escapes text for HTML element content and attribute values. */
+/** Escapes text for HTML attribute values (and element content). */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/**
+ * Escapes text for HTML element content: `&`, `<`, `>` only, as the
+ * original's pages did (Python's `html.escape(…, quote=False)`), so a message
+ * like `No "data" parameter present` reads the same in the page source.
+ */
+export function escapeText(text: string): string {
+  return text.replace(/[&<>]/g, (c) => ESCAPES[c]!);
 }
 
 /** Text with exactly one final period, as the page's sentences end. */
@@ -31,7 +40,7 @@ function sentence(text: string): string {
 
 /** The error page, in the form of the original's (Python's `http.server`) pages. */
 export function renderErrorHtml(view: ErrorView): string {
-  const stack = view.stack ? `\n        <pre>${escapeHtml(view.stack)}</pre>` : '';
+  const stack = view.stack ? `\n        <pre>${escapeText(view.stack)}</pre>` : '';
   return `<!DOCTYPE HTML>
 <html lang="en">
     <head>
@@ -41,8 +50,8 @@ export function renderErrorHtml(view: ErrorView): string {
     <body>
         <h1>Error response</h1>
         <p>Error code: ${view.status}</p>
-        <p>Message: ${escapeHtml(sentence(view.reason))}</p>
-        <p>Error code explanation: ${view.status} - ${escapeHtml(sentence(view.explain))}</p>${stack}
+        <p>Message: ${escapeText(sentence(view.reason))}</p>
+        <p>Error code explanation: ${view.status} - ${escapeText(sentence(view.explain))}</p>${stack}
     </body>
 </html>
 `;

@@ -1,5 +1,5 @@
 // Pure rendering of a folder listing in the form of the original's (Python's SimpleHTTPRequestHandler).
-import { escapeHtml } from '../error-handler/page';
+import { escapeHtml, escapeText } from '../error-handler/page';
 
 /** One entry of a folder. */
 export interface ListingEntry {
@@ -13,7 +13,7 @@ export interface ListingEntry {
  * case-insensitively, folders with a trailing `/`, symbolic links with `@`.
  */
 export function renderListing(urlPath: string, entries: readonly ListingEntry[]): string {
-  const title = escapeHtml(`Directory listing for ${urlPath}`);
+  const title = escapeText(`Directory listing for ${urlPath}`);
   const items = [...entries]
     .sort((a, b) => {
       const x = a.name.toLowerCase();
@@ -24,7 +24,7 @@ export function renderListing(urlPath: string, entries: readonly ListingEntry[])
       const suffix = entry.isDirectory ? '/' : '';
       const display = entry.name + suffix + (entry.isSymbolicLink ? '@' : '');
       const href = encodeURIComponent(entry.name) + suffix;
-      return `<li><a href="${escapeHtml(href)}">${escapeHtml(display)}</a></li>`;
+      return `<li><a href="${escapeHtml(href)}">${escapeText(display)}</a></li>`;
     });
   return `<!DOCTYPE HTML>
 <html lang="en">
