@@ -27,6 +27,8 @@ export type { ValueOrFn } from './types';
 export { cors, DEFAULT_ALLOWED_HEADERS } from './cors';
 export type { CorsOptions } from './cors';
 export { requestLog } from './log';
+export { createApp } from './app';
+export type { CreateAppOptions } from './app';
 export type { LogEntry, LogStream, RequestLogOptions } from './log';
 
 export { cache, cache as cacheRouter, MemoryPageStore } from './cache';

@@ -1,0 +1,154 @@
+// createApp(): every feature in one Express app, composed in the documented order, as a user would by hand.
+import express, { type Express } from 'express';
+import { auth, type AuthOptions } from '../auth';
+import { cache, type CacheOptions } from '../cache';
+import { cors, type CorsOptions } from '../cors';
+import { canonicalize } from '../endpoints';
+import { errorHandler, type ErrorHandlerOptions } from '../error-handler';
+import { ConfigError } from '../errors';
+import { goto, type GotoOptions } from '../goto';
+import { headers, noCache, type HeaderMap } from '../hooks';
+import { requestLog, type RequestLogOptions } from '../log';
+import {
+  assertNotMiddlewareCall,
+  booleanOption,
+  isPlainObject,
+  optionsObject,
+  show,
+} from '../options';
+import { serveStatic } from '../static';
+
+/** Options for {@link createApp}. */
+export interface CreateAppOptions {
+  /** The folder the static fallback serves. Defaults to the current working folder. */
+  root?: string;
+  /** List folders that have no `index.html`, as the original did. Defaults to `true`. */
+  listing?: boolean;
+  /** Headers sent on every response, error pages included. Defaults to `{}`. */
+  headers?: HeaderMap;
+  /**
+   * Paths matching this (a RegExp, or its source) may be cached by browsers;
+   * every other response is sent no-cache. Defaults to none: everything is
+   * sent no-cache, so a proof-of-concept page is never stale.
+   */
+  cacheable?: RegExp | string;
+  /** CORS options, or `false` for no CORS headers. Defaults to `{}`: the original's CORS server defaults. */
+  cors?: CorsOptions | false;
+  /** Options for `auth()` (`secrets`, …). Defaults to `{}`: login and logout, nothing protected. */
+  auth?: AuthOptions;
+  /** Options for `goto()`. Defaults to `{}`. */
+  goto?: GotoOptions;
+  /** Options for `cache()` (`maxSize`, …). Defaults to `{}`. */
+  cache?: CacheOptions;
+  /** Options for `requestLog()`, or `false` for no log. Defaults to `false`. */
+  log?: RequestLogOptions | false;
+  /** Options for `errorHandler()`. Defaults to `{}`. */
+  errors?: ErrorHandlerOptions;
+  /** Express's `trust proxy` setting, for `req.secure` and client addresses behind a proxy. Defaults to `false`. */
+  trustProxy?: boolean | number | string;
+}
+
+const EXAMPLE =
+  "createApp({ root: './public', auth: { secrets: ['secret'] }, cacheable: /\\.js$/ })";
+
+function objectOption<T>(
+  options: Record<string, unknown>,
+  key: string,
+  allowFalse: boolean,
+): T | false | undefined {
+  const value = options[key];
+  if (value === undefined || (allowFalse && value === false) || isPlainObject(value))
+    return value as T | false | undefined;
+  throw new ConfigError(
+    'createApp',
+    `"${key}" must be an options object${allowFalse ? ' or false' : ''} (got ${show(value)}).`,
+    EXAMPLE,
+  );
+}
+
+function cacheablePattern(value: unknown): RegExp | undefined {
+  if (value === undefined || value instanceof RegExp) return value;
+  if (typeof value === 'string') {
+    try {
+      return new RegExp(value);
+    } catch (err) {
+      throw new ConfigError(
+        'createApp',
+        `"cacheable" is not a valid regular expression: ${(err as Error).message}.`,
+        EXAMPLE,
+      );
+    }
+  }
+  throw new ConfigError(
+    'createApp',
+    `"cacheable" must be a RegExp or its source (got ${show(value)}).`,
+    EXAMPLE,
+  );
+}
+
+/**
+ * An Express app serving every feature at once, like the original's demo
+ * servers. It is exactly this composition, which you can write by hand to
+ * change any part of it:
+ *
+ * ```ts
+ * app.use(requestLog(opts.log));              // when opts.log is given
+ * app.use(canonicalize());
+ * app.use(headers(opts.headers));
+ * app.use(noCache((req) => !opts.cacheable?.test(req.path)));
+ * app.use(cors(opts.cors));                   // unless opts.cors is false
+ * app.use(auth(opts.auth));
+ * app.use(goto(opts.goto));                   // raw arguments: before cache()
+ * app.use(cache(opts.cache));
+ * app.use(serveStatic(opts.root, { listing: opts.listing, fallthrough: false }));
+ * app.use(errorHandler(opts.errors));
+ * ```
+ */
+export function createApp(opts?: CreateAppOptions): Express {
+  assertNotMiddlewareCall('createApp', opts);
+  const options = optionsObject(
+    'createApp',
+    opts,
+    [
+      'root',
+      'listing',
+      'headers',
+      'cacheable',
+      'cors',
+      'auth',
+      'goto',
+      'cache',
+      'log',
+      'errors',
+      'trustProxy',
+    ],
+    EXAMPLE,
+  );
+  const root = options.root ?? process.cwd();
+  if (typeof root !== 'string')
+    throw new ConfigError(
+      'createApp',
+      `"root" must be a folder path (got ${show(root)}).`,
+      EXAMPLE,
+    );
+  const listing = booleanOption('createApp', options, 'listing', true, EXAMPLE);
+  const cacheable = cacheablePattern(options.cacheable);
+  const log = objectOption<RequestLogOptions>(options, 'log', true);
+  const corsOptions = objectOption<CorsOptions>(options, 'cors', true);
+  const headerMap = objectOption<HeaderMap>(options, 'headers', false) || {};
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
+  if (log) app.use(requestLog(log));
+  app.use(canonicalize());
+  if (Object.keys(headerMap).length > 0) app.use(headers(headerMap));
+  app.use(noCache(cacheable ? (req) => !cacheable.test(req.path) : undefined));
+  if (corsOptions !== false) app.use(cors(corsOptions || {}));
+  app.use(auth(objectOption<AuthOptions>(options, 'auth', false) || {}));
+  app.use(goto(objectOption<GotoOptions>(options, 'goto', false) || {}));
+  app.use(cache(objectOption<CacheOptions>(options, 'cache', false) || {}));
+  app.use(serveStatic(root, { listing, fallthrough: false }));
+  app.use(errorHandler(objectOption<ErrorHandlerOptions>(options, 'errors', false) || {}));
+  return app;
+}

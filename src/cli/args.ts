@@ -1,0 +1,361 @@
+// The mixnmatch command's options: flags and a JSON config file, merged and checked into a server configuration.
+import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { Command, CommanderError, Option } from 'commander';
+import { didYouMean } from '../options';
+
+/** Everything the command needs to start a server. */
+export interface ServerConfig {
+  address: string;
+  port: number;
+  root: string;
+  secrets: string[];
+  headers: Record<string, string | string[]>;
+  /** Source of the RegExp of paths browsers may cache; undefined: none. */
+  cacheable: string | undefined;
+  maxCacheSize: number | undefined;
+  listing: boolean;
+  cors:
+    | false
+    | {
+        origins: '*' | string[];
+        allowAllOrigins: boolean;
+        allowedHeaders: string[] | undefined;
+        allowedMethods: string[] | undefined;
+        allowCredentials: boolean;
+      };
+  /** TLS: a generated self-signed certificate, or files. */
+  tls: { generate: true } | { certFile: string; keyFile: string } | undefined;
+  /** The request log: `-` for stdout, else a file appended to. */
+  log: { target: string; bodies: boolean; format: 'text' | 'json' } | undefined;
+}
+
+/** The outcome of reading the command line: a configuration, or output to print and an exit code. */
+export type ParsedArgs =
+  | { kind: 'run'; config: ServerConfig }
+  | { kind: 'exit'; code: number; stdout: string; stderr: string };
+
+/** A bad option or value: reported in one line with the usage, exit code 2. */
+class UsageError extends Error {}
+
+const DESCRIPTION = `Serve a folder with every mixnmatch feature on: canonical paths, login/logout
+sessions and protected paths, /goto redirects, the /cache and /echo page cache,
+CORS, custom and no-cache headers, folder listings and a request log.
+Per request, ?origin=ORIGIN|{ECHO} and ?creds=0|1 override the CORS answer.`;
+
+/** The command's definition. `version` is printed by --version. */
+function program(version: string): Command {
+  return new Command('mixnmatch')
+    .description(DESCRIPTION)
+    .version(version, '--version', 'print the version and exit')
+    .helpOption('-h, --help', 'print this help and exit')
+    .addOption(new Option('-a, --address <ip>', 'address to listen on').default('127.0.0.1'))
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (default: 58080, or 58443 with TLS)'),
+    )
+    .addOption(new Option('-r, --root <dir>', 'folder to serve (default: the working folder)'))
+    .addOption(
+      new Option(
+        '-S, --secrets <path...>',
+        'paths that need a session; a leading / anchors at the root, else a whole segment anywhere',
+      ),
+    )
+    .addOption(
+      new Option('-H, --header <header...>', "header sent on every response, as 'Name: value'"),
+    )
+    .addOption(
+      new Option(
+        '--cacheable <regex>',
+        'paths browsers may cache; every other response is sent no-cache (default: none)',
+      ),
+    )
+    .addOption(
+      new Option('--max-cache-size <bytes>', 'bytes of page data /cache keeps (default: 2097152)'),
+    )
+    .addOption(new Option('--no-listing', 'do not list folders without index.html'))
+    .addOption(
+      new Option('--allowed-origins <origin...>', "CORS: origins allowed, or '*' (default: *)"),
+    )
+    .addOption(new Option('--allow-all-origins', "CORS: echo back any request's Origin"))
+    .addOption(
+      new Option(
+        '--allowed-headers <header...>',
+        'CORS: headers allowed in requests (default: Accept, Accept-Language, Content-Language, Content-Type, Authorization)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--allowed-methods <method...>',
+        "CORS: methods allowed (default: each resource's own)",
+      ),
+    )
+    .addOption(new Option('--allow-credentials', 'CORS: allow credentials'))
+    .addOption(new Option('--no-cors', 'send no CORS headers'))
+    .addOption(
+      new Option(
+        '--tls',
+        'serve HTTPS with a self-signed certificate for localhost/127.0.0.1 made at start',
+      ),
+    )
+    .addOption(
+      new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)'),
+    )
+    .addOption(new Option('--tls-key <file>', 'the PEM private key for --tls-cert'))
+    .addOption(new Option('-l, --log <file>', "request log: a file appended to, or '-' for stdout"))
+    .addOption(new Option('--log-bodies', 'log whole requests (line, headers, body up to 64 KiB)'))
+    .addOption(
+      new Option('--log-format <format>', 'request log format: text or json').default('text'),
+    )
+    .addOption(
+      new Option(
+        '-c, --config <file>',
+        'JSON file with the same options in camelCase (maxCacheSize, allowedOrigins, …); flags override it',
+      ),
+    )
+    .allowExcessArguments(false)
+    .showSuggestionAfterError(true);
+}
+
+/** Option names a config file may use: the flags' camelCase names. */
+const CONFIG_KEYS = [
+  'address',
+  'port',
+  'root',
+  'secrets',
+  'header',
+  'cacheable',
+  'maxCacheSize',
+  'listing',
+  'allowedOrigins',
+  'allowAllOrigins',
+  'allowedHeaders',
+  'allowedMethods',
+  'allowCredentials',
+  'cors',
+  'tls',
+  'tlsCert',
+  'tlsKey',
+  'log',
+  'logBodies',
+  'logFormat',
+];
+
+function asStringList(name: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  if (!list.every((v) => typeof v === 'string' && v !== ''))
+    throw new UsageError(`${name} takes non-empty strings`);
+  return list as string[];
+}
+
+function asBoolean(name: string, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new UsageError(
+    `${name} must be true or false in the config file (got ${JSON.stringify(value)})`,
+  );
+}
+
+function asString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '')
+    throw new UsageError(`${name} takes a non-empty string`);
+  return value;
+}
+
+function asInteger(name: string, value: unknown, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) {
+    throw new UsageError(
+      `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return number;
+}
+
+function readableFile(name: string, file: string): string {
+  try {
+    if (!statSync(file).isFile()) throw new Error('not a file');
+    readFileSync(file);
+  } catch {
+    throw new UsageError(`${name} ${file}: no such readable file`);
+  }
+  return path.resolve(file);
+}
+
+/** Merges the config file under the flags given on the command line. */
+function withConfigFile(
+  command: Command,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
+  const file = values.config as string | undefined;
+  if (file === undefined) return values;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(
+      `--config ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(`--config ${file}: must hold a JSON object of options`);
+  }
+  const merged = { ...values };
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!CONFIG_KEYS.includes(key)) {
+      throw new UsageError(
+        `--config ${file}: unknown option "${key}".${didYouMean(key, CONFIG_KEYS)}`,
+      );
+    }
+    if (command.getOptionValueSource(key) !== 'cli') merged[key] = value;
+  }
+  return merged;
+}
+
+function parseHeaders(lines: string[] | undefined): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const line of lines ?? []) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    try {
+      if (colon <= 0) throw new Error("expected 'Name: value'");
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch (err) {
+      throw new UsageError(`--header ${JSON.stringify(line)}: ${(err as Error).message}`);
+    }
+    const previous = headers[name];
+    headers[name] =
+      previous === undefined
+        ? value
+        : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return headers;
+}
+
+/** Checks the merged values and builds the configuration. */
+function toConfig(values: Record<string, unknown>): ServerConfig {
+  const address = asString('--address', values.address)!;
+  if (isIP(address) === 0 && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(address)) {
+    throw new UsageError(`--address ${address}: not an IP address or host name`);
+  }
+  const root = path.resolve(asString('--root', values.root) ?? process.cwd());
+  try {
+    if (!statSync(root).isDirectory()) throw new Error();
+  } catch {
+    throw new UsageError(`--root ${root}: no such folder`);
+  }
+  const cacheable = asString('--cacheable', values.cacheable);
+  if (cacheable !== undefined) {
+    try {
+      new RegExp(cacheable);
+    } catch (err) {
+      throw new UsageError(`--cacheable: ${(err as Error).message}`);
+    }
+  }
+
+  const tlsCert = asString('--tls-cert', values.tlsCert);
+  const tlsKey = asString('--tls-key', values.tlsKey);
+  const generate = asBoolean('tls', values.tls) ?? false;
+  if ((tlsCert === undefined) !== (tlsKey === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  if (generate && tlsCert !== undefined)
+    throw new UsageError(
+      '--tls makes its own certificate: leave out --tls-cert/--tls-key, or --tls',
+    );
+  const tls: ServerConfig['tls'] =
+    tlsCert !== undefined
+      ? {
+          certFile: readableFile('--tls-cert', tlsCert),
+          keyFile: readableFile('--tls-key', tlsKey!),
+        }
+      : generate
+        ? { generate: true }
+        : undefined;
+
+  const logTarget = asString('--log', values.log);
+  const logFormat = asString('--log-format', values.logFormat) ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json')
+    throw new UsageError(`--log-format must be text or json (got ${logFormat})`);
+  const logBodies = asBoolean('logBodies', values.logBodies) ?? false;
+  if (logTarget === undefined && (logBodies || logFormat !== 'text')) {
+    throw new UsageError(`--log-${logBodies ? 'bodies' : 'format'} needs --log FILE or --log -`);
+  }
+
+  const origins = asStringList('--allowed-origins', values.allowedOrigins);
+  const cors: ServerConfig['cors'] =
+    asBoolean('cors', values.cors) === false
+      ? false
+      : {
+          origins: origins === undefined || origins.includes('*') ? '*' : origins,
+          allowAllOrigins: asBoolean('allowAllOrigins', values.allowAllOrigins) ?? false,
+          allowedHeaders: asStringList('--allowed-headers', values.allowedHeaders),
+          allowedMethods: asStringList('--allowed-methods', values.allowedMethods),
+          allowCredentials: asBoolean('allowCredentials', values.allowCredentials) ?? false,
+        };
+
+  return {
+    address,
+    port: asInteger('--port', values.port, 0, 65535) ?? (tls ? 58443 : 58080),
+    root,
+    secrets: asStringList('--secrets', values.secrets) ?? [],
+    headers: parseHeaders(asStringList('--header', values.header)),
+    cacheable,
+    maxCacheSize: asInteger('--max-cache-size', values.maxCacheSize, 1, Number.MAX_SAFE_INTEGER),
+    listing: asBoolean('listing', values.listing) ?? true,
+    cors,
+    tls,
+    log:
+      logTarget === undefined
+        ? undefined
+        : { target: logTarget, bodies: logBodies, format: logFormat },
+  };
+}
+
+/**
+ * Reads the command line (`argv` without `node` and the script). Never
+ * exits: `--help` and `--version` give output and 0, a bad option or value
+ * one line of reason and the usage, with 2.
+ */
+export function parseArgs(argv: readonly string[], version: string): ParsedArgs {
+  let stdout = '';
+  let stderr = '';
+  const command = program(version)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => (stdout += text),
+      writeErr: (text) => (stderr += text),
+      outputError: () => undefined,
+    });
+  const usage = () =>
+    `${command.helpInformation().split('\n')[0]}\nRun mixnmatch --help for the options.\n`;
+  try {
+    command.parse([...argv], { from: 'user' });
+    const values = withConfigFile(command, command.opts());
+    return { kind: 'run', config: toConfig(values) };
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
+        return { kind: 'exit', code: 0, stdout, stderr };
+      }
+      return {
+        kind: 'exit',
+        code: 2,
+        stdout,
+        stderr: `mixnmatch: ${err.message.replace(/^error: /, '')}\n${usage()}`,
+      };
+    }
+    if (err instanceof UsageError) {
+      return { kind: 'exit', code: 2, stdout, stderr: `mixnmatch: ${err.message}\n${usage()}` };
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// The mixnmatch command: parse the options, start the server, stop cleanly on SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from './args';
+import { StartError, startServer } from './server';
+
+/** How long requests in flight get to finish after a stop signal. */
+const GRACE_MS = 10_000;
+
+function version(): string {
+  const pkg = JSON.parse(
+    readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
+  ) as { version: string };
+  return pkg.version;
+}
+
+async function main(): Promise<void> {
+  const parsed = parseArgs(process.argv.slice(2), version());
+  if (parsed.kind === 'exit') {
+    process.stdout.write(parsed.stdout);
+    process.stderr.write(parsed.stderr);
+    process.exitCode = parsed.code;
+    return;
+  }
+  const output = {
+    out: (text: string) => process.stdout.write(text),
+    err: (text: string) => process.stderr.write(text),
+  };
+  let running;
+  try {
+    running = await startServer(parsed.config, version(), output);
+  } catch (err) {
+    if (!(err instanceof StartError)) throw err;
+    process.stderr.write(`mixnmatch: ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`mixnmatch: ${signal} again, stopping now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`mixnmatch: ${signal}, stopping once requests in flight are done\n`);
+    setTimeout(() => {
+      process.stderr.write('mixnmatch: requests still in flight after 10 s, closing them\n');
+      running.server.closeAllConnections();
+    }, GRACE_MS).unref();
+    running.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `mixnmatch: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exitCode = 1;
+});

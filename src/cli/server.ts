@@ -1,0 +1,190 @@
+// Starting and stopping the mixnmatch server: HTTP or HTTPS, the request log, the start-up summary, a clean stop.
+import { createWriteStream, openSync, closeSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { networkInterfaces } from 'node:os';
+import { X509Certificate } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { generate } from 'selfsigned';
+import { createApp, type CreateAppOptions } from '../app';
+import type { LogStream } from '../log';
+import type { ServerConfig } from './args';
+
+/** Where the server reports what it does. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** A running server. */
+export interface Running {
+  server: Server;
+  /** The URLs it answers on. */
+  urls: string[];
+  /** Stops accepting connections, lets requests in flight finish, then resolves. */
+  stop(): Promise<void>;
+}
+
+/** Why the server could not start, for the exit code: 1. */
+export class StartError extends Error {}
+
+/** A self-signed certificate for localhost and 127.0.0.1, made now, valid for 30 days. */
+async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    notAfterDate: new Date(Date.now() + 30 * 86_400_000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
+}
+
+function logStream(target: string): LogStream {
+  if (target === '-') return process.stdout;
+  try {
+    closeSync(openSync(target, 'a'));
+  } catch (err) {
+    throw new StartError(
+      `cannot write the log ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return createWriteStream(target, { flags: 'a' });
+}
+
+/** The app options for a configuration. */
+export function appOptions(config: ServerConfig, log: LogStream | undefined): CreateAppOptions {
+  return {
+    root: config.root,
+    listing: config.listing,
+    headers: config.headers,
+    ...(config.cacheable !== undefined ? { cacheable: config.cacheable } : {}),
+    cors: config.cors,
+    auth: { secrets: config.secrets },
+    cache: config.maxCacheSize !== undefined ? { maxSize: config.maxCacheSize } : {},
+    log:
+      config.log && log
+        ? { stream: log, format: config.log.format, bodies: config.log.bodies }
+        : false,
+  };
+}
+
+/** The URLs a listening address answers on: every local IPv4/IPv6 address for a wildcard. */
+function urlsFor(scheme: string, address: string, port: number): string[] {
+  const hosts =
+    address === '0.0.0.0' || address === '::'
+      ? Object.values(networkInterfaces())
+          .flat()
+          .filter((i) => i !== undefined && (address === '::' || i.family === 'IPv4'))
+          .map((i) => i!.address)
+      : [address];
+  return hosts.map((host) => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`);
+}
+
+/** One line per feature that is on, for the start-up summary. */
+function features(config: ServerConfig): string[] {
+  const cors = config.cors;
+  const headerNames = Object.keys(config.headers);
+  return [
+    `auth: GET /login, /logout; ${config.secrets.length ? `secrets ${config.secrets.join(', ')}` : 'no secrets'}`,
+    'goto: /goto/ADDRESS (307)',
+    `cache: POST /echo, /cache/NAME; up to ${config.maxCacheSize ?? 2_097_152} bytes`,
+    cors === false
+      ? 'CORS: off'
+      : `CORS: origins ${cors.allowAllOrigins ? 'echoed' : cors.origins === '*' ? '*' : cors.origins.join(' ')}, credentials ${cors.allowCredentials ? 'on' : 'off'}; ?origin= and ?creds= override`,
+    `no-cache: every response${config.cacheable !== undefined ? ` but paths matching /${config.cacheable}/` : ''}`,
+    `files: ${config.root}${config.listing ? ', folders listed' : ''}`,
+    ...(headerNames.length ? [`headers: ${headerNames.join(', ')}`] : []),
+    ...(config.log
+      ? [
+          `log: ${config.log.target === '-' ? 'stdout' : config.log.target} (${config.log.format}${config.log.bodies ? ', whole requests' : ''})`,
+        ]
+      : []),
+  ];
+}
+
+/**
+ * Starts the server for a configuration and prints where it listens and
+ * which features are on. Rejects with a {@link StartError} when it cannot
+ * listen (the port is in use) or open its log.
+ */
+export async function startServer(
+  config: ServerConfig,
+  version: string,
+  output: Output,
+): Promise<Running> {
+  const log = config.log ? logStream(config.log.target) : undefined;
+  const app = createApp(appOptions(config, log));
+  let scheme = 'http';
+  let server: Server;
+  let fingerprint: string | undefined;
+  if (config.tls) {
+    scheme = 'https';
+    const pems =
+      'generate' in config.tls
+        ? await selfSignedCertificate()
+        : {
+            cert: readFileSync(config.tls.certFile, 'utf8'),
+            key: readFileSync(config.tls.keyFile, 'utf8'),
+          };
+    try {
+      server = createHttpsServer({ key: pems.key, cert: pems.cert }, app) as unknown as Server;
+    } catch (err) {
+      throw new StartError(`cannot use the TLS certificate and key: ${(err as Error).message}`);
+    }
+    fingerprint = new X509Certificate(pems.cert).fingerprint256;
+  } else {
+    server = createHttpServer(app);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const where = `${config.address}:${config.port}`;
+      reject(
+        new StartError(
+          err.code === 'EADDRINUSE'
+            ? `port ${config.port} on ${config.address} is in use`
+            : err.code === 'EACCES'
+              ? `not allowed to listen on ${where}`
+              : `cannot listen on ${where}: ${err.code ?? err.message}`,
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(config.port, config.address, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urls = urlsFor(scheme, config.address, port);
+
+  output.out(`mixnmatch ${version} serving ${config.root}\n`);
+  for (const url of urls) output.out(`  listening on ${url}\n`);
+  if (fingerprint) output.out(`  TLS certificate SHA-256 fingerprint: ${fingerprint}\n`);
+  for (const line of features(config)) output.out(`  ${line}\n`);
+
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => {
+        if (log && log !== process.stdout) (log as NodeJS.WritableStream).end(resolve);
+        else resolve();
+      });
+      // Idle keep-alive connections would hold the close open; busy ones finish first.
+      server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      idle.unref();
+      server.once('close', () => clearInterval(idle));
+    });
+  return { server, urls, stop };
+}

@@ -1,0 +1,169 @@
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import * as mixnmatch from 'mixnmatch';
+import { expectHeaders, NO_CACHE_HEADERS, tempTree } from './helpers';
+import { testCertificate } from './helpers/tls';
+
+describe('createApp()', () => {
+  const tree = tempTree({
+    'index.html': '<h1>home</h1>',
+    'lib.js': 'js()',
+    'secret/data.txt': 'private',
+    'files/a.txt': 'a',
+  });
+  afterAll(() => tree.remove());
+  const app = mixnmatch.createApp({
+    root: tree.root,
+    auth: { secrets: ['secret'] },
+    headers: { 'X-Foo': 'Foobar' },
+    cacheable: /\.js$/,
+  });
+
+  it('serves files, with the custom headers and no-cache except cacheable paths', async () => {
+    const html = await request(app).get('/');
+    expect(html.text).toBe('<h1>home</h1>');
+    expectHeaders(html, { 'x-foo': 'Foobar', ...NO_CACHE_HEADERS, 'x-powered-by': null });
+    expectHeaders(await request(app).get('/lib.js'), { 'cache-control': null, 'x-foo': 'Foobar' });
+  });
+
+  it('lists folders and renders 404 error pages with the same headers', async () => {
+    expect((await request(app).get('/files/')).text).toContain('<a href="a.txt">a.txt</a>');
+    const missing = await request(app).get('/nope');
+    expect(missing.status).toBe(404);
+    expectHeaders(missing, {
+      'x-foo': 'Foobar',
+      ...NO_CACHE_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+    });
+  });
+
+  it('protects secrets until login', async () => {
+    const agent = request.agent(app);
+    expect((await agent.get('/secret/data.txt')).status).toBe(401);
+    await agent.get('/login');
+    expect((await agent.get('/secret/data.txt')).text).toBe('private');
+  });
+
+  it('serves goto and cache, goto first', async () => {
+    expect(
+      (await request(app).post('/cache/page').type('form').send('data=cached&type=text/html'))
+        .status,
+    ).toBe(204);
+    const page = await request(app).get('/cache/page');
+    expect(page.text).toBe('cached');
+    const redirect = await request(app).get('/goto///foo.baz/../..//cache/page');
+    expect(redirect.status).toBe(307);
+    expectHeaders(redirect, { location: '//foo.baz/../..//cache/page' });
+  });
+
+  describe('CORS', () => {
+    it('defaults to the original: any origin, no credentials', async () => {
+      const res = await request(app).get('/').set('Origin', 'http://evil.test');
+      expectHeaders(res, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-credentials': null,
+      });
+    });
+
+    it('takes ?origin={ECHO} and ?creds=1 per request', async () => {
+      const res = await request(app)
+        .get('/cache/page?origin={ECHO}&creds=1')
+        .set('Origin', 'http://evil.test');
+      expectHeaders(res, {
+        'access-control-allow-origin': 'http://evil.test',
+        'access-control-allow-credentials': 'true',
+      });
+    });
+
+    it("answers a preflight to an endpoint with that endpoint's methods", async () => {
+      const clear = await request(app)
+        .options('/cache/clear')
+        .set('Origin', 'http://a.test')
+        .set('Access-Control-Request-Method', 'GET');
+      expect(clear.status).toBe(200);
+      expectHeaders(clear, {
+        'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+        allow: 'GET, HEAD, OPTIONS',
+      });
+      const save = await request(app)
+        .options('/cache/x')
+        .set('Origin', 'http://a.test')
+        .set('Access-Control-Request-Method', 'POST');
+      expectHeaders(save, { 'access-control-allow-methods': /POST/ });
+      const goto = await request(app)
+        .options('/goto/x')
+        .set('Origin', 'http://a.test')
+        .set('Access-Control-Request-Method', 'PUT');
+      expectHeaders(goto, {
+        'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+      });
+      const file = await request(app)
+        .options('/index.html')
+        .set('Origin', 'http://a.test')
+        .set('Access-Control-Request-Method', 'GET');
+      expectHeaders(file, { 'access-control-allow-methods': 'GET, HEAD, OPTIONS' });
+    });
+
+    it('can be turned off', async () => {
+      const off = mixnmatch.createApp({ root: tree.root, cors: false });
+      expectHeaders(await request(off).get('/').set('Origin', 'http://a.test'), {
+        'access-control-allow-origin': null,
+      });
+    });
+
+    it('takes a list of origins and credentials', async () => {
+      const listed = mixnmatch.createApp({
+        root: tree.root,
+        cors: { origins: ['http://good.test'], allowCredentials: true },
+      });
+      expectHeaders(await request(listed).get('/').set('Origin', 'http://good.test'), {
+        'access-control-allow-origin': 'http://good.test',
+        'access-control-allow-credentials': 'true',
+      });
+      expectHeaders(await request(listed).get('/').set('Origin', 'http://bad.test'), {
+        'access-control-allow-origin': null,
+      });
+    });
+  });
+
+  it('marks session cookies Secure over a real https server', async () => {
+    const { key, cert } = await testCertificate();
+    const server = createServer({ key, cert }, app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await request(`https://127.0.0.1:${port}`).get('/login').ca(cert);
+      expect(res.status).toBe(200);
+      expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(
+        /^SESSION=[0-9a-f]{64}; Path=\/; HttpOnly; Secure$/,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('logs requests when asked', async () => {
+    const lines: string[] = [];
+    const logged = mixnmatch.createApp({
+      root: tree.root,
+      log: { stream: { write: (l: string) => lines.push(l) } },
+    });
+    await request(logged).get('/%E0%A4%A');
+    for (let i = 0; i < 50 && lines.length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(lines[0]).toMatch(/"GET \/%E0%A4%A HTTP\/1\.1" 400 /);
+  });
+
+  it('checks its options', () => {
+    expect(() => mixnmatch.createApp({ cacheable: '(' })).toThrow(
+      /createApp\(\): "cacheable" is not a valid regular expression/,
+    );
+    expect(() => mixnmatch.createApp({ cors: true as never })).toThrow(
+      /"cors" must be an options object or false/,
+    );
+    expect(() => mixnmatch.createApp({ roots: '.' } as never)).toThrow(
+      /unknown option "roots"\. Did you mean "root"\?/,
+    );
+  });
+});

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { tempTree } from './helpers';
+
+const BIN = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
+
+/** A running `mixnmatch` child process and what it has printed so far. */
+interface Child {
+  process: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(...args: string[]): Child {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { process: child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Waits for the URL the server prints. */
+async function url(child: Child): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const match = /listening on (http\S+)/.exec(child.stdout());
+    if (match) return match[1]!;
+    if (child.process.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no URL printed; stdout: ${child.stdout()} stderr: ${child.stderr()}`);
+}
+
+describe('the mixnmatch command', () => {
+  const tree = tempTree({ 'hello.txt': 'hello from the root', 'secret/x.txt': 'x' });
+  afterAll(() => tree.remove());
+  const children: Child[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0))
+      if (child.process.exitCode === null) child.process.kill('SIGKILL');
+  });
+  const launch = (...args: string[]) => {
+    const child = start(...args);
+    children.push(child);
+    return child;
+  };
+
+  it('starts, prints its URL and features, serves a file, and stops cleanly on SIGTERM', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '-S', 'secret', '-H', 'X-Foo: Foobar');
+    const base = await url(child);
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(child.stdout()).toContain(`serving ${tree.root}`);
+    expect(child.stdout()).toContain('secrets secret');
+    const res = await fetch(`${base}hello.txt`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('hello from the root');
+    expect(res.headers.get('x-foo')).toBe('Foobar');
+    expect((await fetch(`${base}secret/x.txt`)).status).toBe(401);
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+
+  it('lets a request in flight finish before it exits', async () => {
+    const child = launch('-p', '0', '-r', tree.root);
+    const base = new URL(await url(child));
+    const body = 'data=' + 'a'.repeat(1000);
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: base.hostname,
+          port: base.port,
+          path: '/echo',
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'Content-Length': body.length,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
+      req.on('error', reject);
+      // Half the body now; the rest after the stop signal.
+      req.write(body.slice(0, 500));
+      setTimeout(() => {
+        child.process.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(500)), 200);
+      }, 100);
+    });
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('a'.repeat(1000));
+    expect(await child.exited).toBe(0);
+  });
+
+  it('rejects a bad flag with a reason, the usage and exit code 2', async () => {
+    const child = launch('--no-such-flag');
+    expect(await child.exited).toBe(2);
+    expect(child.stderr()).toMatch(
+      /^mixnmatch: unknown option '--no-such-flag'\nUsage: mixnmatch \[options\]/,
+    );
+  });
+
+  it('says so when the port is in use, with exit code 1', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const child = launch('-p', String(port), '-r', tree.root);
+      expect(await child.exited).toBe(1);
+      expect(child.stderr()).toBe(`mixnmatch: port ${port} on 127.0.0.1 is in use\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('serves HTTPS with a generated certificate and prints its fingerprint', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '--tls');
+    const base = await url(child);
+    expect(base).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(child.stdout()).toMatch(
+      /TLS certificate SHA-256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}/,
+    );
+    child.process.kill('SIGINT');
+    expect(await child.exited).toBe(0);
+  });
+
+  it('prints --version and --help with exit code 0', async () => {
+    const version = launch('--version');
+    expect(await version.exited).toBe(0);
+    expect(version.stdout()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const help = launch('--help');
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain('--tls-cert <file>');
+  });
+});

@@ -1,0 +1,189 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs, type ServerConfig } from '../../src/cli/args';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-cli-'));
+
+function run(...argv: string[]): ServerConfig {
+  const parsed = parseArgs(argv, '1.2.3');
+  if (parsed.kind !== 'run')
+    throw new Error(`expected a config, got exit ${parsed.code}: ${parsed.stderr}`);
+  return parsed.config;
+}
+
+function fails(...argv: string[]): string {
+  const parsed = parseArgs(argv, '1.2.3');
+  if (parsed.kind !== 'exit') throw new Error('expected an exit');
+  expect(parsed.code).toBe(2);
+  expect(parsed.stderr.split('\n')[1]).toBe('Usage: mixnmatch [options]');
+  return parsed.stderr.split('\n')[0]!;
+}
+
+describe('parseArgs', () => {
+  it('has the documented defaults', () => {
+    expect(run()).toEqual({
+      address: '127.0.0.1',
+      port: 58080,
+      root: process.cwd(),
+      secrets: [],
+      headers: {},
+      cacheable: undefined,
+      maxCacheSize: undefined,
+      listing: true,
+      cors: {
+        origins: '*',
+        allowAllOrigins: false,
+        allowedHeaders: undefined,
+        allowedMethods: undefined,
+        allowCredentials: false,
+      },
+      tls: undefined,
+      log: undefined,
+    });
+  });
+
+  it('reads every flag', () => {
+    const config = run(
+      '-a',
+      '0.0.0.0',
+      '-p',
+      '8080',
+      '-r',
+      dir,
+      '-S',
+      'secret',
+      '/topsecret',
+      '-H',
+      'X-Foo: Foobar',
+      '-H',
+      'X-Foo: again',
+      '--cacheable',
+      '\\.js$',
+      '--max-cache-size',
+      '1024',
+      '--no-listing',
+      '--allowed-origins',
+      'http://a',
+      'http://b',
+      '--allowed-headers',
+      'X-A',
+      '--allowed-methods',
+      'GET',
+      'PUT',
+      '--allow-credentials',
+      '-l',
+      '-',
+      '--log-bodies',
+      '--log-format',
+      'json',
+    );
+    expect(config).toMatchObject({
+      address: '0.0.0.0',
+      port: 8080,
+      root: dir,
+      secrets: ['secret', '/topsecret'],
+      headers: { 'X-Foo': ['Foobar', 'again'] },
+      cacheable: '\\.js$',
+      maxCacheSize: 1024,
+      listing: false,
+      cors: {
+        origins: ['http://a', 'http://b'],
+        allowedHeaders: ['X-A'],
+        allowedMethods: ['GET', 'PUT'],
+        allowCredentials: true,
+      },
+      log: { target: '-', bodies: true, format: 'json' },
+    });
+  });
+
+  it('uses 58443 with TLS', () => {
+    expect(run('--tls')).toMatchObject({ port: 58443, tls: { generate: true } });
+  });
+
+  it('turns CORS off with --no-cors, and echoes with --allow-all-origins', () => {
+    expect(run('--no-cors').cors).toBe(false);
+    expect(run('--allow-all-origins').cors).toMatchObject({ allowAllOrigins: true });
+  });
+
+  describe('config file', () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 9000,
+        secrets: ['secret'],
+        header: ['X-A: 1'],
+        maxCacheSize: 2048,
+        allowCredentials: true,
+        listing: false,
+      }),
+    );
+
+    it('reads the same options in camelCase', () => {
+      expect(run('-c', file)).toMatchObject({
+        port: 9000,
+        secrets: ['secret'],
+        headers: { 'X-A': '1' },
+        maxCacheSize: 2048,
+        listing: false,
+      });
+    });
+
+    it('lets flags override it', () => {
+      expect(run('-c', file, '-p', '9001', '-S', 'other')).toMatchObject({
+        port: 9001,
+        secrets: ['other'],
+      });
+    });
+
+    it.each([
+      [{ prot: 1 }, /unknown option "prot"\. Did you mean "port"\?/],
+      [{ listing: 'no' }, /listing must be true or false/],
+      [[1], /must hold a JSON object/],
+    ])('rejects %j', (content, message) => {
+      const bad = path.join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify(content));
+      expect(fails('-c', bad)).toMatch(message);
+    });
+
+    it('rejects a missing or broken file', () => {
+      expect(fails('-c', path.join(dir, 'none.json'))).toMatch(/no such file/);
+      writeFileSync(path.join(dir, 'broken.json'), '{');
+      expect(fails('-c', path.join(dir, 'broken.json'))).toMatch(/--config .*broken\.json: /);
+    });
+  });
+
+  it.each([
+    [['--bogus'], /^mixnmatch: unknown option '--bogus'/],
+    [['-p', 'http'], /--port must be an integer from 0 to 65535/],
+    [['-p', '70000'], /--port must be an integer/],
+    [['-r', '/no/such/folder'], /--root \/no\/such\/folder: no such folder/],
+    [['-H', 'NoColon'], /--header "NoColon": expected 'Name: value'/],
+    [['-H', 'Bad Name: x'], /--header "Bad Name: x"/],
+    [['--cacheable', '('], /--cacheable: Invalid regular expression/],
+    [['--max-cache-size', '0'], /--max-cache-size must be an integer/],
+    [['--tls-cert', '/nope.pem'], /--tls-cert and --tls-key go together/],
+    [
+      ['--tls-cert', '/nope.pem', '--tls-key', '/nope.key'],
+      /--tls-cert \/nope\.pem: no such readable file/,
+    ],
+    [['--log-bodies'], /--log-bodies needs --log FILE or --log -/],
+    [['-l', '-', '--log-format', 'xml'], /--log-format must be text or json/],
+    [['-a', 'not an address'], /--address not an address: not an IP address or host name/],
+    [['extra'], /too many arguments/],
+  ])('%j → exit 2 with one line of reason', (argv, message) => {
+    expect(fails(...argv)).toMatch(message);
+  });
+
+  it('prints help and the version with exit 0', () => {
+    const help = parseArgs(['--help'], '1.2.3');
+    expect(help).toMatchObject({ kind: 'exit', code: 0 });
+    expect((help as { stdout: string }).stdout).toContain('--allow-all-origins');
+    expect(parseArgs(['--version'], '1.2.3')).toMatchObject({
+      kind: 'exit',
+      code: 0,
+      stdout: '1.2.3\n',
+    });
+  });
+});
