@@ -65,11 +65,20 @@ describe('README', () => {
     expect(res.headers['cache-control']).toBeUndefined();
   });
 
-  it('the two set-up commands are the ones package.json runs', () => {
+  it('gives exactly the two set-up commands, and package.json runs them', () => {
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const setup = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(
+      setup
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.replace(/\s+#.*$/, '')),
+    ).toEqual(['npm ci && npm start', 'npm test']);
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
+      bin: Record<string, string>;
     };
-    expect(pkg.scripts.start).toBeDefined();
-    expect(pkg.scripts.test).toContain('jest');
+    expect(pkg.scripts.start).toBe(`node ${pkg.bin.mixnmatch}`);
+    expect(pkg.scripts.test).toMatch(/jest$/);
   });
 });
