@@ -45,6 +45,36 @@ export type {
 export { goto, goto as gotoRouter } from './goto';
 export type { GotoHostPredicate, GotoOptions } from './goto';
 
-export { auth, auth as authRouter, requireSession, MemorySessionStore } from './auth';
-export type { AuthOptions, MemorySessionStoreOptions } from './auth';
-export type { Session, SessionData, SessionStore, SessionUser } from './types';
+export {
+  auth,
+  auth as authRouter,
+  requireSession,
+  MemorySessionStore,
+  MemoryUserStore,
+  MemoryLockoutStore,
+  DEFAULT_SCRYPT,
+  hashPassword,
+  verifyPassword,
+  needsRehash,
+} from './auth';
+export type {
+  AuthOptions,
+  LockoutOptions,
+  MemoryLockoutStoreOptions,
+  MemorySessionStoreOptions,
+  RegisterPredicate,
+  RequireSessionOptions,
+  RoleSecret,
+  ScryptParams,
+  UserEntry,
+} from './auth';
+export type {
+  AttemptCount,
+  LockoutStore,
+  Session,
+  SessionData,
+  SessionStore,
+  SessionUser,
+  UserRecord,
+  UserStore,
+} from './types';

@@ -39,6 +39,60 @@ export interface SessionStore {
   set(id: string, data: SessionData): Promise<void> | void;
   /** Required. Forgets a session; an unknown id is not an error. */
   delete(id: string): Promise<void> | void;
+  /**
+   * Optional; required when `auth()` has `users`. Forgets every session of a
+   * user (changing a password ends the user's other sessions).
+   */
+  deleteUser?(username: string): Promise<void> | void;
+  /** Optional. Releases the store's resources. */
+  close?(): Promise<void> | void;
+}
+
+/** A user as a {@link UserStore} keeps it. */
+export interface UserRecord {
+  /** The user's name, as typed at login (compared exactly). */
+  username: string;
+  /** The password's scrypt hash, `$scrypt$ln=…,r=…,p=…$salt$hash` (see `hashPassword()`). */
+  passwordHash: string;
+  /** The user's roles, for secrets that require roles. */
+  roles: string[];
+}
+
+/** Where `auth()` keeps users in credential mode. Every method may return a promise. */
+export interface UserStore {
+  /** Required. The user with this name, or `undefined`. */
+  get(username: string): Promise<UserRecord | undefined> | UserRecord | undefined;
+  /** Required. Adds a user unless the name is taken; resolves to whether it was added. Must be atomic. */
+  create(user: UserRecord): Promise<boolean> | boolean;
+  /** Required. Changes a user's hash and/or roles; resolves to whether the user exists. */
+  update(
+    username: string,
+    changes: Partial<Omit<UserRecord, 'username'>>,
+  ): Promise<boolean> | boolean;
+  /** Optional. Releases the store's resources. */
+  close?(): Promise<void> | void;
+}
+
+/** A count of failed attempts within a window. */
+export interface AttemptCount {
+  /** Failures counted since the window began. */
+  count: number;
+  /** When the window ends and the count starts again, in milliseconds since the epoch. */
+  resetAt: number;
+}
+
+/**
+ * Where `auth()` counts failed logins for its lockout, by key (a username or
+ * a client address), so the state can be shared between processes. Every
+ * method may return a promise.
+ */
+export interface LockoutStore {
+  /** Required. The current count for a key, or `undefined` when none (or its window has passed). */
+  get(key: string): Promise<AttemptCount | undefined> | AttemptCount | undefined;
+  /** Required. Counts one failure; a key without a current window starts one of `windowMs`. Returns the new count. */
+  hit(key: string, windowMs: number): Promise<AttemptCount> | AttemptCount;
+  /** Required. Forgets a key's count. */
+  reset(key: string): Promise<void> | void;
   /** Optional. Releases the store's resources. */
   close?(): Promise<void> | void;
 }

@@ -2,6 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { verifyPassword } from 'mixnmatch';
 import { tempTree } from './helpers';
 
 const BIN = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
@@ -130,6 +132,64 @@ describe('the mixnmatch command', () => {
     );
     child.process.kill('SIGINT');
     expect(await child.exited).toBe(0);
+  });
+
+  describe('credential mode', () => {
+    it('loads a users file, warns about its plain passwords, and logs users in', async () => {
+      const users = path.join(tree.root, '..', `users-${process.pid}.json`);
+      writeFileSync(
+        users,
+        JSON.stringify([{ username: 'alice', password: 'wonderland1', roles: ['admin'] }]),
+      );
+      try {
+        const child = launch('-p', '0', '-r', tree.root, '-S', 'secret', '--users', users);
+        const base = await url(child);
+        expect(child.stderr()).toContain('holds 1 plain password, hashed at load');
+        expect(child.stdout()).toContain('auth: 1 user, POST /login, /changepwd, /logout');
+        expect((await fetch(`${base}login`)).status).toBe(401);
+        const login = await fetch(`${base}login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: 'alice', password: 'wonderland1' }),
+        });
+        expect(login.status).toBe(200);
+        const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+        expect((await fetch(`${base}secret/x.txt`, { headers: { Cookie: cookie } })).status).toBe(
+          200,
+        );
+      } finally {
+        rmSync(users, { force: true });
+      }
+    });
+
+    it('refuses a users file auth() rejects, with exit code 2', async () => {
+      const users = path.join(tree.root, '..', `users-bad-${process.pid}.json`);
+      writeFileSync(users, JSON.stringify([{ username: 'alice' }]));
+      try {
+        const child = launch('-p', '0', '-r', tree.root, '--users', users);
+        expect(await child.exited).toBe(2);
+        expect(child.stderr()).toContain(
+          'user "alice" needs exactly one of "password" and "passwordHash"',
+        );
+      } finally {
+        rmSync(users, { force: true });
+      }
+    });
+
+    it('hash-password prints a hash of the password on stdin', async () => {
+      const child = launch('hash-password');
+      child.process.stdin.end('wonderland1\n');
+      expect(await child.exited).toBe(0);
+      const hash = child.stdout().trim();
+      expect(hash).toMatch(/^\$scrypt\$ln=15,r=8,p=1\$/);
+      expect(await verifyPassword('wonderland1', hash)).toBe(true);
+    });
+
+    it('hash-password refuses a password given as an argument', async () => {
+      const child = launch('hash-password', 'secret');
+      expect(await child.exited).toBe(2);
+      expect(child.stderr()).toContain("shell's history");
+    });
   });
 
   it('prints --version and --help with exit code 0', async () => {

@@ -1,4 +1,4 @@
-// The auth() router (login/logout sessions, protected paths) and the requireSession() guard.
+// The auth() router (login/logout sessions, protected paths, credential mode) and the requireSession() guard.
 import { randomBytes } from 'node:crypto';
 import express, {
   type NextFunction,
@@ -7,150 +7,39 @@ import express, {
   type Response,
   type Router,
 } from 'express';
-import { parseCookie, stringifySetCookie, type SetCookie } from 'cookie';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import { endpoints } from '../endpoints';
 import { canonicalDecoded } from '../endpoints/canonicalize';
+import type { EndpointHandlers, EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
+import { assertNotMiddlewareCall, optionsObject, show } from '../options';
 import { sendEmpty } from '../respond';
-import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
-import type { Session, SessionStore } from '../types';
-import { MemorySessionStore } from './memory-store';
-import { compileSecret, findSecret, type Secret } from './secrets';
+import type { Session, SessionUser, UserRecord } from '../types';
+import { checkNewCredentials, Lockout, readCredentials, Verifier } from './credentials';
+import { parseAuthOptions, type AuthOptions } from './options';
+import { hashPassword } from './password';
+import { findSecrets, hasRoles } from './secrets';
 
 export { MemorySessionStore } from './memory-store';
 export type { MemorySessionStoreOptions } from './memory-store';
+export { MemoryLockoutStore, MemoryUserStore } from './stores';
+export type { MemoryLockoutStoreOptions } from './stores';
+export { DEFAULT_SCRYPT, hashPassword, verifyPassword, needsRehash } from './password';
+export type { ScryptParams } from './password';
+export type {
+  AuthOptions,
+  LockoutOptions,
+  RegisterPredicate,
+  RoleSecret,
+  UserEntry,
+} from './options';
 
-/** Options for {@link auth}. */
-export interface AuthOptions {
-  /**
-   * Paths that need a session: `'/topsecret'` (leading `/`) protects
-   * `/topsecret/...` from the router's mount point; `'secret'` protects a
-   * whole segment anywhere (`/secret/`, `/foo/secret/`). Matched on the
-   * canonical path, case-insensitively. Defaults to `[]`.
-   */
-  secrets?: readonly string[];
-  /** The session cookie's name. Defaults to `'SESSION'`. */
-  cookieName?: string;
-  /** How many sessions the default store keeps; the least recently used goes first. Defaults to `1000`. */
-  maxSessions?: number;
-  /** How long a session lasts, in milliseconds. Defaults to `86400000` (a day). */
-  ttl?: number;
-  /** The cookie's `SameSite` attribute (`'strict'`, `'lax'` or `'none'`). Defaults to none sent, as the original. */
-  sameSite?: 'strict' | 'lax' | 'none' | 'Strict' | 'Lax' | 'None';
-  /** Send the cookie with `Secure` always (`true`) or never (`false`). Defaults to when the request came over TLS (`req.secure`). */
-  secure?: boolean;
-  /** Where sessions live. Defaults to a `MemorySessionStore` holding `maxSessions`. */
-  store?: SessionStore;
-}
-
-const EXAMPLE = "auth({ secrets: ['secret', '/topsecret'] })";
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Session ids: 256 random bits as lowercase hex, like the original's. */
 const SESSION_ID = /^[0-9a-f]{64}$/;
-const STORE_METHODS = ['get', 'set', 'delete'] as const;
 
 /** Set once an auth() exists, so requireSession() can tell "no session" from "no auth()". */
 let authCreated = false;
-
-interface ParsedAuthOptions {
-  secrets: Secret[];
-  cookieName: string;
-  ttl: number;
-  sameSite: SetCookie['sameSite'];
-  secure: boolean | undefined;
-  store: SessionStore;
-}
-
-function parseAuthOptions(opts: unknown): ParsedAuthOptions {
-  const options = optionsObject(
-    'auth',
-    opts,
-    ['secrets', 'cookieName', 'maxSessions', 'ttl', 'sameSite', 'secure', 'store'],
-    EXAMPLE,
-  );
-  const fail = (problem: string, example = EXAMPLE): never => {
-    throw new ConfigError('auth', problem, example);
-  };
-
-  const rawSecrets = options.secrets ?? [];
-  if (!Array.isArray(rawSecrets))
-    fail(`"secrets" must be an array of paths (got ${show(rawSecrets)}).`);
-  const secrets = (rawSecrets as unknown[]).map((source) => {
-    const secret = typeof source === 'string' ? compileSecret(source) : undefined;
-    return (
-      secret ?? fail(`secret ${show(source)} must be a path such as "secret" or "/topsecret".`)
-    );
-  });
-
-  const cookieName = options.cookieName ?? 'SESSION';
-  if (typeof cookieName !== 'string' || !COOKIE_NAME.test(cookieName)) {
-    fail(
-      `"cookieName" must be a cookie name token (got ${show(cookieName)}).`,
-      "auth({ cookieName: 'SESSION' })",
-    );
-  }
-
-  const ttl = options.ttl ?? 86_400_000;
-  if (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl <= 0) {
-    fail(
-      `"ttl" must be a positive number of milliseconds (got ${show(ttl)}).`,
-      'auth({ ttl: 3600000 })',
-    );
-  }
-
-  let sameSite: SetCookie['sameSite'];
-  if (options.sameSite !== undefined) {
-    const value = typeof options.sameSite === 'string' ? options.sameSite.toLowerCase() : '';
-    if (value !== 'strict' && value !== 'lax' && value !== 'none') {
-      fail(
-        `"sameSite" must be "strict", "lax" or "none" (got ${show(options.sameSite)}).`,
-        "auth({ sameSite: 'lax' })",
-      );
-    }
-    sameSite = value as SetCookie['sameSite'];
-  }
-
-  const secure =
-    options.secure === undefined
-      ? undefined
-      : booleanOption('auth', options, 'secure', false, EXAMPLE);
-  if (sameSite === 'none' && secure === false) {
-    fail(
-      '"sameSite: none" needs Secure cookies: browsers drop it without; leave "secure" unset or true.',
-    );
-  }
-
-  let store: SessionStore;
-  if (options.store !== undefined) {
-    if (options.maxSessions !== undefined) {
-      fail('"maxSessions" sets up the default store; with your own "store", cap it there.');
-    }
-    const candidate = options.store as Partial<SessionStore> | null;
-    if (candidate === null || typeof candidate !== 'object')
-      fail(`"store" must be a SessionStore (got ${show(candidate)}).`);
-    for (const method of STORE_METHODS) {
-      if (typeof candidate![method] !== 'function') {
-        fail(
-          `"store" is missing the method ${method}() that a SessionStore needs.`,
-          'auth({ store: new MemorySessionStore() })',
-        );
-      }
-    }
-    store = candidate as SessionStore;
-  } else {
-    const maxSessions = options.maxSessions ?? 1000;
-    if (typeof maxSessions !== 'number' || !Number.isSafeInteger(maxSessions) || maxSessions < 1) {
-      fail(
-        `"maxSessions" must be a positive integer (got ${show(maxSessions)}).`,
-        'auth({ maxSessions: 1000 })',
-      );
-    }
-    store = new MemorySessionStore({ maxSessions: maxSessions as number });
-  }
-
-  return { secrets, cookieName: cookieName as string, ttl: ttl as number, sameSite, secure, store };
-}
 
 /** The session id the request's cookie carries, when it has the right form. */
 function sessionIdOf(req: Request, cookieName: string): string | undefined {
@@ -160,34 +49,56 @@ function sessionIdOf(req: Request, cookieName: string): string | undefined {
   return id !== undefined && SESSION_ID.test(id) ? id : undefined;
 }
 
-/** The first `?goto=` value, when there is a non-empty one. */
-function gotoParam(req: Request): string | undefined {
+/** The `?goto=` address made safe for `Location` (400 when it is not), or `undefined` without one. */
+function gotoLocation(req: Request): string | undefined {
   const value = (req.query as Record<string, unknown>).goto;
   const first = Array.isArray(value) ? (value[0] as unknown) : value;
-  return typeof first === 'string' && first !== '' ? first : undefined;
+  return typeof first === 'string' && first !== '' ? gotoParamLocation(first) : undefined;
 }
 
-/** Ends a login/logout: 302 to the `goto` address, or 200 with an empty body. */
-function sendGoto(res: Response, location: string | undefined): void {
+/** Ends a login/logout: a redirect to the `goto` address, or `status` with an empty body. */
+function sendGoto(res: Response, location: string | undefined, status = 200): void {
   if (location !== undefined) res.setHeader('Location', location);
-  sendEmpty(res, location !== undefined ? 302 : 200);
+  sendEmpty(res, location !== undefined ? 302 : status);
 }
 
 function unauthorized(req: Request): HttpError {
   return new HttpError(401, `This path needs a session: log in at ${req.baseUrl}/login first.`);
 }
 
+function forbidden(): HttpError {
+  return new HttpError(403, 'Your user does not have a role this path needs.');
+}
+
+/** The client's address for the lockout (Express's `req.ip` follows `trust proxy`). */
+function addressOf(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+function sessionUser(user: UserRecord): SessionUser {
+  return { username: user.username, roles: [...user.roles] };
+}
+
 /**
- * The original's cookie authentication as a Router: `GET /login[?goto=URL]`
- * issues a fresh random session cookie (dropping the caller's previous
- * session), `GET /logout[?goto=URL]` forgets it on both sides; each answers
- * 200 with an empty body, or 302 to `goto`. Requests for `secrets` without a
- * valid session get 401. `req.session` is set for every request carrying a
- * valid session cookie.
+ * The original's cookie authentication as a Router.
+ *
+ * Seed mode (no `users`): `GET /login[?goto=URL]` issues a fresh random
+ * session cookie (dropping the caller's previous session), `GET
+ * /logout[?goto=URL]` forgets it on both sides; each answers 200 with an
+ * empty body, or 302 to `goto`.
+ *
+ * Credential mode (`users`): `POST /login` takes `username` and `password`
+ * (form or JSON); `POST /register` (with `register`) and `POST /changepwd`
+ * (`username`, `password`, `new_password`) are added; failures are counted
+ * per username and per address, and past the limit answered 429.
+ *
+ * Requests for `secrets` without a valid session get 401; a secret with
+ * `roles` answers 403 to a user without one of them. `req.session` is set
+ * for every request carrying a valid session cookie.
  */
 export function auth(opts?: AuthOptions): Router {
   assertNotMiddlewareCall('auth', opts);
-  const { secrets, cookieName, ttl, sameSite, secure, store } = parseAuthOptions(opts);
+  const { secrets, cookieName, ttl, sameSite, secure, store, credentials } = parseAuthOptions(opts);
   authCreated = true;
 
   const cookie = (req: Request, value: string, clear: boolean): string =>
@@ -201,14 +112,29 @@ export function auth(opts?: AuthOptions): Router {
       ...(clear ? { maxAge: 0, expires: new Date(0) } : {}),
     });
 
+  /** Starts a new session (after dropping the caller's previous one) and sets its cookie. */
+  const startSession = async (req: Request, res: Response, user?: UserRecord): Promise<void> => {
+    const previous = sessionIdOf(req, cookieName);
+    if (previous !== undefined) await store.delete(previous);
+    const id = randomBytes(32).toString('hex');
+    const now = Date.now();
+    await store.set(id, {
+      createdAt: now,
+      expiresAt: now + ttl,
+      ...(user ? { user: sessionUser(user) } : {}),
+    });
+    res.append('Set-Cookie', cookie(req, id, false));
+  };
+
   const guard = (req: Request, next: NextFunction, session: Session | undefined): void => {
-    if (secrets.length > 0 && session === undefined) {
-      const path = canonicalDecoded(req.path);
-      if (path === 'malformed' || path === 'nul')
-        return next(new HttpError(400, 'The path cannot be decoded.'));
-      if (findSecret(secrets, path)) return next(unauthorized(req));
-    }
-    next();
+    if (secrets.length === 0) return next();
+    const path = canonicalDecoded(req.path);
+    if (path === 'malformed' || path === 'nul')
+      return next(new HttpError(400, 'The path cannot be decoded.'));
+    const matched = findSecrets(secrets, path);
+    if (matched.length === 0) return next();
+    if (session === undefined) return next(unauthorized(req));
+    next(hasRoles(matched, session.user?.roles) ? undefined : forbidden());
   };
 
   const router = express.Router();
@@ -222,52 +148,144 @@ export function auth(opts?: AuthOptions): Router {
     }, next);
   });
 
-  router.use(
-    endpoints(
-      { login: {}, logout: {} },
-      {
-        async login(req, res) {
-          const goto = gotoParam(req);
-          const location = goto === undefined ? undefined : gotoParamLocation(goto);
-          const previous = sessionIdOf(req, cookieName);
-          if (previous !== undefined) await store.delete(previous);
-          const id = randomBytes(32).toString('hex');
-          const now = Date.now();
-          await store.set(id, { createdAt: now, expiresAt: now + ttl });
-          res.append('Set-Cookie', cookie(req, id, false));
-          sendGoto(res, location);
-        },
-        async logout(req, res) {
-          const goto = gotoParam(req);
-          const location = goto === undefined ? undefined : gotoParamLocation(goto);
-          const id = sessionIdOf(req, cookieName);
-          if (id !== undefined) await store.delete(id);
-          res.append('Set-Cookie', cookie(req, '', true));
-          sendGoto(res, location);
-        },
-      },
-    ),
-  );
+  const spec: Record<string, EndpointSpec[string]> = { login: {}, logout: {} };
+  const handlers: Record<string, EndpointHandlers[string]> = {
+    async logout(req, res) {
+      const location = gotoLocation(req);
+      const id = sessionIdOf(req, cookieName);
+      if (id !== undefined) await store.delete(id);
+      res.append('Set-Cookie', cookie(req, '', true));
+      sendGoto(res, location);
+    },
+    async login(req, res) {
+      const location = gotoLocation(req);
+      await startSession(req, res);
+      sendGoto(res, location);
+    },
+  };
+
+  if (credentials) {
+    const { users, register, minPasswordLength } = credentials;
+    const verifier = new Verifier(users, credentials.scrypt);
+    const lockout = credentials.lockout
+      ? new Lockout(
+          credentials.lockout.store,
+          credentials.lockout.attempts,
+          credentials.lockout.addressAttempts,
+          credentials.lockout.window,
+        )
+      : undefined;
+
+    /** Verifies a username and password under the lockout: 429 while locked out, 401 when wrong. */
+    const authenticate = async (
+      req: Request,
+      username: string,
+      password: string,
+    ): Promise<UserRecord> => {
+      const address = addressOf(req);
+      await lockout?.check(username, address);
+      const user = await verifier.verify(username, password);
+      if (!user) {
+        await lockout?.fail(username, address);
+        throw new HttpError(401, 'Wrong username or password.');
+      }
+      await lockout?.succeed(username);
+      return user;
+    };
+
+    spec.login = { methods: ['GET', 'POST'] };
+    handlers.login = async function loginWithCredentials(req, res) {
+      if (req.method !== 'POST') {
+        throw new HttpError(
+          401,
+          'Log in with POST /login and a username and password (form or JSON).',
+        );
+      }
+      const location = gotoLocation(req);
+      const { username, password } = await readCredentials(req, res, ['username', 'password']);
+      await startSession(req, res, await authenticate(req, username, password));
+      sendGoto(res, location);
+    };
+
+    spec.changepwd = { methods: ['POST'] };
+    handlers.changepwd = async function changePassword(req, res) {
+      const location = gotoLocation(req);
+      const fields = await readCredentials(req, res, ['username', 'password', 'new_password']);
+      checkNewCredentials(undefined, fields.new_password, minPasswordLength);
+      const user = await authenticate(req, fields.username, fields.password);
+      await users.update(user.username, {
+        passwordHash: await hashPassword(fields.new_password, credentials.scrypt),
+      });
+      // Every other session of the user ends; this request gets a fresh one.
+      await store.deleteUser!(user.username);
+      await startSession(req, res, user);
+      sendGoto(res, location);
+    };
+
+    if (register) {
+      spec.register = { methods: ['POST'] };
+      handlers.register = async function registerUser(req, res) {
+        const location = gotoLocation(req);
+        const { username, password } = await readCredentials(req, res, ['username', 'password']);
+        checkNewCredentials(username, password, minPasswordLength);
+        if ((await register(req, username)) !== true) {
+          throw new HttpError(403, 'Registration is not open to this user.');
+        }
+        const user = {
+          username,
+          passwordHash: await hashPassword(password, credentials.scrypt),
+          roles: [],
+        };
+        if (!(await users.create(user))) throw new HttpError(400, 'That username is taken.');
+        await startSession(req, res, user);
+        sendGoto(res, location, 201);
+      };
+    }
+  }
+
+  router.use(endpoints(spec, handlers));
   return router;
+}
+
+/** Options for {@link requireSession}. */
+export interface RequireSessionOptions {
+  /** Roles of which the session's user needs one (403 otherwise). Defaults to none: any session will do. */
+  roles?: readonly string[];
 }
 
 /**
  * A guard for single routes: passes requests with a valid session (as set
- * by an `auth()` mounted before it), answers others 401.
+ * by an `auth()` mounted before it), answers others 401, and with `roles`
+ * a user without one of them 403.
  *
  * ```ts
  * app.use(mixnmatch.auth());
- * app.get('/account', mixnmatch.requireSession(), (req, res) => res.send(req.session.id));
+ * app.get('/account', mixnmatch.requireSession(), (req, res) => res.send(req.session!.id));
  * ```
  */
-export function requireSession(): RequestHandler {
+export function requireSession(opts?: RequireSessionOptions): RequestHandler {
+  assertNotMiddlewareCall('requireSession', opts);
+  const example = "requireSession({ roles: ['admin'] })";
+  const options = optionsObject('requireSession', opts, ['roles'], example);
+  const roles = options.roles ?? [];
+  if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string' && role !== '')) {
+    throw new ConfigError(
+      'requireSession',
+      `"roles" must be an array of role names (got ${show(roles)}).`,
+      example,
+    );
+  }
+  const needed = [{ roles: roles as string[] }];
   return function requireSessionMiddleware(req: Request, _res: Response, next: NextFunction) {
-    if (req.session !== undefined) return next();
-    if (!authCreated) {
-      return next(
-        new Error('requireSession() needs mixnmatch.auth() mounted before it; none was created.'),
-      );
+    const session = req.session;
+    if (session === undefined) {
+      if (!authCreated) {
+        return next(
+          new Error('requireSession() needs mixnmatch.auth() mounted before it; none was created.'),
+        );
+      }
+      return next(unauthorized(req));
     }
-    next(unauthorized(req));
+    next(hasRoles(needed, session.user?.roles) ? undefined : forbidden());
   };
 }

@@ -62,6 +62,12 @@ export class MemorySessionStore implements SessionStore {
     this.sessions.delete(id);
   }
 
+  deleteUser(username: string): void {
+    for (const [id, data] of this.sessions) {
+      if (data.user?.username === username) this.sessions.delete(id);
+    }
+  }
+
   /** Forgets every session. */
   close(): void {
     this.sessions.clear();

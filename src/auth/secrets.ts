@@ -1,4 +1,4 @@
-// Pure matching of canonical paths against secrets: '/x' anchored at the mount point, 'x' a whole segment anywhere.
+// Pure matching of canonical paths against secrets: '/x' anchored at the mount point, 'x' a whole segment anywhere; roles.
 
 /** A compiled secret. */
 export interface Secret {
@@ -7,6 +7,8 @@ export interface Secret {
   readonly anchored: boolean;
   /** Its segments, folded for comparison. */
   readonly segments: readonly string[];
+  /** Roles of which a user needs one; empty when any session will do. */
+  readonly roles: readonly string[];
 }
 
 /**
@@ -19,28 +21,42 @@ export function foldSegment(segment: string): string {
 }
 
 /** Compiles a secret path: a leading `/` anchors it; its segments must be non-empty. */
-export function compileSecret(source: string): Secret | undefined {
+export function compileSecret(source: string, roles: readonly string[] = []): Secret | undefined {
   const anchored = source.startsWith('/');
   const segments = source.split('/').filter(Boolean).map(foldSegment);
-  if (segments.length === 0 || segments.some((s) => s === '' || s === '.' || s === '..'))
+  if (segments.length === 0 || segments.some((s) => s === '' || s === '.' || s === '..')) {
     return undefined;
-  return { source, anchored, segments };
+  }
+  return { source, anchored, segments, roles: [...roles] };
+}
+
+/** True when a secret protects the path's segments (folded). */
+function protects(secret: Secret, segments: readonly string[]): boolean {
+  const last = secret.anchored ? 0 : segments.length - secret.segments.length;
+  for (let start = 0; start <= last; start++) {
+    if (secret.segments.every((s, i) => segments[start + i] === s)) return true;
+  }
+  return false;
 }
 
 /**
- * The first secret that protects a canonical decoded path (relative to the
- * auth router's mount point), or `undefined`. An anchored secret matches
+ * The secrets that protect a canonical decoded path (relative to the auth
+ * router's mount point); empty when it is open. An anchored secret matches
  * the path's first segments; another matches consecutive whole segments
  * anywhere.
  */
-export function findSecret(secrets: readonly Secret[], path: string): Secret | undefined {
-  if (secrets.length === 0) return undefined;
+export function findSecrets(secrets: readonly Secret[], path: string): Secret[] {
+  if (secrets.length === 0) return [];
   const segments = path.split('/').filter(Boolean).map(foldSegment);
-  for (const secret of secrets) {
-    const last = secret.anchored ? 0 : segments.length - secret.segments.length;
-    for (let start = 0; start <= last; start++) {
-      if (secret.segments.every((s, i) => segments[start + i] === s)) return secret;
-    }
-  }
-  return undefined;
+  return secrets.filter((secret) => protects(secret, segments));
+}
+
+/** True when `roles` holds one role of each secret (or guard) that asks for roles. */
+export function hasRoles(
+  required: readonly { readonly roles: readonly string[] }[],
+  roles: readonly string[] | undefined,
+): boolean {
+  return required.every(
+    (secret) => secret.roles.length === 0 || secret.roles.some((role) => roles?.includes(role)),
+  );
 }

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { Command, CommanderError, Option } from 'commander';
+import type { UserEntry } from '../auth/options';
 import { didYouMean } from '../options';
 
 /** Everything the command needs to start a server. */
@@ -30,6 +31,12 @@ export interface ServerConfig {
   tls: { generate: true } | { certFile: string; keyFile: string } | undefined;
   /** The request log: `-` for stdout, else a file appended to. */
   log: { target: string; bodies: boolean; format: 'text' | 'json' } | undefined;
+  /** Credential mode: the users read from `--users FILE` (checked by auth() when the server starts). */
+  users: UserEntry[] | undefined;
+  /** Open `POST /register` (credential mode). */
+  register: boolean;
+  /** Warnings to print at start (plain passwords in the users file). */
+  warnings: string[];
 }
 
 /** The outcome of reading the command line: a configuration, or output to print and an exit code. */
@@ -110,6 +117,13 @@ function program(version: string): Command {
     )
     .addOption(
       new Option(
+        '--users <file>',
+        'credential mode: a JSON list of { username, password | passwordHash, roles }',
+      ),
+    )
+    .addOption(new Option('--register', 'credential mode: let anyone POST /register'))
+    .addOption(
+      new Option(
         '-c, --config <file>',
         'JSON file with the same options in camelCase (maxCacheSize, allowedOrigins, …); flags override it',
       ),
@@ -140,6 +154,8 @@ const CONFIG_KEYS = [
   'log',
   'logBodies',
   'logFormat',
+  'users',
+  'register',
 ];
 
 function asStringList(name: string, value: unknown): string[] | undefined {
@@ -183,6 +199,28 @@ function readableFile(name: string, file: string): string {
     throw new UsageError(`${name} ${file}: no such readable file`);
   }
   return path.resolve(file);
+}
+
+/** Reads a users file: a JSON list of users; plain passwords are counted for a warning. */
+function readUsers(file: string): { users: UserEntry[]; plain: number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(
+      `--users ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
+  }
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((u) => u !== null && typeof u === 'object' && !Array.isArray(u))
+  ) {
+    throw new UsageError(
+      `--users ${file}: must hold a JSON list of { "username", "password" or "passwordHash", "roles" }`,
+    );
+  }
+  const users = parsed as UserEntry[];
+  return { users, plain: users.filter((user) => user.password !== undefined).length };
 }
 
 /** Merges the config file under the flags given on the command line. */
@@ -298,7 +336,22 @@ function toConfig(values: Record<string, unknown>): ServerConfig {
           allowCredentials: asBoolean('allowCredentials', values.allowCredentials) ?? false,
         };
 
+  const usersFile = asString('--users', values.users);
+  const register = asBoolean('register', values.register) ?? false;
+  if (register && usersFile === undefined)
+    throw new UsageError('--register needs --users FILE (credential mode)');
+  const loaded = usersFile === undefined ? undefined : readUsers(usersFile);
+  const warnings =
+    loaded && loaded.plain > 0
+      ? [
+          `${usersFile} holds ${loaded.plain} plain password${loaded.plain === 1 ? '' : 's'}, hashed at load; store hashes instead (mixnmatch hash-password)`,
+        ]
+      : [];
+
   return {
+    users: loaded?.users,
+    register,
+    warnings,
     address,
     port: asInteger('--port', values.port, 0, 65535) ?? (tls ? 58443 : 58080),
     root,

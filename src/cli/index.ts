@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args';
-import { StartError, startServer } from './server';
+import { hashPasswordCommand } from './hash-password';
+import { ConfigurationError, StartError, startServer } from './server';
 
 /** How long requests in flight get to finish after a stop signal. */
 const GRACE_MS = 10_000;
@@ -16,6 +17,15 @@ function version(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'hash-password') {
+    process.exitCode = await hashPasswordCommand(
+      process.argv.slice(3),
+      process.stdin,
+      process.stdout,
+      process.stderr,
+    );
+    return;
+  }
   const parsed = parseArgs(process.argv.slice(2), version());
   if (parsed.kind === 'exit') {
     process.stdout.write(parsed.stdout);
@@ -31,9 +41,9 @@ async function main(): Promise<void> {
   try {
     running = await startServer(parsed.config, version(), output);
   } catch (err) {
-    if (!(err instanceof StartError)) throw err;
+    if (!(err instanceof StartError) && !(err instanceof ConfigurationError)) throw err;
     process.stderr.write(`mixnmatch: ${err.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = err instanceof ConfigurationError ? 2 : 1;
     return;
   }
   let stopping = false;

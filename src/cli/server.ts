@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { createApp, type CreateAppOptions } from '../app';
+import { ConfigError } from '../errors';
 import type { LogStream } from '../log';
 import type { ServerConfig } from './args';
 
@@ -27,6 +28,9 @@ export interface Running {
 
 /** Why the server could not start, for the exit code: 1. */
 export class StartError extends Error {}
+
+/** A configuration the app refused (a bad users file), for the exit code: 2. */
+export class ConfigurationError extends Error {}
 
 /** A self-signed certificate for localhost and 127.0.0.1, made now, valid for 30 days. */
 async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
@@ -70,7 +74,10 @@ export function appOptions(config: ServerConfig, log: LogStream | undefined): Cr
     headers: config.headers,
     ...(config.cacheable !== undefined ? { cacheable: config.cacheable } : {}),
     cors: config.cors,
-    auth: { secrets: config.secrets },
+    auth: {
+      secrets: config.secrets,
+      ...(config.users !== undefined ? { users: config.users, register: config.register } : {}),
+    },
     cache: config.maxCacheSize !== undefined ? { maxSize: config.maxCacheSize } : {},
     log:
       config.log && log
@@ -96,7 +103,11 @@ function features(config: ServerConfig): string[] {
   const cors = config.cors;
   const headerNames = Object.keys(config.headers);
   return [
-    `auth: GET /login, /logout; ${config.secrets.length ? `secrets ${config.secrets.join(', ')}` : 'no secrets'}`,
+    `auth: ${
+      config.users
+        ? `${config.users.length} user${config.users.length === 1 ? '' : 's'}, POST /login, /changepwd${config.register ? ', /register' : ''}`
+        : 'GET /login'
+    }, /logout; ${config.secrets.length ? `secrets ${config.secrets.join(', ')}` : 'no secrets'}`,
     'goto: /goto/ADDRESS (307)',
     `cache: POST /echo, /cache/NAME; up to ${config.maxCacheSize ?? 2_097_152} bytes`,
     cors === false
@@ -116,15 +127,24 @@ function features(config: ServerConfig): string[] {
 /**
  * Starts the server for a configuration and prints where it listens and
  * which features are on. Rejects with a {@link StartError} when it cannot
- * listen (the port is in use) or open its log.
+ * listen (the port is in use) or open its log, and with a
+ * {@link ConfigurationError} when the app refuses the configuration.
  */
 export async function startServer(
   config: ServerConfig,
   version: string,
   output: Output,
 ): Promise<Running> {
+  for (const warning of config.warnings) output.err(`mixnmatch: warning: ${warning}\n`);
   const log = config.log ? logStream(config.log.target) : undefined;
-  const app = createApp(appOptions(config, log));
+  let app;
+  try {
+    app = createApp(appOptions(config, log));
+  } catch (err) {
+    // The users file is checked by auth() itself: report it as a bad option (exit 2).
+    if (err instanceof ConfigError) throw new ConfigurationError(err.message);
+    throw err;
+  }
   let scheme = 'http';
   let server: Server;
   let fingerprint: string | undefined;

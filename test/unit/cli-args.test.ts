@@ -40,6 +40,41 @@ describe('parseArgs', () => {
       },
       tls: undefined,
       log: undefined,
+      users: undefined,
+      register: false,
+      warnings: [],
+    });
+  });
+
+  describe('users option', () => {
+    const file = path.join(dir, 'users.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { username: 'alice', password: 'wonderland1', roles: ['admin'] },
+        {
+          username: 'bob',
+          passwordHash:
+            '$scrypt$ln=10,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        },
+      ]),
+    );
+
+    it('loads the users and warns about plain passwords', () => {
+      const config = run('--users', file, '--register');
+      expect(config.users).toHaveLength(2);
+      expect(config.register).toBe(true);
+      expect(config.warnings).toEqual([
+        `${file} holds 1 plain password, hashed at load; store hashes instead (mixnmatch hash-password)`,
+      ]);
+    });
+
+    it('rejects a file that is not a list, and --register without users', () => {
+      const bad = path.join(dir, 'users-bad.json');
+      writeFileSync(bad, '{"alice":"x"}');
+      expect(fails('--users', bad)).toMatch(/--users .*users-bad\.json: must hold a JSON list/);
+      expect(fails('--users', path.join(dir, 'none.json'))).toMatch(/no such file/);
+      expect(fails('--register')).toMatch(/--register needs --users FILE/);
     });
   });
 

@@ -1,0 +1,190 @@
+// Credential mode of auth(): reading username/password fields, verifying them, and the lockout against guessing.
+import crypto from 'node:crypto';
+import type { Request, Response } from 'express';
+import { bodyKind, rawBodyParser, readBody } from '../body';
+import { HttpError } from '../errors';
+import type { LockoutStore, UserRecord, UserStore } from '../types';
+import { MAX_PASSWORD_LENGTH, USERNAME } from './options';
+import {
+  hashPassword,
+  hashPasswordSync,
+  needsRehash,
+  verifyPassword,
+  type ScryptParams,
+} from './password';
+
+/** Bodies of credential requests are small; anything larger is not a login. */
+const BODY_LIMIT = 16 * 1024;
+const parser = rawBodyParser(BODY_LIMIT);
+
+const ACCEPTED = 'Send the fields as application/x-www-form-urlencoded or as a JSON object.';
+
+/** Strict form decoding: `+` is a space, `%XX` must be valid UTF-8. */
+function decodeFormValue(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    throw new HttpError(400, 'Cannot decode the form: malformed percent-encoding.');
+  }
+}
+
+function formFields(text: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const name = decodeFormValue(equals === -1 ? pair : pair.slice(0, equals));
+    // The first of a repeated field wins.
+    if (!Object.prototype.hasOwnProperty.call(fields, name)) {
+      fields[name] = equals === -1 ? '' : decodeFormValue(pair.slice(equals + 1));
+    }
+  }
+  return fields;
+}
+
+/** The fields of a form or JSON body (or of a body an earlier parser already read). */
+async function bodyFields(req: Request, res: Response): Promise<Record<string, unknown>> {
+  const kind = bodyKind(req.headers['content-type']);
+  if (kind === 'other')
+    throw new HttpError(
+      415,
+      `Unsupported Content-Type: ${req.headers['content-type']}. ${ACCEPTED}`,
+    );
+  let body: unknown;
+  try {
+    body = await readBody(parser, req, res);
+  } catch (err) {
+    const status = (err as { status?: unknown }).status;
+    throw status === 413
+      ? new HttpError(413, `The request body is larger than ${BODY_LIMIT} bytes.`)
+      : new HttpError(400, 'Cannot read the request body.', { cause: err });
+  }
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body))
+    return body as Record<string, unknown>;
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
+  if (text === '') return {};
+  if (kind === 'none') throw new HttpError(415, `A body needs a Content-Type. ${ACCEPTED}`);
+  if (kind === 'form') return formFields(text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'Cannot decode JSON.');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new HttpError(400, 'The JSON body must be an object of fields.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Reads the named fields from a form or JSON body: each must be present as
+ * a non-empty string (else 400 naming it), and passwords no longer than
+ * {@link MAX_PASSWORD_LENGTH}.
+ */
+export async function readCredentials<K extends string>(
+  req: Request,
+  res: Response,
+  names: readonly K[],
+): Promise<Record<K, string>> {
+  const fields = await bodyFields(req, res);
+  const values = {} as Record<K, string>;
+  const missing = names.filter((name) => {
+    const value = Object.prototype.hasOwnProperty.call(fields, name) ? fields[name] : undefined;
+    if (typeof value !== 'string' || value === '') return true;
+    values[name] = value;
+    return false;
+  });
+  if (missing.length > 0) {
+    throw new HttpError(
+      400,
+      `Missing ${missing.map((name) => `"${name}"`).join(' and ')}: send ${names.join(', ')} as non-empty strings.`,
+    );
+  }
+  for (const name of names) {
+    if (name.includes('password') && values[name].length > MAX_PASSWORD_LENGTH) {
+      throw new HttpError(400, `"${name}" is longer than ${MAX_PASSWORD_LENGTH} characters.`);
+    }
+  }
+  return values;
+}
+
+/** Checks a new username and password against the rules; a 400 with the reason when they fail. */
+export function checkNewCredentials(
+  username: string | undefined,
+  password: string,
+  minLength: number,
+): void {
+  if (username !== undefined && !USERNAME.test(username)) {
+    throw new HttpError(400, 'A username is 1–64 characters: letters, digits and . _ @ + -.');
+  }
+  if ([...password].length < minLength) {
+    throw new HttpError(400, `A password needs at least ${minLength} characters.`);
+  }
+}
+
+/** Verifies usernames and passwords, at the same cost whether or not the user exists. */
+export class Verifier {
+  /** A hash of nothing anyone knows, checked against when the user does not exist. */
+  private readonly decoy: string;
+
+  constructor(
+    private readonly users: UserStore,
+    private readonly scrypt: ScryptParams,
+  ) {
+    this.decoy = hashPasswordSync(crypto.randomUUID(), scrypt);
+  }
+
+  /** The user when the password is theirs, else `undefined`; an old hash is upgraded to the current parameters. */
+  async verify(username: string, password: string): Promise<UserRecord | undefined> {
+    const user = await this.users.get(username);
+    const ok = await verifyPassword(password, user?.passwordHash ?? this.decoy);
+    if (!ok || !user) return undefined;
+    if (needsRehash(user.passwordHash, this.scrypt)) {
+      await this.users.update(user.username, {
+        passwordHash: await hashPassword(password, this.scrypt),
+      });
+    }
+    return user;
+  }
+}
+
+/** Counts failed attempts per username and per client address, and refuses while either is over its limit. */
+export class Lockout {
+  constructor(
+    private readonly store: LockoutStore,
+    private readonly attempts: number,
+    private readonly addressAttempts: number,
+    private readonly window: number,
+  ) {}
+
+  /** Throws 429 with `Retry-After` while the username or the address is locked out. */
+  async check(username: string, address: string): Promise<void> {
+    const [user, addr] = await Promise.all([
+      this.store.get(`user:${username}`),
+      this.store.get(`addr:${address}`),
+    ]);
+    const locked = [
+      user && user.count >= this.attempts ? user.resetAt : 0,
+      addr && addr.count >= this.addressAttempts ? addr.resetAt : 0,
+    ];
+    const until = Math.max(...locked);
+    if (until > 0) {
+      const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      throw new HttpError(429, `Too many failed attempts; try again in ${seconds} seconds.`, {
+        headers: { 'Retry-After': String(seconds) },
+      });
+    }
+  }
+
+  async fail(username: string, address: string): Promise<void> {
+    await Promise.all([
+      this.store.hit(`user:${username}`, this.window),
+      this.store.hit(`addr:${address}`, this.window),
+    ]);
+  }
+
+  async succeed(username: string): Promise<void> {
+    await this.store.reset(`user:${username}`);
+  }
+}

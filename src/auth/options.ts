@@ -1,0 +1,405 @@
+// auth() options: the public AuthOptions type and their validation at construction time.
+import type { Request } from 'express';
+import { ConfigError } from '../errors';
+import { booleanOption, isPlainObject, optionsObject, show } from '../options';
+import type { LockoutStore, SessionStore, UserRecord, UserStore } from '../types';
+import { MemorySessionStore } from './memory-store';
+import {
+  DEFAULT_SCRYPT,
+  checkScryptParams,
+  hashPasswordSync,
+  parseHash,
+  type ScryptParams,
+} from './password';
+import { compileSecret, type Secret } from './secrets';
+import { MemoryLockoutStore, MemoryUserStore } from './stores';
+
+/** A secret that needs a session whose user has one of `roles`. */
+export interface RoleSecret {
+  /** The path, as for a plain secret (`'/admin'` anchored, `'admin'` anywhere). */
+  path: string;
+  /** Roles of which the user needs one; without, a logged-in user gets 403. */
+  roles: readonly string[];
+}
+
+/** A user given in the `users` option: a password (hashed at construction) or a hash. */
+export interface UserEntry {
+  username: string;
+  /** The password in plain text; hashed when `auth()` is called. */
+  password?: string;
+  /** The password's hash, as `hashPassword()` makes it. */
+  passwordHash?: string;
+  /** The user's roles. Defaults to `[]`. */
+  roles?: readonly string[];
+}
+
+/** Decides whether a registration may go ahead. */
+export type RegisterPredicate = (req: Request, username: string) => boolean | Promise<boolean>;
+
+/** Brute-force protection for credential mode. */
+export interface LockoutOptions {
+  /** Failures for one username within `window` before its further attempts get 429. Defaults to `5`. */
+  attempts?: number;
+  /** Failures from one client address within `window` before its further attempts get 429. Defaults to `4 × attempts`. */
+  addressAttempts?: number;
+  /** The window, in milliseconds, from the first failure. Defaults to `900000` (15 minutes). */
+  window?: number;
+  /** Where failures are counted. Defaults to a `MemoryLockoutStore`. */
+  store?: LockoutStore;
+}
+
+/** Options for `auth()`. */
+export interface AuthOptions {
+  /**
+   * Paths that need a session: `'/topsecret'` (leading `/`) protects
+   * `/topsecret/...` from the router's mount point; `'secret'` protects a
+   * whole segment anywhere (`/secret/`, `/foo/secret/`); `{ path, roles }`
+   * also needs a user with one of the roles (else 403). Matched on the
+   * canonical path, case-insensitively. Defaults to `[]`.
+   */
+  secrets?: readonly (string | RoleSecret)[];
+  /** The session cookie's name. Defaults to `'SESSION'`. */
+  cookieName?: string;
+  /** How many sessions the default store keeps; the least recently used goes first. Defaults to `1000`. */
+  maxSessions?: number;
+  /** How long a session lasts, in milliseconds. Defaults to `86400000` (a day). */
+  ttl?: number;
+  /** The cookie's `SameSite` attribute (`'strict'`, `'lax'` or `'none'`). Defaults to none sent, as the original. */
+  sameSite?: 'strict' | 'lax' | 'none' | 'Strict' | 'Lax' | 'None';
+  /** Send the cookie with `Secure` always (`true`) or never (`false`). Defaults to when the request came over TLS (`req.secure`). */
+  secure?: boolean;
+  /** Where sessions live. Defaults to a `MemorySessionStore` holding `maxSessions`. */
+  store?: SessionStore;
+  /**
+   * Credential mode: the users who may log in, as a list (plain `password`s
+   * are hashed here) or a `UserStore`. Defaults to none: the original's
+   * dummy login, where `GET /login` needs no credentials.
+   */
+  users?: readonly UserEntry[] | UserStore;
+  /** Open `POST /register` (credential mode): `true`, or a predicate deciding each registration. Defaults to `false`. */
+  register?: boolean | RegisterPredicate;
+  /** The shortest password `/register` and `/changepwd` accept. Defaults to `8`. */
+  minPasswordLength?: number;
+  /** Brute-force protection in credential mode, or `false` for none. Defaults to `{}` (5 attempts per username, 20 per address, 15 minutes). */
+  lockout?: LockoutOptions | false;
+  /** scrypt parameters for new hashes; existing hashes keep theirs and are upgraded at the next login. Defaults to `{ cost: 32768, blockSize: 8, parallelization: 1 }`. */
+  scrypt?: Partial<ScryptParams>;
+}
+
+/** The credential-mode part of the parsed options. */
+export interface Credentials {
+  users: UserStore;
+  register: RegisterPredicate | undefined;
+  minPasswordLength: number;
+  lockout:
+    { attempts: number; addressAttempts: number; window: number; store: LockoutStore } | undefined;
+  scrypt: ScryptParams;
+}
+
+/** {@link AuthOptions} after validation. */
+export interface ParsedAuthOptions {
+  secrets: Secret[];
+  cookieName: string;
+  ttl: number;
+  sameSite: 'strict' | 'lax' | 'none' | undefined;
+  secure: boolean | undefined;
+  store: SessionStore;
+  credentials: Credentials | undefined;
+}
+
+const EXAMPLE = "auth({ secrets: ['secret', '/topsecret'] })";
+const KNOWN = [
+  'secrets',
+  'cookieName',
+  'maxSessions',
+  'ttl',
+  'sameSite',
+  'secure',
+  'store',
+  'users',
+  'register',
+  'minPasswordLength',
+  'lockout',
+  'scrypt',
+];
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Usernames: 1–64 of letters, digits and `. _ @ + -`, so they are safe in logs, keys and pages. */
+export const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
+/** The longest password taken, so a huge one cannot be used to burn CPU. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+function fail(problem: string, example = EXAMPLE): never {
+  throw new ConfigError('auth', problem, example);
+}
+
+function positiveInteger(
+  key: string,
+  value: unknown,
+  fallback: number,
+  example: string,
+  what = 'a positive integer',
+): number {
+  const number = value ?? fallback;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1) {
+    fail(`"${key}" must be ${what} (got ${show(number)}).`, example);
+  }
+  return number;
+}
+
+function checkStore<T>(
+  key: string,
+  value: unknown,
+  methods: readonly string[],
+  example: string,
+): T {
+  if (value === null || typeof value !== 'object')
+    fail(`"${key}" must be a store object (got ${show(value)}).`, example);
+  for (const method of methods) {
+    if (typeof (value as Record<string, unknown>)[method] !== 'function') {
+      fail(`"${key}" is missing the method ${method}() that it needs.`, example);
+    }
+  }
+  return value as T;
+}
+
+function checkRoles(where: string, roles: unknown): string[] {
+  if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string' && role !== '')) {
+    fail(
+      `${where}: "roles" must be an array of role names (got ${show(roles)}).`,
+      "auth({ secrets: [{ path: '/admin', roles: ['admin'] }] })",
+    );
+  }
+  return [...(roles as string[])];
+}
+
+function parseSecrets(value: unknown): Secret[] {
+  if (!Array.isArray(value)) fail(`"secrets" must be an array of paths (got ${show(value)}).`);
+  return (value as unknown[]).map((entry) => {
+    let secret: Secret | undefined;
+    if (typeof entry === 'string') secret = compileSecret(entry);
+    else if (isPlainObject(entry) && typeof entry.path === 'string') {
+      for (const key of Object.keys(entry)) {
+        if (key !== 'path' && key !== 'roles')
+          fail(`secret ${show(entry.path)} has an unknown key "${key}" (keys: path, roles).`);
+      }
+      secret = compileSecret(
+        entry.path,
+        checkRoles(`secret ${show(entry.path)}`, entry.roles ?? []),
+      );
+    }
+    return (
+      secret ??
+      fail(
+        `secret ${show(isPlainObject(entry) ? entry.path : entry)} must be a path such as "secret" or "/topsecret", or { path, roles }.`,
+      )
+    );
+  });
+}
+
+function parseUsers(value: unknown, scrypt: ScryptParams): UserStore {
+  const example =
+    "auth({ users: [{ username: 'alice', password: 'wonderland1', roles: ['admin'] }] })";
+  if (!Array.isArray(value)) {
+    return checkStore<UserStore>('users', value, ['get', 'create', 'update'], example);
+  }
+  const records: UserRecord[] = [];
+  for (const entry of value as unknown[]) {
+    if (!isPlainObject(entry))
+      fail(
+        `each user must be { username, password | passwordHash, roles? } (got ${show(entry)}).`,
+        example,
+      );
+    for (const key of Object.keys(entry)) {
+      if (!['username', 'password', 'passwordHash', 'roles'].includes(key)) {
+        fail(
+          `user ${show(entry.username)} has an unknown key "${key}" (keys: username, password, passwordHash, roles).`,
+          example,
+        );
+      }
+    }
+    const { username, password, passwordHash } = entry;
+    if (typeof username !== 'string' || !USERNAME.test(username)) {
+      fail(`user ${show(username)}: a username is 1–64 letters, digits or . _ @ + -.`, example);
+    }
+    if ((password === undefined) === (passwordHash === undefined)) {
+      fail(`user "${username}" needs exactly one of "password" and "passwordHash".`, example);
+    }
+    if (
+      password !== undefined &&
+      (typeof password !== 'string' || password === '' || password.length > MAX_PASSWORD_LENGTH)
+    ) {
+      fail(
+        `user "${username}": "password" must be a non-empty string of at most ${MAX_PASSWORD_LENGTH} characters.`,
+        example,
+      );
+    }
+    if (
+      passwordHash !== undefined &&
+      (typeof passwordHash !== 'string' || parseHash(passwordHash) === undefined)
+    ) {
+      fail(
+        `user "${username}": "passwordHash" is not a hash made by hashPassword() or \`mixnmatch hash-password\`.`,
+        example,
+      );
+    }
+    if (records.some((user) => user.username === username))
+      fail(`user "${username}" is listed twice.`, example);
+    records.push({
+      username: username as string,
+      passwordHash:
+        (passwordHash as string | undefined) ?? hashPasswordSync(password as string, scrypt),
+      roles: checkRoles(`user "${username}"`, entry.roles ?? []),
+    });
+  }
+  return new MemoryUserStore(records);
+}
+
+function parseLockout(value: unknown): Credentials['lockout'] {
+  if (value === false) return undefined;
+  const example = 'auth({ users, lockout: { attempts: 3, window: 60000 } })';
+  if (value !== undefined && !isPlainObject(value))
+    fail(`"lockout" must be an options object or false (got ${show(value)}).`, example);
+  const options = optionsObject(
+    'auth',
+    value ?? {},
+    ['attempts', 'addressAttempts', 'window', 'store'],
+    example,
+  );
+  const attempts = positiveInteger('lockout.attempts', options.attempts, 5, example);
+  return {
+    attempts,
+    addressAttempts: positiveInteger(
+      'lockout.addressAttempts',
+      options.addressAttempts,
+      4 * attempts,
+      example,
+    ),
+    window: positiveInteger(
+      'lockout.window',
+      options.window,
+      900_000,
+      example,
+      'a positive number of milliseconds',
+    ),
+    store:
+      options.store === undefined
+        ? new MemoryLockoutStore()
+        : checkStore<LockoutStore>(
+            'lockout.store',
+            options.store,
+            ['get', 'hit', 'reset'],
+            example,
+          ),
+  };
+}
+
+function parseCredentials(options: Record<string, unknown>): Credentials | undefined {
+  if (options.users === undefined) {
+    for (const key of ['register', 'minPasswordLength', 'lockout', 'scrypt']) {
+      if (options[key] !== undefined)
+        fail(`"${key}" is for credential mode: give "users" too (a list, or a UserStore).`);
+    }
+    return undefined;
+  }
+  const scryptExample = 'auth({ users, scrypt: { cost: 65536 } })';
+  const given = optionsObject(
+    'auth',
+    options.scrypt,
+    ['cost', 'blockSize', 'parallelization'],
+    scryptExample,
+  );
+  const scrypt = { ...DEFAULT_SCRYPT, ...given } as ScryptParams;
+  const problem = checkScryptParams(scrypt);
+  if (problem) fail(`"scrypt": ${problem}.`, scryptExample);
+
+  const register = options.register ?? false;
+  if (typeof register !== 'boolean' && typeof register !== 'function') {
+    fail(
+      `"register" must be true, false or a function (got ${show(register)}).`,
+      'auth({ users, register: true })',
+    );
+  }
+  return {
+    users: parseUsers(options.users, scrypt),
+    register:
+      register === true
+        ? () => true
+        : register === false
+          ? undefined
+          : (register as RegisterPredicate),
+    minPasswordLength: positiveInteger(
+      'minPasswordLength',
+      options.minPasswordLength,
+      8,
+      'auth({ users, minPasswordLength: 12 })',
+    ),
+    lockout: parseLockout(options.lockout),
+    scrypt,
+  };
+}
+
+/** Validates auth() options, throwing a `ConfigError` naming the problem. */
+export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
+  const options = optionsObject('auth', opts, KNOWN, EXAMPLE);
+  const secrets = parseSecrets(options.secrets ?? []);
+
+  const cookieName = options.cookieName ?? 'SESSION';
+  if (typeof cookieName !== 'string' || !COOKIE_NAME.test(cookieName)) {
+    fail(
+      `"cookieName" must be a cookie name token (got ${show(cookieName)}).`,
+      "auth({ cookieName: 'SESSION' })",
+    );
+  }
+  const ttl = positiveInteger(
+    'ttl',
+    options.ttl,
+    86_400_000,
+    'auth({ ttl: 3600000 })',
+    'a positive number of milliseconds',
+  );
+
+  let sameSite: ParsedAuthOptions['sameSite'];
+  if (options.sameSite !== undefined) {
+    const value = typeof options.sameSite === 'string' ? options.sameSite.toLowerCase() : '';
+    if (value !== 'strict' && value !== 'lax' && value !== 'none') {
+      fail(
+        `"sameSite" must be "strict", "lax" or "none" (got ${show(options.sameSite)}).`,
+        "auth({ sameSite: 'lax' })",
+      );
+    }
+    sameSite = value;
+  }
+  const secure =
+    options.secure === undefined
+      ? undefined
+      : booleanOption('auth', options, 'secure', false, EXAMPLE);
+  if (sameSite === 'none' && secure === false) {
+    fail(
+      '"sameSite: none" needs Secure cookies: browsers drop it without; leave "secure" unset or true.',
+    );
+  }
+
+  const credentials = parseCredentials(options);
+  let store: SessionStore;
+  const storeExample = 'auth({ store: new MemorySessionStore() })';
+  if (options.store !== undefined) {
+    if (options.maxSessions !== undefined)
+      fail('"maxSessions" sets up the default store; with your own "store", cap it there.');
+    store = checkStore<SessionStore>(
+      'store',
+      options.store,
+      credentials ? ['get', 'set', 'delete', 'deleteUser'] : ['get', 'set', 'delete'],
+      storeExample,
+    );
+  } else {
+    store = new MemorySessionStore({
+      maxSessions: positiveInteger(
+        'maxSessions',
+        options.maxSessions,
+        1000,
+        'auth({ maxSessions: 1000 })',
+      ),
+    });
+  }
+  return { secrets, cookieName: cookieName as string, ttl, sameSite, secure, store, credentials };
+}

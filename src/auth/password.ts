@@ -1,0 +1,149 @@
+// Password hashing with Node's scrypt: salted, the parameters recorded in the hash, compared in constant time.
+import crypto from 'node:crypto';
+
+/** scrypt's parameters, as Node names them. */
+export interface ScryptParams {
+  /** CPU/memory cost N, a power of two. */
+  cost: number;
+  /** Block size r. */
+  blockSize: number;
+  /** Parallelization p. */
+  parallelization: number;
+}
+
+/** The parameters new hashes get: N = 2^15, r = 8, p = 1 (32 MiB, tens of milliseconds). */
+export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({
+  cost: 2 ** 15,
+  blockSize: 8,
+  parallelization: 1,
+});
+
+const SALT_BYTES = 16;
+const KEY_BYTES = 32;
+
+/**
+ * `$scrypt$ln=15,r=8,p=1$SALT$HASH` (the PHC string format, base64 without
+ * padding): the parameters travel with the hash, so they can be raised for
+ * new hashes while old ones still verify.
+ */
+const FORMAT =
+  /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,})\$([A-Za-z0-9+/]{16,})$/;
+
+/** Bounds on parameters read from a stored hash, so a hostile users file cannot exhaust the machine. */
+const LIMITS = { ln: [1, 20], r: [1, 32], p: [1, 16] } as const;
+
+/** A parsed hash. */
+export interface ParsedHash {
+  params: ScryptParams;
+  salt: Buffer;
+  key: Buffer;
+}
+
+function b64(buffer: Buffer): string {
+  return buffer.toString('base64').replace(/=+$/, '');
+}
+
+/** Checks scrypt parameters: N a power of two within bounds, r and p within bounds. */
+export function checkScryptParams(params: ScryptParams): string | undefined {
+  const ln = Math.log2(params.cost);
+  if (!Number.isInteger(ln) || ln < LIMITS.ln[0] || ln > LIMITS.ln[1])
+    return `cost must be a power of two from 2 to 2^${LIMITS.ln[1]}`;
+  if (
+    !Number.isInteger(params.blockSize) ||
+    params.blockSize < LIMITS.r[0] ||
+    params.blockSize > LIMITS.r[1]
+  ) {
+    return `blockSize must be an integer from ${LIMITS.r[0]} to ${LIMITS.r[1]}`;
+  }
+  if (
+    !Number.isInteger(params.parallelization) ||
+    params.parallelization < LIMITS.p[0] ||
+    params.parallelization > LIMITS.p[1]
+  ) {
+    return `parallelization must be an integer from ${LIMITS.p[0]} to ${LIMITS.p[1]}`;
+  }
+  return undefined;
+}
+
+/** Reads a hash string; `undefined` when it is not one this module makes. */
+export function parseHash(hash: string): ParsedHash | undefined {
+  const match = FORMAT.exec(hash);
+  if (!match) return undefined;
+  const params = {
+    cost: 2 ** Number(match[1]),
+    blockSize: Number(match[2]),
+    parallelization: Number(match[3]),
+  };
+  if (checkScryptParams(params) !== undefined) return undefined;
+  return { params, salt: Buffer.from(match[4]!, 'base64'), key: Buffer.from(match[5]!, 'base64') };
+}
+
+function options(params: ScryptParams): crypto.ScryptOptions {
+  const { cost: N, blockSize: r, parallelization: p } = params;
+  // Node refuses when 128 × N × r passes maxmem; leave room above it.
+  return { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
+}
+
+function format(params: ScryptParams, salt: Buffer, key: Buffer): string {
+  return `$scrypt$ln=${Math.log2(params.cost)},r=${params.blockSize},p=${params.parallelization}$${b64(salt)}$${b64(key)}`;
+}
+
+function derive(
+  password: string,
+  salt: Buffer,
+  length: number,
+  params: ScryptParams,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // Through the module object, so a test can observe that the work is done.
+    crypto.scrypt(password.normalize('NFC'), salt, length, options(params), (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+}
+
+/** Hashes a password with a fresh random salt. */
+export async function hashPassword(
+  password: string,
+  params: ScryptParams = DEFAULT_SCRYPT,
+): Promise<string> {
+  const salt = crypto.randomBytes(SALT_BYTES);
+  return format(params, salt, await derive(password, salt, KEY_BYTES, params));
+}
+
+/** Hashes a password synchronously (for loading users at start-up). */
+export function hashPasswordSync(password: string, params: ScryptParams = DEFAULT_SCRYPT): string {
+  const salt = crypto.randomBytes(SALT_BYTES);
+  return format(
+    params,
+    salt,
+    crypto.scryptSync(password.normalize('NFC'), salt, KEY_BYTES, options(params)),
+  );
+}
+
+/**
+ * Whether `password` matches `hash`, computed with the hash's own
+ * parameters and compared in constant time. A malformed hash never matches
+ * (and still costs a derivation, so it cannot be told apart by time).
+ */
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  const parsed = parseHash(hash);
+  const target = parsed ?? {
+    params: DEFAULT_SCRYPT,
+    salt: crypto.randomBytes(SALT_BYTES),
+    key: crypto.randomBytes(KEY_BYTES),
+  };
+  const key = await derive(password, target.salt, target.key.length, target.params);
+  return crypto.timingSafeEqual(key, target.key) && parsed !== undefined;
+}
+
+/** Whether a hash was made with other parameters than `params` (so it should be replaced on the next login). */
+export function needsRehash(hash: string, params: ScryptParams = DEFAULT_SCRYPT): boolean {
+  const parsed = parseHash(hash);
+  return (
+    parsed === undefined ||
+    parsed.params.cost !== params.cost ||
+    parsed.params.blockSize !== params.blockSize ||
+    parsed.params.parallelization !== params.parallelization
+  );
+}

@@ -1,0 +1,109 @@
+// The memory defaults for credential mode: MemoryUserStore and MemoryLockoutStore.
+import type { AttemptCount, LockoutStore, UserRecord, UserStore } from '../types';
+
+function copy(user: UserRecord): UserRecord {
+  return { username: user.username, passwordHash: user.passwordHash, roles: [...user.roles] };
+}
+
+/** Users in a `Map`, preloadable with records (hashes, not passwords). Keeps copies. */
+export class MemoryUserStore implements UserStore {
+  private readonly users = new Map<string, UserRecord>();
+
+  constructor(users: Iterable<UserRecord> = []) {
+    for (const user of users) {
+      if (this.users.has(user.username))
+        throw new TypeError(`MemoryUserStore: the user "${user.username}" is listed twice.`);
+      this.users.set(user.username, copy(user));
+    }
+  }
+
+  /** How many users it holds. */
+  get size(): number {
+    return this.users.size;
+  }
+
+  get(username: string): UserRecord | undefined {
+    const user = this.users.get(username);
+    return user && copy(user);
+  }
+
+  create(user: UserRecord): boolean {
+    if (this.users.has(user.username)) return false;
+    this.users.set(user.username, copy(user));
+    return true;
+  }
+
+  update(username: string, changes: Partial<Omit<UserRecord, 'username'>>): boolean {
+    const user = this.users.get(username);
+    if (!user) return false;
+    if (changes.passwordHash !== undefined) user.passwordHash = changes.passwordHash;
+    if (changes.roles !== undefined) user.roles = [...changes.roles];
+    return true;
+  }
+
+  /** Forgets every user. */
+  close(): void {
+    this.users.clear();
+  }
+}
+
+/** Options for {@link MemoryLockoutStore}. */
+export interface MemoryLockoutStoreOptions {
+  /** How many keys it tracks; past it, the oldest window is dropped. Defaults to `100000`. */
+  maxKeys?: number;
+}
+
+/**
+ * Failure counts in a `Map`: a fixed window starts at a key's first failure;
+ * counts are dropped lazily once their window has passed, and the oldest
+ * when more than `maxKeys` keys are tracked (random usernames cannot grow it
+ * without bound).
+ */
+export class MemoryLockoutStore implements LockoutStore {
+  readonly maxKeys: number;
+  private readonly counts = new Map<string, AttemptCount>();
+
+  constructor(options: MemoryLockoutStoreOptions = {}) {
+    const max = options.maxKeys ?? 100_000;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new TypeError(
+        `MemoryLockoutStore: "maxKeys" must be a positive integer (got ${String(max)}).`,
+      );
+    }
+    this.maxKeys = max;
+  }
+
+  get(key: string): AttemptCount | undefined {
+    const entry = this.counts.get(key);
+    if (!entry) return undefined;
+    if (entry.resetAt <= Date.now()) {
+      this.counts.delete(key);
+      return undefined;
+    }
+    return { ...entry };
+  }
+
+  hit(key: string, windowMs: number): AttemptCount {
+    let entry = this.get(key);
+    if (entry) entry.count += 1;
+    else {
+      entry = { count: 1, resetAt: Date.now() + windowMs };
+      while (this.counts.size >= this.maxKeys) {
+        const oldest = this.counts.keys().next();
+        if (oldest.done) break;
+        this.counts.delete(oldest.value);
+      }
+    }
+    this.counts.set(key, entry);
+    return { ...entry };
+  }
+
+  reset(key: string): void {
+    this.counts.delete(key);
+  }
+
+  /** Forgets every count. */
+  close(): void {
+    this.counts.clear();
+  }
+}

@@ -1,0 +1,40 @@
+// Shared request-body helpers: what kind a Content-Type is, and reading a body with a size limit.
+import bodyParser from 'body-parser';
+import type { Request, Response } from 'express';
+
+/** What a request body is, by its Content-Type: JSON, a form, none given, or another type. */
+export type BodyKind = 'json' | 'form' | 'none' | 'other';
+
+/** A Content-Type without its parameters, lower-cased (`Text/HTML; charset=x` → `text/html`). */
+export function essence(contentType: string): string {
+  const semicolon = contentType.indexOf(';');
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/** `application/json` and `text/json` are JSON; `application/x-www-form-urlencoded` a form. */
+export function bodyKind(contentType: string | undefined): BodyKind {
+  if (contentType === undefined) return 'none';
+  const type = essence(contentType);
+  if (type === 'application/json' || type === 'text/json') return 'json';
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  return type === '' ? 'none' : 'other';
+}
+
+/** A body-parser that reads any body as bytes, up to `limit`. */
+export type RawBodyParser = ReturnType<typeof bodyParser.raw>;
+
+/** A parser reading any body as a Buffer, up to `limit` bytes (a larger one fails with status 413). */
+export function rawBodyParser(limit: number): RawBodyParser {
+  return bodyParser.raw({ type: () => true, limit });
+}
+
+/**
+ * Reads the request body with a body-parser (which enforces its limit) and
+ * resolves to what `req.body` then holds; a parser mounted earlier in the
+ * app may already have read it, and then that is what comes back.
+ */
+export function readBody(parser: RawBodyParser, req: Request, res: Response): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    parser(req, res, (err?: unknown) => (err ? reject(err) : resolve(req.body)));
+  });
+}

@@ -1,0 +1,651 @@
+import crypto from 'node:crypto';
+import express from 'express';
+import request from 'supertest';
+import * as mixnmatch from 'mixnmatch';
+import { expectHeaders } from './helpers';
+
+/** Cheap hashing for most tests; the defaults are checked on their own. */
+const FAST = { cost: 1024 } as const;
+const COOKIE = /^SESSION=([0-9a-f]{64}); Path=\/; HttpOnly$/;
+
+function cookieOf(res: request.Response): string {
+  const header = (res.headers['set-cookie'] as unknown as string[] | undefined)?.[0] ?? '';
+  const match = COOKIE.exec(header);
+  if (!match) throw new Error(`no session cookie in ${JSON.stringify(header)}`);
+  return `SESSION=${match[1]}`;
+}
+
+function app(opts: mixnmatch.AuthOptions) {
+  const server = express();
+  server.use(mixnmatch.canonicalize());
+  server.use(mixnmatch.auth(opts));
+  server.get('/{*rest}', (req, res) => {
+    res.type('text/plain').send(`served ${req.path} to ${req.session?.user?.username ?? 'nobody'}`);
+  });
+  server.use(mixnmatch.errorHandler());
+  return server;
+}
+
+describe('auth() credential mode', () => {
+  const bobHash = mixnmatch.hashPassword('builder12', { ...mixnmatch.DEFAULT_SCRYPT, ...FAST });
+
+  describe('the options of the issue, as written', () => {
+    let server: express.Express;
+    beforeAll(async () => {
+      server = app({
+        secrets: ['secret', { path: '/admin', roles: ['admin'] }],
+        users: [
+          { username: 'alice', password: 'wonderland1', roles: ['admin'] },
+          { username: 'bob', passwordHash: await bobHash },
+        ],
+        register: true,
+        lockout: { attempts: 3, window: 60_000 },
+      });
+    });
+
+    it('logs alice in with a form, and she gets secrets and /admin', async () => {
+      const login = await request(server)
+        .post('/login')
+        .type('form')
+        .send({ username: 'alice', password: 'wonderland1' });
+      expect(login.status).toBe(200);
+      const cookie = cookieOf(login);
+      expect((await request(server).get('/secret/').set('Cookie', cookie)).text).toBe(
+        'served /secret/ to alice',
+      );
+      expect((await request(server).get('/admin/x').set('Cookie', cookie)).status).toBe(200);
+    });
+
+    it('logs bob in with JSON; he gets secrets but 403 on /admin', async () => {
+      const login = await request(server)
+        .post('/login')
+        .send({ username: 'bob', password: 'builder12' });
+      expect(login.status).toBe(200);
+      const cookie = cookieOf(login);
+      expect((await request(server).get('/secret/').set('Cookie', cookie)).status).toBe(200);
+      const admin = await request(server).get('/admin/').set('Cookie', cookie);
+      expect(admin.status).toBe(403);
+      expect(admin.text).toContain('Your user does not have a role this path needs.');
+    });
+
+    it('answers 401, not 403, without a session', async () => {
+      expect((await request(server).get('/admin/')).status).toBe(401);
+    });
+  });
+
+  describe('POST /login', () => {
+    const server = app({
+      secrets: ['secret'],
+      users: [{ username: 'ann', password: 'correct-horse' }],
+      scrypt: FAST,
+    });
+
+    it('takes JSON and text/json too', async () => {
+      expect(
+        (await request(server).post('/login').send({ username: 'ann', password: 'correct-horse' }))
+          .status,
+      ).toBe(200);
+      const textJson = await request(server)
+        .post('/login')
+        .set('Content-Type', 'text/json; charset=utf-8')
+        .send(JSON.stringify({ username: 'ann', password: 'correct-horse' }));
+      expect(textJson.status).toBe(200);
+    });
+
+    it('redirects to goto after a login', async () => {
+      const res = await request(server)
+        .post('/login?goto=/secret/')
+        .type('form')
+        .send('username=ann&password=correct-horse');
+      expect(res.status).toBe(302);
+      expectHeaders(res, { location: '/secret/' });
+      cookieOf(res);
+    });
+
+    it.each([
+      ['a wrong password', { username: 'ann', password: 'wrong-horse' }],
+      ['an unknown user', { username: 'nobody', password: 'correct-horse' }],
+    ])('gives the same generic 401 for %s, with no session', async (_name, body) => {
+      const res = await request(server).post('/login').send(body);
+      expect(res.status).toBe(401);
+      expect(res.text).toContain('401 - Wrong username or password.');
+      expect(res.headers['set-cookie']).toBeUndefined();
+    });
+
+    it.each([
+      ['no body', undefined, /Missing "username" and "password"/],
+      ['no password', { username: 'ann' }, /Missing "password"/],
+      ['an empty password', { username: 'ann', password: '' }, /Missing "password"/],
+      ['a password that is not a string', { username: 'ann', password: 123 }, /Missing "password"/],
+    ])('gives 400 for %s', async (_name, body, message) => {
+      const res = await request(server)
+        .post('/login')
+        .send(body as object);
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(message);
+    });
+
+    it.each([
+      ['bad JSON', 'application/json', '{"username":', /Cannot decode JSON/],
+      ['a JSON array', 'application/json', '["ann"]', /must be an object/],
+      [
+        'bad percent-encoding',
+        'application/x-www-form-urlencoded',
+        'username=ann&password=%E0%A4%A',
+        /malformed percent-encoding/,
+      ],
+    ])('gives 400 for %s', async (_name, type, body, message) => {
+      const res = await request(server).post('/login').set('Content-Type', type).send(body);
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(message);
+    });
+
+    it('gives 415 for another content type and 413 for a huge body', async () => {
+      expect(
+        (
+          await request(server)
+            .post('/login')
+            .set('Content-Type', 'text/plain')
+            .send('username=ann')
+        ).status,
+      ).toBe(415);
+      const huge = await request(server)
+        .post('/login')
+        .type('form')
+        .send(`username=ann&password=${'x'.repeat(20_000)}`);
+      expect(huge.status).toBe(413);
+    });
+
+    it('answers GET /login with 401: no free sessions when users are configured', async () => {
+      const res = await request(server).get('/login');
+      expect(res.status).toBe(401);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.text).toContain('Log in with POST /login');
+    });
+
+    it('drops the previous session on a new login', async () => {
+      const first = cookieOf(
+        await request(server).post('/login').send({ username: 'ann', password: 'correct-horse' }),
+      );
+      const second = cookieOf(
+        await request(server)
+          .post('/login')
+          .set('Cookie', first)
+          .send({ username: 'ann', password: 'correct-horse' }),
+      );
+      expect((await request(server).get('/secret/').set('Cookie', first)).status).toBe(401);
+      expect((await request(server).get('/secret/').set('Cookie', second)).text).toBe(
+        'served /secret/ to ann',
+      );
+    });
+  });
+
+  describe('POST /register', () => {
+    it('creates a user with a session when register is true', async () => {
+      const server = app({ secrets: ['secret'], users: [], register: true, scrypt: FAST });
+      const res = await request(server)
+        .post('/register')
+        .send({ username: 'carol', password: 'long-enough' });
+      expect(res.status).toBe(201);
+      expect((await request(server).get('/secret/').set('Cookie', cookieOf(res))).text).toBe(
+        'served /secret/ to carol',
+      );
+      expect(
+        (await request(server).post('/login').send({ username: 'carol', password: 'long-enough' }))
+          .status,
+      ).toBe(200);
+    });
+
+    it.each([
+      [
+        'a taken username',
+        { username: 'dave', password: 'long-enough' },
+        /That username is taken\./,
+      ],
+      [
+        'a short password',
+        { username: 'erin', password: 'short' },
+        /A password needs at least 8 characters\./,
+      ],
+      [
+        'a bad username',
+        { username: 'no spaces', password: 'long-enough' },
+        /A username is 1–64 characters/,
+      ],
+      ['a missing password', { username: 'erin' }, /Missing "password"/],
+    ])('gives 400 for %s', async (_name, body, message) => {
+      const server = app({
+        users: [{ username: 'dave', password: 'dave-password' }],
+        register: true,
+        scrypt: FAST,
+      });
+      const res = await request(server).post('/register').send(body);
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(message);
+    });
+
+    it('applies minPasswordLength', async () => {
+      const server = app({ users: [], register: true, minPasswordLength: 3, scrypt: FAST });
+      expect(
+        (await request(server).post('/register').send({ username: 'fay', password: 'abc' })).status,
+      ).toBe(201);
+    });
+
+    it('asks a register predicate', async () => {
+      const server = app({
+        users: [],
+        register: (_req, username) => username.endsWith('@corp.test'),
+        scrypt: FAST,
+      });
+      expect(
+        (
+          await request(server)
+            .post('/register')
+            .send({ username: 'x@evil.test', password: 'long-enough' })
+        ).status,
+      ).toBe(403);
+      expect(
+        (
+          await request(server)
+            .post('/register')
+            .send({ username: 'x@corp.test', password: 'long-enough' })
+        ).status,
+      ).toBe(201);
+    });
+
+    it('is off by default', async () => {
+      const server = app({ users: [], scrypt: FAST });
+      expect(
+        (await request(server).post('/register').send({ username: 'gus', password: 'long-enough' }))
+          .status,
+      ).toBe(404);
+    });
+  });
+
+  describe('POST /changepwd', () => {
+    it("changes the password, ends the user's other sessions and issues a fresh one", async () => {
+      const server = app({
+        secrets: ['secret'],
+        users: [{ username: 'hal', password: 'first-password' }],
+        scrypt: FAST,
+      });
+      const other = cookieOf(
+        await request(server).post('/login').send({ username: 'hal', password: 'first-password' }),
+      );
+      const res = await request(server)
+        .post('/changepwd')
+        .type('form')
+        .send({ username: 'hal', password: 'first-password', new_password: 'second-password' });
+      expect(res.status).toBe(200);
+      const fresh = cookieOf(res);
+      expect((await request(server).get('/secret/').set('Cookie', other)).status).toBe(401);
+      expect((await request(server).get('/secret/').set('Cookie', fresh)).status).toBe(200);
+      expect(
+        (await request(server).post('/login').send({ username: 'hal', password: 'first-password' }))
+          .status,
+      ).toBe(401);
+      expect(
+        (
+          await request(server)
+            .post('/login')
+            .send({ username: 'hal', password: 'second-password' })
+        ).status,
+      ).toBe(200);
+    });
+
+    it.each([
+      [
+        'a wrong password',
+        { username: 'ida', password: 'nope-nope', new_password: 'another-one' },
+        401,
+      ],
+      ['no current password', { username: 'ida', new_password: 'another-one' }, 400],
+      [
+        'a short new password',
+        { username: 'ida', password: 'ida-password', new_password: 'x' },
+        400,
+      ],
+    ])('refuses %s', async (_name, body, status) => {
+      const server = app({ users: [{ username: 'ida', password: 'ida-password' }], scrypt: FAST });
+      expect((await request(server).post('/changepwd').send(body)).status).toBe(status);
+    });
+  });
+
+  describe('roles', () => {
+    const server = app({
+      secrets: [
+        { path: '/admin', roles: ['admin', 'root'] },
+        { path: 'reports', roles: ['auditor'] },
+      ],
+      users: [
+        { username: 'root', password: 'root-password', roles: ['root'] },
+        { username: 'aud', password: 'aud-password', roles: ['auditor'] },
+      ],
+      scrypt: FAST,
+    });
+    const login = async (username: string) =>
+      cookieOf(
+        await request(server)
+          .post('/login')
+          .send({ username, password: `${username}-password` }),
+      );
+
+    it('needs one of the roles of each secret on the path', async () => {
+      const root = await login('root');
+      const aud = await login('aud');
+      expect((await request(server).get('/admin/x').set('Cookie', root)).status).toBe(200);
+      expect((await request(server).get('/admin/x').set('Cookie', aud)).status).toBe(403);
+      expect((await request(server).get('/x/reports/').set('Cookie', aud)).status).toBe(200);
+      expect((await request(server).get('/admin/reports/').set('Cookie', aud)).status).toBe(403);
+      expect((await request(server).get('/admin/reports/').set('Cookie', root)).status).toBe(403);
+      expect((await request(server).get('/admin/reports/')).status).toBe(401);
+    });
+
+    it('gives 403 to dummy sessions of seed mode on a role secret', async () => {
+      const seed = app({ secrets: [{ path: '/admin', roles: ['admin'] }] });
+      const cookie = cookieOf(await request(seed).get('/login'));
+      expect((await request(seed).get('/admin/').set('Cookie', cookie)).status).toBe(403);
+    });
+
+    it('guards a route with requireSession({ roles })', async () => {
+      const guarded = express();
+      guarded.use(
+        mixnmatch.auth({
+          users: [
+            { username: 'root', password: 'root-password', roles: ['root'] },
+            { username: 'aud', password: 'aud-password', roles: ['auditor'] },
+          ],
+          scrypt: FAST,
+        }),
+      );
+      guarded.get('/ops', mixnmatch.requireSession({ roles: ['root'] }), (req, res) => {
+        res.send(`ops for ${req.session!.user!.username}`);
+      });
+      guarded.use(mixnmatch.errorHandler());
+      const root = cookieOf(
+        await request(guarded).post('/login').send({ username: 'root', password: 'root-password' }),
+      );
+      const aud = cookieOf(
+        await request(guarded).post('/login').send({ username: 'aud', password: 'aud-password' }),
+      );
+      expect((await request(guarded).get('/ops').set('Cookie', root)).text).toBe('ops for root');
+      expect((await request(guarded).get('/ops').set('Cookie', aud)).status).toBe(403);
+      expect((await request(guarded).get('/ops')).status).toBe(401);
+    });
+  });
+
+  describe('lockout', () => {
+    const users = [
+      { username: 'jo', password: 'jo-password' },
+      { username: 'kim', password: 'kim-password' },
+    ];
+    const attempt = (server: express.Express, username: string, password: string) =>
+      request(server).post('/login').send({ username, password });
+
+    afterEach(() => jest.useRealTimers());
+
+    it('locks a username after `attempts` failures, even for the right password, with Retry-After', async () => {
+      const server = app({ users, lockout: { attempts: 3, window: 60_000 }, scrypt: FAST });
+      for (let i = 0; i < 3; i++) expect((await attempt(server, 'jo', 'wrong')).status).toBe(401);
+      const locked = await attempt(server, 'jo', 'jo-password');
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(50);
+      expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect((await attempt(server, 'kim', 'kim-password')).status).toBe(200);
+    });
+
+    it('resets the count of a username on success', async () => {
+      const server = app({ users, lockout: { attempts: 3, window: 60_000 }, scrypt: FAST });
+      await attempt(server, 'jo', 'wrong');
+      await attempt(server, 'jo', 'wrong');
+      expect((await attempt(server, 'jo', 'jo-password')).status).toBe(200);
+      await attempt(server, 'jo', 'wrong');
+      await attempt(server, 'jo', 'wrong');
+      expect((await attempt(server, 'jo', 'jo-password')).status).toBe(200);
+    });
+
+    it('locks a client address after addressAttempts failures across usernames', async () => {
+      const server = app({
+        users,
+        lockout: { attempts: 10, addressAttempts: 4, window: 60_000 },
+        scrypt: FAST,
+      });
+      for (const name of ['a', 'b', 'c', 'd'])
+        expect((await attempt(server, name, 'wrong')).status).toBe(401);
+      expect((await attempt(server, 'kim', 'kim-password')).status).toBe(429);
+    });
+
+    it('defaults to 5 per username and 4 × 5 per address', async () => {
+      const server = app({ users, scrypt: FAST });
+      for (let i = 0; i < 5; i++) expect((await attempt(server, 'jo', 'wrong')).status).toBe(401);
+      expect((await attempt(server, 'jo', 'jo-password')).status).toBe(429);
+    });
+
+    it('lets the user in again once the window has passed', async () => {
+      jest.useFakeTimers({
+        now: Date.now(),
+        doNotFake: [
+          'nextTick',
+          'setImmediate',
+          'setTimeout',
+          'setInterval',
+          'clearTimeout',
+          'clearInterval',
+          'clearImmediate',
+          'queueMicrotask',
+          'hrtime',
+          'performance',
+        ],
+      });
+      const server = app({ users, lockout: { attempts: 2, window: 60_000 }, scrypt: FAST });
+      await attempt(server, 'jo', 'wrong');
+      await attempt(server, 'jo', 'wrong');
+      expect((await attempt(server, 'jo', 'jo-password')).status).toBe(429);
+      jest.setSystemTime(Date.now() + 59_000);
+      expect((await attempt(server, 'jo', 'jo-password')).status).toBe(429);
+      jest.setSystemTime(Date.now() + 2_000);
+      expect((await attempt(server, 'jo', 'jo-password')).status).toBe(200);
+    });
+
+    it('counts failed password changes too', async () => {
+      const server = app({ users, lockout: { attempts: 2, window: 60_000 }, scrypt: FAST });
+      const change = (password: string) =>
+        request(server)
+          .post('/changepwd')
+          .send({ username: 'jo', password, new_password: 'new-password' });
+      expect((await change('wrong')).status).toBe(401);
+      expect((await change('wrong')).status).toBe(401);
+      expect((await change('jo-password')).status).toBe(429);
+    });
+
+    it('can be turned off', async () => {
+      const server = app({ users, lockout: false, scrypt: FAST });
+      for (let i = 0; i < 8; i++) await attempt(server, 'jo', 'wrong');
+      expect((await attempt(server, 'jo', 'jo-password')).status).toBe(200);
+    });
+  });
+
+  describe('timing', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('hashes once for an unknown user, as for a known one with a wrong password', async () => {
+      const server = app({ users: [{ username: 'lee', password: 'lee-password' }], scrypt: FAST });
+      const scrypt = jest.spyOn(crypto, 'scrypt');
+      await request(server).post('/login').send({ username: 'nobody', password: 'whatever' });
+      expect(scrypt).toHaveBeenCalledTimes(1);
+      expect(scrypt.mock.calls[0]![3]).toMatchObject({ N: 1024, r: 8, p: 1 });
+      scrypt.mockClear();
+      await request(server).post('/login').send({ username: 'lee', password: 'whatever' });
+      expect(scrypt).toHaveBeenCalledTimes(1);
+      expect(scrypt.mock.calls[0]![3]).toMatchObject({ N: 1024, r: 8, p: 1 });
+    });
+  });
+
+  describe('password hashes', () => {
+    it('records scrypt and its parameters: $scrypt$ln=15,r=8,p=1$salt$hash', async () => {
+      const hash = await mixnmatch.hashPassword('secret');
+      expect(hash).toMatch(/^\$scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+      expect(await mixnmatch.verifyPassword('secret', hash)).toBe(true);
+      expect(await mixnmatch.verifyPassword('Secret', hash)).toBe(false);
+      expect(await mixnmatch.hashPassword('secret')).not.toBe(hash);
+    });
+
+    it('verifies a hash made with other parameters', async () => {
+      const hash = await mixnmatch.hashPassword('pw', {
+        cost: 2 ** 10,
+        blockSize: 4,
+        parallelization: 2,
+      });
+      expect(hash.startsWith('$scrypt$ln=10,r=4,p=2$')).toBe(true);
+      expect(await mixnmatch.verifyPassword('pw', hash)).toBe(true);
+      expect(mixnmatch.needsRehash(hash)).toBe(true);
+      expect(mixnmatch.needsRehash(await mixnmatch.hashPassword('pw'))).toBe(false);
+    });
+
+    it('never matches a malformed hash', async () => {
+      expect(await mixnmatch.verifyPassword('pw', 'plain text')).toBe(false);
+      expect(
+        await mixnmatch.verifyPassword(
+          'pw',
+          '$scrypt$ln=40,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        ),
+      ).toBe(false);
+    });
+
+    it('upgrades an old hash to the current parameters at login', async () => {
+      const store = new mixnmatch.MemoryUserStore([
+        {
+          username: 'max',
+          passwordHash: await mixnmatch.hashPassword('max-password', {
+            cost: 2 ** 10,
+            blockSize: 8,
+            parallelization: 1,
+          }),
+          roles: [],
+        },
+      ]);
+      const server = app({ users: store, scrypt: { cost: 2 ** 11 } });
+      expect(
+        (await request(server).post('/login').send({ username: 'max', password: 'max-password' }))
+          .status,
+      ).toBe(200);
+      expect((await store.get('max'))!.passwordHash.startsWith('$scrypt$ln=11,r=8,p=1$')).toBe(
+        true,
+      );
+    });
+  });
+
+  describe('options', () => {
+    it.each<[string, mixnmatch.AuthOptions, RegExp]>([
+      [
+        'register without users',
+        { register: true },
+        /"register" is for credential mode: give "users" too/,
+      ],
+      [
+        'a user without a password',
+        { users: [{ username: 'a' }] },
+        /user "a" needs exactly one of "password" and "passwordHash"/,
+      ],
+      [
+        'a user with both',
+        { users: [{ username: 'a', password: 'x', passwordHash: 'y' }] },
+        /exactly one of/,
+      ],
+      [
+        'a bad hash',
+        { users: [{ username: 'a', passwordHash: 'md5:abc' }] },
+        /"passwordHash" is not a hash made by hashPassword\(\)/,
+      ],
+      [
+        'a bad username',
+        { users: [{ username: 'a b', password: 'x' }] },
+        /a username is 1–64 letters/,
+      ],
+      [
+        'a user twice',
+        {
+          users: [
+            { username: 'a', password: 'x' },
+            { username: 'a', password: 'y' },
+          ],
+        },
+        /user "a" is listed twice/,
+      ],
+      [
+        'bad roles',
+        { users: [{ username: 'a', password: 'x', roles: 'admin' as never }] },
+        /"roles" must be an array of role names/,
+      ],
+      [
+        'a secret with bad roles',
+        { secrets: [{ path: '/admin', roles: [''] }] },
+        /secret "\/admin": "roles" must be an array/,
+      ],
+      [
+        'a bad lockout',
+        { users: [], lockout: { attempts: 0 } },
+        /"lockout.attempts" must be a positive integer/,
+      ],
+      [
+        'an unknown lockout key',
+        { users: [], lockout: { attempt: 3 } as never },
+        /unknown option "attempt"\. Did you mean "attempts"\?/,
+      ],
+      [
+        'bad scrypt',
+        { users: [], scrypt: { cost: 1000 } },
+        /"scrypt": cost must be a power of two/,
+      ],
+      [
+        'a users store without create',
+        { users: { get() {}, update() {} } as never },
+        /"users" is missing the method create\(\)/,
+      ],
+      [
+        'a session store without deleteUser in credential mode',
+        { users: [], store: { get() {}, set() {}, delete() {} } as never },
+        /"store" is missing the method deleteUser\(\)/,
+      ],
+    ])('rejects %s', (_name, opts, message) => {
+      expect(() =>
+        mixnmatch.auth({ scrypt: FAST, ...opts, ...(opts.scrypt ? { scrypt: opts.scrypt } : {}) }),
+      ).toThrow(message);
+    });
+  });
+});
+
+describe('MemoryUserStore', () => {
+  it('keeps copies, creates atomically and updates', async () => {
+    const roles = ['a'];
+    const store = new mixnmatch.MemoryUserStore([{ username: 'u', passwordHash: 'h', roles }]);
+    roles.push('b');
+    expect(store.get('u')!.roles).toEqual(['a']);
+    expect(store.create({ username: 'u', passwordHash: 'x', roles: [] })).toBe(false);
+    expect(store.create({ username: 'v', passwordHash: 'x', roles: [] })).toBe(true);
+    expect(store.update('v', { roles: ['c'] })).toBe(true);
+    expect(store.update('w', { roles: ['c'] })).toBe(false);
+    expect(store.get('v')).toEqual({ username: 'v', passwordHash: 'x', roles: ['c'] });
+  });
+});
+
+describe('MemoryLockoutStore', () => {
+  it('counts in a window that starts at the first failure, and caps its keys', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const store = new mixnmatch.MemoryLockoutStore({ maxKeys: 2 });
+      expect(store.hit('a', 1000)).toEqual({ count: 1, resetAt: 1_001_000 });
+      jest.setSystemTime(1_000_500);
+      expect(store.hit('a', 1000)).toEqual({ count: 2, resetAt: 1_001_000 });
+      jest.setSystemTime(1_001_000);
+      expect(store.get('a')).toBeUndefined();
+      store.hit('b', 1000);
+      store.hit('c', 1000);
+      store.hit('d', 1000);
+      expect(store.get('b')).toBeUndefined();
+      expect(store.get('d')).toMatchObject({ count: 1 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
