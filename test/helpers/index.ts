@@ -50,32 +50,33 @@ export interface RawResponse {
 }
 
 /**
- * Sends `head` (a request line and headers, without the blank line) byte for
- * byte to `app` on 127.0.0.1, for requests supertest cannot make: absolute-form
- * targets, raw control characters.
+ * Sends `head` (a request line and headers, without the blank line) and
+ * `body` byte for byte to `app` on 127.0.0.1, for requests supertest cannot
+ * make: absolute-form targets, raw control characters, truncated bodies.
  */
-export async function rawRequest(app: Express, head: string): Promise<RawResponse> {
+export async function rawRequest(app: Express, head: string, body = ''): Promise<RawResponse> {
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   try {
     const text = await new Promise<string>((resolve, reject) => {
+      // write(), not end(): Node drops a response still being prepared for a half-closed socket.
       const socket = connect(port, '127.0.0.1', () =>
-        socket.end(`${head}\r\nConnection: close\r\n\r\n`),
+        socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`),
       );
       const chunks: Buffer[] = [];
       socket.on('data', (chunk) => chunks.push(chunk));
       socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
       socket.on('error', reject);
     });
-    const [top = '', body = ''] = text.split(/\r\n\r\n/, 2);
+    const [top = '', content = ''] = text.split(/\r\n\r\n/, 2);
     const [statusLine = '', ...lines] = top.split('\r\n');
     const headers: Record<string, string> = {};
     for (const line of lines) {
       const colon = line.indexOf(':');
       headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
     }
-    return { status: Number(statusLine.split(' ')[1]), headers, body };
+    return { status: Number(statusLine.split(' ')[1]), headers, body: content };
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
