@@ -48,3 +48,47 @@ const bad: EndpointSpec = { a: { args: 'many' } };
 void bad;
 // @ts-expect-error: listing is a boolean
 mixnmatch.serveStatic('.', { listing: 'yes' });
+
+// Every router, the command's app and the stores, as a TypeScript user writes them.
+const full = express();
+full.use(mixnmatch.requestLog({ format: 'json', bodies: true }));
+full.use(mixnmatch.cors({ origins: ['https://a.test'], allowCredentials: true }));
+full.use(
+  mixnmatch.auth({
+    secrets: ['secret', { path: '/admin', roles: ['admin'] }],
+    users: [
+      { username: 'alice', password: 'wonderland1', roles: ['admin'] },
+      { username: 'bob', passwordHash: '$scrypt$ln=15,r=8,p=1$…' },
+    ],
+    register: (_req, username) => username.endsWith('@corp.test'),
+    lockout: { attempts: 3, window: 60_000, store: new mixnmatch.MemoryLockoutStore() },
+    store: new mixnmatch.MemorySessionStore({ maxSessions: 10 }),
+  }),
+);
+full.use(mixnmatch.goto({ allowedHosts: (host) => host.endsWith('.test') }));
+full.use(
+  '/api',
+  mixnmatch.cache({
+    maxSize: 1 << 20,
+    statusCodes: 'mixnmatchttp',
+    store: new mixnmatch.MemoryPageStore(),
+  }),
+);
+full.get('/me', mixnmatch.requireSession({ roles: ['admin'] }), (req, res) => {
+  const user: mixnmatch.SessionUser | undefined = req.session?.user;
+  res.send(user?.username ?? req.session?.id);
+});
+const created: express.Express = mixnmatch.createApp({
+  root: '.',
+  cacheable: /\.js$/,
+  cors: false,
+  log: false,
+});
+void created;
+const hashed: Promise<string> = mixnmatch.hashPassword('pw', {
+  ...mixnmatch.DEFAULT_SCRYPT,
+  cost: 1 << 16,
+});
+void hashed;
+// @ts-expect-error: statusCodes is 'http' or 'mixnmatchttp'
+mixnmatch.cache({ statusCodes: 'python' });
