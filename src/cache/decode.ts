@@ -1,31 +1,14 @@
 // Pure decoding of cache/echo request bodies: strict base64, byte-wise form parsing, page types. No Express here.
 import mime from 'mime-types';
+import { essence } from '../body';
 import { HttpError } from '../errors';
 import type { CachedPage } from './store';
-
-/** The body formats the cache understands, from a request's Content-Type. */
-export type BodyKind = 'json' | 'form' | 'none' | 'other';
 
 /** The type a page gets when it names none, or one that is not a known MIME type. */
 export const DEFAULT_TYPE = 'text/plain';
 
 /** A lowercase `type/subtype` of RFC 6838 restricted-name characters: nothing else may reach a header. */
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
-
-/** `type/subtype`, lowercased and trimmed, without parameters; `''` for a missing header. */
-export function essence(contentType: string): string {
-  const semicolon = contentType.indexOf(';');
-  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-}
-
-/** Which body format a Content-Type header announces. */
-export function bodyKind(contentType: string | undefined): BodyKind {
-  if (contentType === undefined) return 'none';
-  const type = essence(contentType);
-  if (type === 'application/json' || type === 'text/json') return 'json';
-  if (type === 'application/x-www-form-urlencoded') return 'form';
-  return type === '' ? 'none' : 'other';
-}
 
 /**
  * A page's Content-Type from the request's `type` field: parameters dropped

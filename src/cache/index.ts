@@ -1,21 +1,19 @@
 // The cache() router factory: POST /echo and the /cache page store, built as an endpoints() spec.
 import { randomUUID } from 'node:crypto';
-import bodyParser from 'body-parser';
 import type { Request, Response, Router } from 'express';
+import { bodyKind, rawBodyParser, readBody, type BodyKind } from '../body';
 import { endpoints } from '../endpoints';
 import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints/spec';
 import { HttpError } from '../errors';
 import { assertNotMiddlewareCall, show } from '../options';
 import { sendEmpty } from '../respond';
 import {
-  bodyKind,
   decodeFormPage,
   decodeJsonPage,
   emptyBodyError,
   jsonObjectPage,
   noDataError,
   pageType,
-  type BodyKind,
 } from './decode';
 import { parseCacheOptions, type CacheOptions, type CacheStatusCodes } from './options';
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult } from './store';
@@ -59,15 +57,6 @@ const STATUS: Readonly<
 
 const ACCEPTED =
   'Send application/json (or text/json) with "data" in base64, or application/x-www-form-urlencoded with "data" percent-encoded.';
-
-type RawParser = ReturnType<typeof bodyParser.raw>;
-
-/** Reads the request body with body-parser (which enforces the limit); resolves to what `req.body` then holds. */
-function readBody(parser: RawParser, req: Request, res: Response): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    parser(req, res, (err?: unknown) => (err ? reject(err) : resolve(req.body)));
-  });
-}
 
 /** A body-parser error as an `HttpError` with a reason; a body over the limit names the limit. */
 function bodyError(err: unknown, bodyLimit: number, maxSize: number): HttpError {
@@ -156,7 +145,7 @@ export function cache(opts?: CacheOptions): Router {
   const { statusCodes, maxSize, bodyLimit, maxNames, store } = parseCacheOptions(opts);
   const status = STATUS[statusCodes];
   const limits: PageLimits = Object.freeze({ maxSize, maxNames });
-  const parser = bodyParser.raw({ type: () => true, limit: bodyLimit });
+  const parser = rawBodyParser(bodyLimit);
 
   const typeError = (contentType: string | undefined) =>
     new HttpError(

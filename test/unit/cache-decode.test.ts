@@ -1,7 +1,6 @@
 // The cache's pure decoding helpers: strict base64, byte-wise form parsing, Content-Type handling.
 import fc from 'fast-check';
 import {
-  bodyKind,
   decodeBase64,
   decodeFormPage,
   decodeJsonPage,
@@ -129,23 +128,6 @@ describe('formFields', () => {
 
   it('has no fields for an empty body', () => {
     expect(formFields(Buffer.alloc(0)).size).toBe(0);
-  });
-});
-
-describe('bodyKind', () => {
-  it.each([
-    [undefined, 'none'],
-    ['', 'none'],
-    ['application/json', 'json'],
-    ['Application/JSON; charset=utf-8', 'json'],
-    ['text/json', 'json'],
-    ['application/x-www-form-urlencoded', 'form'],
-    ['application/x-www-form-urlencoded; charset=UTF-8', 'form'],
-    ['text/plain', 'other'],
-    ['multipart/form-data; boundary=x', 'other'],
-    ['application/jsonx', 'other'],
-  ])('%j → %s', (header, kind) => {
-    expect(bodyKind(header)).toBe(kind);
   });
 });
 
