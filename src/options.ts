@@ -113,3 +113,51 @@ export function booleanOption(
   }
   return value;
 }
+
+/**
+ * Reads a positive integer option, or its default; anything else is a
+ * `ConfigError` (`cache(): "maxSize" must be a positive integer (got -1)`).
+ * `what` describes the value in the message.
+ */
+export function positiveIntegerOption(
+  feature: string,
+  key: string,
+  given: unknown,
+  fallback: number,
+  example: string,
+  what = 'a positive integer',
+): number {
+  const value = given ?? fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError(feature, `"${key}" must be ${what} (got ${show(value)}).`, example);
+  }
+  return value;
+}
+
+/**
+ * Checks that a store given as an option is an object with the methods the
+ * feature calls, naming the first one missing:
+ * `cache(): "store" is missing the method clearAll() that a PageStore needs (…)`.
+ */
+export function storeOption<T>(
+  feature: string,
+  key: string,
+  value: unknown,
+  kind: string,
+  methods: readonly string[],
+  example: string,
+): T {
+  if (value === null || typeof value !== 'object') {
+    throw new ConfigError(feature, `"${key}" must be a ${kind} (got ${show(value)}).`, example);
+  }
+  for (const method of methods) {
+    if (typeof (value as Record<string, unknown>)[method] !== 'function') {
+      throw new ConfigError(
+        feature,
+        `"${key}" is missing the method ${method}() that a ${kind} needs (${methods.map((m) => `${m}()`).join(', ')}).`,
+        example,
+      );
+    }
+  }
+  return value as T;
+}

@@ -728,7 +728,7 @@ describe('cache()', () => {
       ],
       [{ statusCode: 'http' }, 'unknown option "statusCode". Did you mean "statusCodes"?'],
       [{ maxsize: 1 }, 'Did you mean "maxSize"?'],
-      [{ store: 'memory' }, '"store" must be a PageStore object (got "memory")'],
+      [{ store: 'memory' }, '"store" must be a PageStore (got "memory")'],
       ['big', 'cache(): options must be an object (got "big")'],
     ])('refuses %j', (opts, message) => {
       expect(() => mixnmatch.cache(opts as never)).toThrow(mixnmatch.ConfigError);
@@ -738,7 +738,7 @@ describe('cache()', () => {
     it('names the first missing store method', () => {
       const store = { save() {}, get() {}, clear() {}, size() {} };
       expect(() => mixnmatch.cache({ store } as never)).toThrow(
-        'cache(): "store" is missing the required PageStore method "clearAll"',
+        'cache(): "store" is missing the method clearAll() that a PageStore needs',
       );
     });
 

@@ -1,4 +1,5 @@
 // MemorySessionStore: the default SessionStore, in memory, capped, least recently used evicted first.
+import { positiveIntegerOption } from '../options';
 import type { SessionData, SessionStore } from '../types';
 
 /** Options for {@link MemorySessionStore}. */
@@ -25,12 +26,13 @@ export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, SessionData>();
 
   constructor(options: MemorySessionStoreOptions = {}) {
-    const max = options.maxSessions ?? 1000;
-    if (!Number.isSafeInteger(max) || max < 1) {
-      throw new TypeError(
-        `MemorySessionStore: "maxSessions" must be a positive integer (got ${String(max)}).`,
-      );
-    }
+    const max = positiveIntegerOption(
+      'MemorySessionStore',
+      'maxSessions',
+      options.maxSessions,
+      1000,
+      'new MemorySessionStore({ maxSessions: 1000 })',
+    );
     this.maxSessions = max;
   }
 

@@ -1,7 +1,14 @@
 // auth() options: the public AuthOptions type and their validation at construction time.
 import type { Request } from 'express';
 import { ConfigError } from '../errors';
-import { booleanOption, isPlainObject, optionsObject, show } from '../options';
+import {
+  booleanOption,
+  isPlainObject,
+  optionsObject,
+  positiveIntegerOption,
+  show,
+  storeOption,
+} from '../options';
 import type { LockoutStore, SessionStore, UserRecord, UserStore } from '../types';
 import { MemorySessionStore } from './memory-store';
 import {
@@ -132,36 +139,6 @@ function fail(problem: string, example = EXAMPLE): never {
   throw new ConfigError('auth', problem, example);
 }
 
-function positiveInteger(
-  key: string,
-  value: unknown,
-  fallback: number,
-  example: string,
-  what = 'a positive integer',
-): number {
-  const number = value ?? fallback;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1) {
-    fail(`"${key}" must be ${what} (got ${show(number)}).`, example);
-  }
-  return number;
-}
-
-function checkStore<T>(
-  key: string,
-  value: unknown,
-  methods: readonly string[],
-  example: string,
-): T {
-  if (value === null || typeof value !== 'object')
-    fail(`"${key}" must be a store object (got ${show(value)}).`, example);
-  for (const method of methods) {
-    if (typeof (value as Record<string, unknown>)[method] !== 'function') {
-      fail(`"${key}" is missing the method ${method}() that it needs.`, example);
-    }
-  }
-  return value as T;
-}
-
 function checkRoles(where: string, roles: unknown): string[] {
   if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string' && role !== '')) {
     fail(
@@ -200,7 +177,14 @@ function parseUsers(value: unknown, scrypt: ScryptParams): UserStore {
   const example =
     "auth({ users: [{ username: 'alice', password: 'wonderland1', roles: ['admin'] }] })";
   if (!Array.isArray(value)) {
-    return checkStore<UserStore>('users', value, ['get', 'create', 'update'], example);
+    return storeOption<UserStore>(
+      'auth',
+      'users',
+      value,
+      'UserStore',
+      ['get', 'create', 'update'],
+      example,
+    );
   }
   const records: UserRecord[] = [];
   for (const entry of value as unknown[]) {
@@ -265,16 +249,18 @@ function parseLockout(value: unknown): Credentials['lockout'] {
     ['attempts', 'addressAttempts', 'window', 'store'],
     example,
   );
-  const attempts = positiveInteger('lockout.attempts', options.attempts, 5, example);
+  const attempts = positiveIntegerOption('auth', 'lockout.attempts', options.attempts, 5, example);
   return {
     attempts,
-    addressAttempts: positiveInteger(
+    addressAttempts: positiveIntegerOption(
+      'auth',
       'lockout.addressAttempts',
       options.addressAttempts,
       4 * attempts,
       example,
     ),
-    window: positiveInteger(
+    window: positiveIntegerOption(
+      'auth',
       'lockout.window',
       options.window,
       900_000,
@@ -284,9 +270,11 @@ function parseLockout(value: unknown): Credentials['lockout'] {
     store:
       options.store === undefined
         ? new MemoryLockoutStore()
-        : checkStore<LockoutStore>(
+        : storeOption<LockoutStore>(
+            'auth',
             'lockout.store',
             options.store,
+            'LockoutStore',
             ['get', 'hit', 'reset'],
             example,
           ),
@@ -327,7 +315,8 @@ function parseCredentials(options: Record<string, unknown>): Credentials | undef
         : register === false
           ? undefined
           : (register as RegisterPredicate),
-    minPasswordLength: positiveInteger(
+    minPasswordLength: positiveIntegerOption(
+      'auth',
       'minPasswordLength',
       options.minPasswordLength,
       8,
@@ -350,7 +339,8 @@ export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
       "auth({ cookieName: 'SESSION' })",
     );
   }
-  const ttl = positiveInteger(
+  const ttl = positiveIntegerOption(
+    'auth',
     'ttl',
     options.ttl,
     86_400_000,
@@ -385,15 +375,18 @@ export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
   if (options.store !== undefined) {
     if (options.maxSessions !== undefined)
       fail('"maxSessions" sets up the default store; with your own "store", cap it there.');
-    store = checkStore<SessionStore>(
+    store = storeOption<SessionStore>(
+      'auth',
       'store',
       options.store,
+      'SessionStore',
       credentials ? ['get', 'set', 'delete', 'deleteUser'] : ['get', 'set', 'delete'],
       storeExample,
     );
   } else {
     store = new MemorySessionStore({
-      maxSessions: positiveInteger(
+      maxSessions: positiveIntegerOption(
+        'auth',
         'maxSessions',
         options.maxSessions,
         1000,

@@ -1,4 +1,5 @@
 // The memory defaults for credential mode: MemoryUserStore and MemoryLockoutStore.
+import { positiveIntegerOption } from '../options';
 import type { AttemptCount, LockoutStore, UserRecord, UserStore } from '../types';
 
 function copy(user: UserRecord): UserRecord {
@@ -64,12 +65,13 @@ export class MemoryLockoutStore implements LockoutStore {
   private readonly counts = new Map<string, AttemptCount>();
 
   constructor(options: MemoryLockoutStoreOptions = {}) {
-    const max = options.maxKeys ?? 100_000;
-    if (!Number.isSafeInteger(max) || max < 1) {
-      throw new TypeError(
-        `MemoryLockoutStore: "maxKeys" must be a positive integer (got ${String(max)}).`,
-      );
-    }
+    const max = positiveIntegerOption(
+      'MemoryLockoutStore',
+      'maxKeys',
+      options.maxKeys,
+      100_000,
+      'new MemoryLockoutStore({ maxKeys: 100000 })',
+    );
     this.maxKeys = max;
   }
 

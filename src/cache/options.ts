@@ -1,6 +1,6 @@
 // cache() options: the public CacheOptions type and their validation at construction time.
 import { ConfigError } from '../errors';
-import { didYouMean, optionsObject, show } from '../options';
+import { didYouMean, optionsObject, positiveIntegerOption, show, storeOption } from '../options';
 import { MemoryPageStore } from './memory-store';
 import { REQUIRED_STORE_METHODS, type PageStore } from './store';
 
@@ -67,42 +67,6 @@ export function defaultBodyLimit(maxSize: number): number {
   return Math.max(3 * MiB, Math.ceil((4 / 3) * maxSize) + 64 * KiB);
 }
 
-function positiveInteger(
-  options: Record<string, unknown>,
-  key: 'maxSize' | 'bodyLimit' | 'maxNames',
-  fallback: number,
-): number {
-  const value = options[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(
-      'cache',
-      `"${key}" must be a positive integer (got ${show(value)}).`,
-      EXAMPLES[key],
-    );
-  }
-  return value;
-}
-
-function checkStore(store: unknown): PageStore {
-  if (store === null || typeof store !== 'object') {
-    throw new ConfigError(
-      'cache',
-      `"store" must be a PageStore object (got ${show(store)}).`,
-      EXAMPLES.store,
-    );
-  }
-  for (const method of REQUIRED_STORE_METHODS) {
-    if (typeof (store as Record<string, unknown>)[method] !== 'function') {
-      throw new ConfigError(
-        'cache',
-        `"store" is missing the required PageStore method "${method}" (needs ${REQUIRED_STORE_METHODS.join(', ')}).`,
-        EXAMPLES.store,
-      );
-    }
-  }
-  return store as PageStore;
-}
-
 /** Validates `cache()` options and fills in the defaults. Throws a `ConfigError` naming the problem. */
 export function parseCacheOptions(given: unknown): ParsedCacheOptions {
   const options = optionsObject('cache', given, KNOWN, EXAMPLES.options);
@@ -116,9 +80,21 @@ export function parseCacheOptions(given: unknown): ParsedCacheOptions {
       EXAMPLES.statusCodes,
     );
   }
-  const maxSize = positiveInteger(options, 'maxSize', CACHE_DEFAULTS.maxSize);
-  const bodyLimit = positiveInteger(options, 'bodyLimit', defaultBodyLimit(maxSize));
-  const maxNames = positiveInteger(options, 'maxNames', CACHE_DEFAULTS.maxNames);
-  const store = options.store === undefined ? new MemoryPageStore() : checkStore(options.store);
+  const integer = (key: 'maxSize' | 'bodyLimit' | 'maxNames', fallback: number) =>
+    positiveIntegerOption('cache', key, options[key], fallback, EXAMPLES[key]);
+  const maxSize = integer('maxSize', CACHE_DEFAULTS.maxSize);
+  const bodyLimit = integer('bodyLimit', defaultBodyLimit(maxSize));
+  const maxNames = integer('maxNames', CACHE_DEFAULTS.maxNames);
+  const store =
+    options.store === undefined
+      ? new MemoryPageStore()
+      : storeOption<PageStore>(
+          'cache',
+          'store',
+          options.store,
+          'PageStore',
+          REQUIRED_STORE_METHODS,
+          EXAMPLES.store,
+        );
   return { statusCodes: statusCodes as CacheStatusCodes, maxSize, bodyLimit, maxNames, store };
 }
