@@ -80,6 +80,28 @@ function installRawPath(proto: object): void {
   });
 }
 
+/** `req.endpoint` of requests whose prototype has the accessor below. */
+const endpointOf = new WeakMap<object, EndpointMatch>();
+
+/**
+ * Defines `req.endpoint` as an accessor on the request prototype, once:
+ * setting it on each request as an own property of `req` costs throughput,
+ * more so next to another such property (`req.session`).
+ */
+function installEndpoint(proto: object): void {
+  if (Object.prototype.hasOwnProperty.call(proto, 'endpoint')) return;
+  Object.defineProperty(proto, 'endpoint', {
+    configurable: true,
+    enumerable: false,
+    get(this: object) {
+      return endpointOf.get(this);
+    },
+    set(this: object, value: EndpointMatch) {
+      endpointOf.set(this, value);
+    },
+  });
+}
+
 function ensureRawPath(req: Request): void {
   if (!('rawPath' in req)) installRawPath(Object.getPrototypeOf(req) as object);
 }
@@ -177,13 +199,10 @@ export function endpoints(
   const fallthrough = booleanOption('endpoints', options, 'fallthrough', true, EXAMPLE);
   const compiled = compileSpec(spec, handlers);
   installRawPath(express.request);
+  installEndpoint(express.request);
 
-  const router = express.Router();
-  router.use(function endpointsMiddleware(req: Request, res: Response, next: NextFunction) {
-    const match = resolve(compiled, req);
-    if (match === undefined) {
-      return fallthrough ? next() : next(new NotAnEndpointError(req.path));
-    }
+  /** Serves a request resolved to a node (or answers the 400 of an undecodable path). */
+  function serve(match: NodeMatch | HttpError, req: Request, res: Response, next: NextFunction) {
     if (match instanceof HttpError) return next(match);
     const { node } = match;
     const argv = splitArgs(match.args);
@@ -197,6 +216,40 @@ export function endpoints(
     }
     req.endpoint = { root: node.root, sub: node.sub, args: match.args, argv, params: match.params };
     invoke(node.handler, req, res, next);
+  }
+
+  const router = express.Router();
+  router.use(function endpointsMiddleware(req: Request, res: Response, next: NextFunction) {
+    const match = resolve(compiled, req);
+    if (match === undefined) {
+      return fallthrough ? next() : next(new NotAnEndpointError(req.path));
+    }
+    serve(match, req, res, next);
   });
+
+  // While the Router holds only the layer above, a request is served here
+  // without entering it: its one layer matches every path, so the outcome is
+  // the same, but a Router saves and restores req.baseUrl/next/params on the
+  // way in and out, and one that runs out of layers calls on through
+  // setImmediate, which costs every request, most of all those that only pass
+  // through (a static file behind goto() and cache()). Layers a caller adds to
+  // the Router turn this off.
+  const routable = router as unknown as { handle: RouterHandle };
+  const routerHandle = routable.handle;
+  routable.handle = function endpointsHandle(
+    this: Router,
+    req: Request,
+    res: Response,
+    done: NextFunction,
+  ) {
+    if (this.stack.length !== 1) return routerHandle.call(this, req, res, done);
+    const match = resolve(compiled, req);
+    if (match === undefined) {
+      return fallthrough ? done() : done(new NotAnEndpointError(req.path));
+    }
+    serve(match, req, res, done);
+  };
   return router;
 }
+
+type RouterHandle = (this: Router, req: Request, res: Response, done: NextFunction) => void;
