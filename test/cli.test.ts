@@ -1,10 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { verifyPassword } from 'mixnmatch';
 import { tempTree } from './helpers';
+import { testCertificate } from './helpers/tls';
 
 const BIN = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
 
@@ -190,6 +192,41 @@ describe('the mixnmatch command', () => {
       expect(await child.exited).toBe(2);
       expect(child.stderr()).toContain("shell's history");
     });
+  });
+
+  it('serves HTTPS with a given certificate and key', async () => {
+    const { key, cert } = await testCertificate();
+    const certFile = path.join(tree.root, '..', `cert-${process.pid}.pem`);
+    const keyFile = path.join(tree.root, '..', `key-${process.pid}.pem`);
+    writeFileSync(certFile, cert);
+    writeFileSync(keyFile, key);
+    try {
+      const child = launch(
+        '-p',
+        '0',
+        '-r',
+        tree.root,
+        '--tls-cert',
+        certFile,
+        '--tls-key',
+        keyFile,
+      );
+      const base = new URL(await url(child));
+      expect(base.protocol).toBe('https:');
+      const body = await new Promise<string>((resolve, reject) => {
+        httpsGet({ host: base.hostname, port: base.port, path: '/hello.txt', ca: cert }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(text));
+        }).on('error', reject);
+      });
+      expect(body).toBe('hello from the root');
+      child.process.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+    } finally {
+      rmSync(certFile, { force: true });
+      rmSync(keyFile, { force: true });
+    }
   });
 
   it('prints --version and --help with exit code 0', async () => {
