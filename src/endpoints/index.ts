@@ -7,6 +7,7 @@ import express, {
   type Router,
 } from 'express';
 import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
+import { defineOnce } from '../prototype';
 import { answerOptions } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
 import {
@@ -65,15 +66,9 @@ function rawPathOf(req: Request): string {
   return decodePath(target.path) ?? target.path;
 }
 
-/**
- * Defines `req.rawPath` as a getter on the request prototype, once, instead
- * of writing a property on every request (which costs throughput).
- */
+/** Defines `req.rawPath` as a getter on the request prototype. */
 function installRawPath(proto: object): void {
-  if (Object.prototype.hasOwnProperty.call(proto, 'rawPath')) return;
-  Object.defineProperty(proto, 'rawPath', {
-    configurable: true,
-    enumerable: false,
+  defineOnce(proto, 'rawPath', {
     get(this: Request) {
       return rawPathOf(this);
     },
@@ -84,15 +79,12 @@ function installRawPath(proto: object): void {
 const endpointOf = new WeakMap<object, EndpointMatch>();
 
 /**
- * Defines `req.endpoint` as an accessor on the request prototype, once:
- * setting it on each request as an own property of `req` costs throughput,
- * more so next to another such property (`req.session`).
+ * Defines `req.endpoint` as an accessor on the request prototype, backed by a
+ * WeakMap: an own property written on each request costs throughput, more so
+ * next to another such property (`req.session`).
  */
 function installEndpoint(proto: object): void {
-  if (Object.prototype.hasOwnProperty.call(proto, 'endpoint')) return;
-  Object.defineProperty(proto, 'endpoint', {
-    configurable: true,
-    enumerable: false,
+  defineOnce(proto, 'endpoint', {
     get(this: object) {
       return endpointOf.get(this);
     },

@@ -7,6 +7,7 @@ import express, {
 } from 'express';
 import { ConfigError } from '../errors';
 import { assertNotMiddlewareCall, isPlainObject, optionsObject, show } from '../options';
+import { defineOnce } from '../prototype';
 import { substituteFinal, substitutePartial, type TemplateFields } from './substitute';
 
 export type { TemplateFields } from './substitute';
@@ -164,20 +165,10 @@ function renderTemplate(
   this.end(body);
 }
 
-/**
- * Puts the helpers on the response prototype once, rather than on every
- * response (per-request property writes cost throughput).
- */
+/** Puts the helpers on the response prototype, rather than on every response. */
 function installHelpers(proto: object): void {
-  if (Object.prototype.hasOwnProperty.call(proto, 'renderTemplate')) return;
-  for (const [key, value] of Object.entries({ pageFromTemplate, renderTemplate })) {
-    Object.defineProperty(proto, key, {
-      configurable: true,
-      enumerable: false,
-      writable: true,
-      value,
-    });
-  }
+  defineOnce(proto, 'pageFromTemplate', { writable: true, value: pageFromTemplate });
+  defineOnce(proto, 'renderTemplate', { writable: true, value: renderTemplate });
 }
 
 /**
