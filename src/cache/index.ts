@@ -17,7 +17,7 @@ import {
 } from './decode';
 import { parseCacheOptions, type CacheOptions, type CacheStatusCodes } from './options';
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult } from './store';
-import { lookupNow, MemoryPageStore } from './memory-store';
+import { MemoryPageStore } from './memory-store';
 
 export { MemoryPageStore } from './memory-store';
 export type { CacheOptions, CacheStatusCodes } from './options';
@@ -237,7 +237,7 @@ export function cache(opts?: CacheOptions): Router {
       : undefined;
 
   function load(name: string, res: Response): Promise<void> | void {
-    if (memory) return answer(lookupNow(memory, name), res);
+    if (memory) return answer(memory.getSync(name), res);
     return Promise.resolve(store.get(name)).then((found) => answer(found, res));
   }
 

@@ -1,17 +1,6 @@
 // MemoryPageStore: the default PageStore, pages in this process's memory with exact, atomic accounting.
 import type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from './store';
 
-/** What {@link MemoryPageStore.get} resolves to, at once (set in the class, which alone sees its fields). */
-let lookup: (store: MemoryPageStore, name: string) => PageLookup;
-
-/**
- * {@link MemoryPageStore.get} without the promise, for cache(): a GET on the
- * default store is the cache's hot path. Not exported from the package.
- */
-export function lookupNow(store: MemoryPageStore, name: string): PageLookup {
-  return lookup(store, name);
-}
-
 /**
  * A copy of `data` in memory of its own. `Buffer.from(buffer)` copies a small
  * buffer into a slice of Node's shared 8 KiB pool, and a slice kept for good
@@ -61,16 +50,18 @@ export class MemoryPageStore implements PageStore {
 
   /** A copy of the page saved under `name`, `'cleared'`, or `undefined` if it was never saved. */
   async get(name: string): Promise<PageLookup> {
-    return lookup(this, name);
+    return this.getSync(name);
   }
 
-  static {
-    lookup = (store, name) => {
-      store.#assertOpen();
-      const page = store.#pages.get(name);
-      if (page) return { data: Buffer.from(page.data), type: page.type };
-      return store.#cleared.has(name) ? 'cleared' : undefined;
-    };
+  /**
+   * {@link get} without the promise: `cache()` reads the default store this
+   * way, since a GET is the cache's hot path.
+   */
+  getSync(name: string): PageLookup {
+    this.#assertOpen();
+    const page = this.#pages.get(name);
+    if (page) return { data: Buffer.from(page.data), type: page.type };
+    return this.#cleared.has(name) ? 'cleared' : undefined;
   }
 
   /** Frees the page under `name`, keeping the name taken. */
