@@ -35,13 +35,22 @@ describe('errorHandler()', () => {
       .get('/')
       .set('Accept', 'application/json');
     expect(res.status).toBe(404);
-    expectHeaders(res, { 'content-type': 'application/problem+json; charset=utf-8' });
+    expectHeaders(res, { 'content-type': 'application/json; charset=utf-8' });
     expect(res.body).toEqual({
       type: 'about:blank',
       title: 'Not Found',
       status: 404,
       detail: 'Missing required argument.',
     });
+  });
+
+  it('types the JSON application/problem+json when the client asks for that', async () => {
+    const res = await request(failing(new mixnmatch.HttpError(410)))
+      .get('/')
+      .set('Accept', 'application/problem+json');
+    expect(res.status).toBe(410);
+    expectHeaders(res, { 'content-type': 'application/problem+json; charset=utf-8' });
+    expect(res.body).toMatchObject({ status: 410, title: 'Gone' });
   });
 
   it('escapes the message', async () => {

@@ -48,8 +48,8 @@ function statusOf(err: ErrorLike): number {
 
 /**
  * Renders an error as the original's small HTML page (code, message,
- * explanation), or as problem JSON (`application/problem+json`) when the
- * client prefers JSON. Client errors (4xx, or any error with `expose: true`)
+ * explanation), or as RFC 9457 problem details in JSON when the client
+ * prefers JSON (typed `application/problem+json` when it asks for that). Client errors (4xx, or any error with `expose: true`)
  * show their message; other server errors show only the generic text. The
  * headers set before the error (`headers()`, `noCache()`, `Allow`) stay; an
  * error's own `headers` are added. Mount it last.
@@ -110,12 +110,17 @@ export function errorHandler(opts?: ErrorHandlerOptions): ErrorRequestHandler {
         }
       }
     }
-    const json = req.accepts(['html', 'json']) === 'json';
+    // JSON when the client prefers it; the problem+json type only when it asks
+    // for that by name, since `Accept: application/json` does not cover it.
+    const type = req.accepts(['html', 'application/problem+json', 'json']);
+    const json = type === 'json' || type === 'application/problem+json';
     const body = Buffer.from(json ? renderErrorJson(view) : renderErrorHtml(view), 'utf8');
     res.statusCode = status;
     res.setHeader(
       'Content-Type',
-      json ? 'application/problem+json; charset=utf-8' : 'text/html; charset=utf-8',
+      json
+        ? `application/${type === 'json' ? 'json' : 'problem+json'}; charset=utf-8`
+        : 'text/html; charset=utf-8',
     );
     res.setHeader('Content-Length', body.length);
     res.setHeader('X-Content-Type-Options', 'nosniff');
