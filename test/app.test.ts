@@ -27,6 +27,14 @@ describe('createApp()', () => {
     expectHeaders(await request(app).get('/lib.js'), { 'cache-control': null, 'x-foo': 'Foobar' });
   });
 
+  it('lets browsers cache scripts only by default, as the original did, and nothing with cacheable: false', async () => {
+    const byDefault = mixnmatch.createApp({ root: tree.root });
+    expectHeaders(await request(byDefault).get('/lib.js'), { 'cache-control': null, pragma: null });
+    expectHeaders(await request(byDefault).get('/'), NO_CACHE_HEADERS);
+    const never = mixnmatch.createApp({ root: tree.root, cacheable: false });
+    expectHeaders(await request(never).get('/lib.js'), NO_CACHE_HEADERS);
+  });
+
   it('lists folders and renders 404 error pages with the same headers', async () => {
     expect((await request(app).get('/files/')).text).toContain('<a href="a.txt">a.txt</a>');
     const missing = await request(app).get('/nope');

@@ -63,6 +63,9 @@ describe('the mixnmatch command', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('hello from the root');
     expect(res.headers.get('x-foo')).toBe('Foobar');
+    // The original's misc expectations: no-cache for everything but scripts.
+    expect(res.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
+    expect((await fetch(`${base}foo.js`)).headers.get('cache-control')).toBeNull();
     expect((await fetch(`${base}secret/x.txt`)).status).toBe(401);
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);

@@ -28,10 +28,10 @@ export interface CreateAppOptions {
   headers?: HeaderMap;
   /**
    * Paths matching this (a RegExp, or its source) may be cached by browsers;
-   * every other response is sent no-cache. Defaults to none: everything is
-   * sent no-cache, so a proof-of-concept page is never stale.
+   * every other response is sent no-cache. `false`: nothing may be cached.
+   * Defaults to `/\.js$/`, as the original's example and test server had it.
    */
-  cacheable?: RegExp | string;
+  cacheable?: RegExp | string | false;
   /** CORS options, or `false` for no CORS headers. Defaults to `{}`: the original's CORS server defaults. */
   cors?: CorsOptions | false;
   /** Options for `auth()` (`secrets`, …). Defaults to `{}`: login and logout, nothing protected. */
@@ -66,8 +66,13 @@ function objectOption<T>(
   );
 }
 
+/** The original's choice: scripts may be cached, nothing else. */
+const DEFAULT_CACHEABLE = /\.js$/;
+
 function cacheablePattern(value: unknown): RegExp | undefined {
-  if (value === undefined || value instanceof RegExp) return value;
+  if (value === undefined) return DEFAULT_CACHEABLE;
+  if (value === false) return undefined;
+  if (value instanceof RegExp) return value;
   if (typeof value === 'string') {
     try {
       return new RegExp(value);
@@ -81,7 +86,7 @@ function cacheablePattern(value: unknown): RegExp | undefined {
   }
   throw new ConfigError(
     'createApp',
-    `"cacheable" must be a RegExp or its source (got ${show(value)}).`,
+    `"cacheable" must be a RegExp, its source, or false (got ${show(value)}).`,
     EXAMPLE,
   );
 }
@@ -95,7 +100,7 @@ function cacheablePattern(value: unknown): RegExp | undefined {
  * app.use(requestLog(opts.log));              // when opts.log is given
  * app.use(canonicalize());
  * app.use(headers(opts.headers));
- * app.use(noCache((req) => !opts.cacheable?.test(req.path)));
+ * app.use(noCache((req) => !opts.cacheable.test(req.path))); // /\.js$/ by default
  * app.use(cors(opts.cors));                   // unless opts.cors is false
  * app.use(auth(opts.auth));
  * app.use(goto(opts.goto));                   // raw arguments: before cache()

@@ -14,7 +14,7 @@ export interface ServerConfig {
   root: string;
   secrets: string[];
   headers: Record<string, string | string[]>;
-  /** Source of the RegExp of paths browsers may cache; undefined: none. */
+  /** Source of the RegExp of paths browsers may cache; undefined: none (everything no-cache). */
   cacheable: string | undefined;
   maxCacheSize: number | undefined;
   listing: boolean;
@@ -75,9 +75,10 @@ function program(version: string): Command {
     .addOption(
       new Option(
         '--cacheable <regex>',
-        'paths browsers may cache; every other response is sent no-cache (default: none)',
+        'paths browsers may cache; every other response is sent no-cache (default: \\.js$)',
       ),
     )
+    .addOption(new Option('--no-cacheable', 'send every response no-cache'))
     .addOption(
       new Option('--max-cache-size <bytes>', 'bytes of page data /cache keeps (default: 2097152)'),
     )
@@ -287,7 +288,11 @@ function toConfig(values: Record<string, unknown>): ServerConfig {
   } catch {
     throw new UsageError(`--root ${root}: no such folder`);
   }
-  const cacheable = asString('--cacheable', values.cacheable);
+  // The original's example and test server let browsers cache scripts only.
+  const cacheable =
+    values.cacheable === false
+      ? undefined
+      : (asString('--cacheable', values.cacheable) ?? '\\.js$');
   if (cacheable !== undefined) {
     try {
       new RegExp(cacheable);

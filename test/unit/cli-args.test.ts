@@ -28,7 +28,7 @@ describe('parseArgs', () => {
       root: process.cwd(),
       secrets: [],
       headers: {},
-      cacheable: undefined,
+      cacheable: '\\.js$',
       maxCacheSize: undefined,
       listing: true,
       cors: {
@@ -130,6 +130,12 @@ describe('parseArgs', () => {
       },
       log: { target: '-', bodies: true, format: 'json' },
     });
+  });
+
+  it('lets only scripts be cached by default, as the original did; --no-cacheable caches nothing', () => {
+    expect(run().cacheable).toBe('\\.js$');
+    expect(run('--no-cacheable').cacheable).toBeUndefined();
+    expect(run('--cacheable', '\\.css$').cacheable).toBe('\\.css$');
   });
 
   it('uses 58443 with TLS', () => {
