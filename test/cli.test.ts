@@ -107,6 +107,23 @@ describe('the mixnmatch command', () => {
     expect(await child.exited).toBe(0);
   });
 
+  it("answers the original's cache expectations with --status-codes mixnmatchttp", async () => {
+    const child = launch('-p', '0', '-r', tree.root, '--status-codes', 'mixnmatchttp');
+    const base = await url(child);
+    expect((await fetch(`${base}cache/never-saved`)).status).toBe(500);
+    const form = {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    };
+    expect(
+      (await fetch(`${base}cache/page`, { ...form, body: 'data=foo&type=text/foo' })).status,
+    ).toBe(204);
+    expect((await fetch(`${base}cache/page`, { ...form, body: 'data=bar' })).status).toBe(500);
+    const page = await fetch(`${base}cache/page`);
+    expect(page.headers.get('content-type')).toBe('text/plain');
+    expect(await page.text()).toBe('foo');
+  });
+
   it('rejects a bad flag with a reason, the usage and exit code 2', async () => {
     const child = launch('--no-such-flag');
     expect(await child.exited).toBe(2);

@@ -17,6 +17,8 @@ export interface ServerConfig {
   /** Source of the RegExp of paths browsers may cache; undefined: none (everything no-cache). */
   cacheable: string | undefined;
   maxCacheSize: number | undefined;
+  /** The cache's status codes: distinct ones, or the original's (500s). */
+  statusCodes: 'http' | 'mixnmatchttp';
   listing: boolean;
   cors:
     | false
@@ -82,6 +84,12 @@ function program(version: string): Command {
     .addOption(
       new Option('--max-cache-size <bytes>', 'bytes of page data /cache keeps (default: 2097152)'),
     )
+    .addOption(
+      new Option(
+        '--status-codes <codes>',
+        "the cache's status codes: http (409, 404, 410, 507, 415) or mixnmatchttp (the original's 500s and 400)",
+      ),
+    )
     .addOption(new Option('--no-listing', 'do not list folders without index.html'))
     .addOption(
       new Option('--allowed-origins <origin...>', "CORS: origins allowed, or '*' (default: *)"),
@@ -142,6 +150,7 @@ const CONFIG_KEYS = [
   'header',
   'cacheable',
   'maxCacheSize',
+  'statusCodes',
   'listing',
   'allowedOrigins',
   'allowAllOrigins',
@@ -341,6 +350,10 @@ function toConfig(values: Record<string, unknown>): ServerConfig {
           allowCredentials: asBoolean('allowCredentials', values.allowCredentials) ?? false,
         };
 
+  const statusCodes = asString('--status-codes', values.statusCodes) ?? 'http';
+  if (statusCodes !== 'http' && statusCodes !== 'mixnmatchttp') {
+    throw new UsageError(`--status-codes must be http or mixnmatchttp (got ${statusCodes})`);
+  }
   const usersFile = asString('--users', values.users);
   const register = asBoolean('register', values.register) ?? false;
   if (register && usersFile === undefined)
@@ -364,6 +377,7 @@ function toConfig(values: Record<string, unknown>): ServerConfig {
     headers: parseHeaders(asStringList('--header', values.header)),
     cacheable,
     maxCacheSize: asInteger('--max-cache-size', values.maxCacheSize, 1, Number.MAX_SAFE_INTEGER),
+    statusCodes,
     listing: asBoolean('listing', values.listing) ?? true,
     cors,
     tls,

@@ -78,7 +78,10 @@ export function appOptions(config: ServerConfig, log: LogStream | undefined): Cr
       secrets: config.secrets,
       ...(config.users !== undefined ? { users: config.users, register: config.register } : {}),
     },
-    cache: config.maxCacheSize !== undefined ? { maxSize: config.maxCacheSize } : {},
+    cache: {
+      statusCodes: config.statusCodes,
+      ...(config.maxCacheSize !== undefined ? { maxSize: config.maxCacheSize } : {}),
+    },
     log:
       config.log && log
         ? { stream: log, format: config.log.format, bodies: config.log.bodies }
@@ -109,7 +112,9 @@ function features(config: ServerConfig): string[] {
         : 'GET /login'
     }, /logout; ${config.secrets.length ? `secrets ${config.secrets.join(', ')}` : 'no secrets'}`,
     'goto: /goto/ADDRESS (307)',
-    `cache: POST /echo, /cache/NAME; up to ${config.maxCacheSize ?? 2_097_152} bytes`,
+    `cache: POST /echo, /cache/NAME; up to ${config.maxCacheSize ?? 2_097_152} bytes${
+      config.statusCodes === 'mixnmatchttp' ? "; the original's status codes" : ''
+    }`,
     cors === false
       ? 'CORS: off'
       : `CORS: origins ${cors.allowAllOrigins ? 'echoed' : cors.origins === '*' ? '*' : cors.origins.join(' ')}, credentials ${cors.allowCredentials ? 'on' : 'off'}; ?origin= and ?creds= override`,

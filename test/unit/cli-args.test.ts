@@ -30,6 +30,7 @@ describe('parseArgs', () => {
       headers: {},
       cacheable: '\\.js$',
       maxCacheSize: undefined,
+      statusCodes: 'http',
       listing: true,
       cors: {
         origins: '*',
@@ -138,6 +139,10 @@ describe('parseArgs', () => {
     expect(run('--cacheable', '\\.css$').cacheable).toBe('\\.css$');
   });
 
+  it("switches the cache to the original's status codes", () => {
+    expect(run('--status-codes', 'mixnmatchttp').statusCodes).toBe('mixnmatchttp');
+  });
+
   it('uses 58443 with TLS', () => {
     expect(run('--tls')).toMatchObject({ port: 58443, tls: { generate: true } });
   });
@@ -210,6 +215,7 @@ describe('parseArgs', () => {
       /--tls-cert \/nope\.pem: no such readable file/,
     ],
     [['--log-bodies'], /--log-bodies needs --log FILE or --log -/],
+    [['--status-codes', 'python'], /--status-codes must be http or mixnmatchttp/],
     [['-l', '-', '--log-format', 'xml'], /--log-format must be text or json/],
     [['-a', 'not an address'], /--address not an address: not an IP address or host name/],
     [['extra'], /too many arguments/],
