@@ -10,6 +10,9 @@ import { testCertificate } from './helpers/tls';
 
 const BIN = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
 
+// Each test starts a real process; leave room for a slow machine.
+jest.setTimeout(30_000);
+
 /** A running `mixnmatch` child process and what it has printed so far. */
 interface Child {
   process: ChildProcessWithoutNullStreams;
