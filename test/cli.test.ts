@@ -33,7 +33,7 @@ function start(...args: string[]): Child {
 
 /** Waits for the URL the server prints. */
 async function url(child: Child): Promise<string> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 800; i++) {
     const match = /listening on (http\S+)/.exec(child.stdout());
     if (match) return match[1]!;
     if (child.process.exitCode !== null) break;
