@@ -1,5 +1,20 @@
-// Small response helpers shared by the routers: empty answers and OPTIONS answers.
+// Small request and response helpers shared by the routers: query values, bodies, empty and OPTIONS answers.
 import type { Request, Response } from 'express';
+
+/** The first value of a query parameter when it is a string (`?a=1&a=2` gives `'1'`), else `undefined`. */
+export function queryParam(req: Request, name: string): string | undefined {
+  const value = (req.query as Record<string, unknown>)[name];
+  const first = Array.isArray(value) ? (value[0] as unknown) : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+/** Ends the response with `status`, `Content-Type` and the body, with its length, in one write. */
+export function sendBody(res: Response, status: number, type: string, body: Buffer): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
 
 /**
  * Ends the response with `status` and no body, in one write: with

@@ -14,7 +14,7 @@ import type { EndpointHandlers, EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
 import { assertNotMiddlewareCall, optionsObject, show } from '../options';
-import { sendEmpty } from '../respond';
+import { queryParam, sendEmpty } from '../respond';
 import type { Session, SessionUser, UserRecord } from '../types';
 import { checkNewCredentials, Lockout, readCredentials, Verifier } from './credentials';
 import { parseAuthOptions, type AuthOptions } from './options';
@@ -51,9 +51,8 @@ function sessionIdOf(req: Request, cookieName: string): string | undefined {
 
 /** The `?goto=` address made safe for `Location` (400 when it is not), or `undefined` without one. */
 function gotoLocation(req: Request): string | undefined {
-  const value = (req.query as Record<string, unknown>).goto;
-  const first = Array.isArray(value) ? (value[0] as unknown) : value;
-  return typeof first === 'string' && first !== '' ? gotoParamLocation(first) : undefined;
+  const goto = queryParam(req, 'goto');
+  return goto ? gotoParamLocation(goto) : undefined;
 }
 
 /** Ends a login/logout: a redirect to the `goto` address, or `status` with an empty body. */

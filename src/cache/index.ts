@@ -6,7 +6,7 @@ import { endpoints } from '../endpoints';
 import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints/spec';
 import { HttpError } from '../errors';
 import { assertNotMiddlewareCall, show } from '../options';
-import { sendEmpty } from '../respond';
+import { sendBody, sendEmpty } from '../respond';
 import {
   decodeFormPage,
   decodeJsonPage,
@@ -110,10 +110,7 @@ function pageFromParsed(kind: BodyKind, body: object): CachedPage {
 
 /** Sends a page: its bytes and Content-Type exactly as saved, in one write. */
 function sendPage(res: Response, page: CachedPage): void {
-  res.statusCode = 200;
-  res.setHeader('Content-Type', page.type);
-  res.setHeader('Content-Length', page.data.length);
-  res.end(page.data);
+  sendBody(res, 200, page.type, page.data);
 }
 
 function isPage(value: unknown): value is CachedPage {

@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import corsMiddleware, { type CorsOptions as CorsPackageOptions } from 'cors';
 import { ConfigError, HttpError } from '../errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
+import { queryParam } from '../respond';
 
 /** Options for {@link cors}. */
 export interface CorsOptions {
@@ -54,12 +55,6 @@ function stringList(key: string, value: unknown, check: RegExp, what: string): s
     );
   }
   return [...(value as string[])];
-}
-
-function firstQuery(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  const first = Array.isArray(value) ? (value[0] as unknown) : value;
-  return typeof first === 'string' ? first : undefined;
 }
 
 /**
@@ -122,8 +117,8 @@ export function cors(opts?: CorsOptions): RequestHandler {
   };
   const fixed = corsMiddleware(defaults);
   const perRequest = corsMiddleware((req, callback) => {
-    const wanted = firstQuery(req as Request, 'origin');
-    const creds = firstQuery(req as Request, 'creds');
+    const wanted = queryParam(req as Request, 'origin');
+    const creds = queryParam(req as Request, 'creds');
     if (wanted !== undefined && !HEADER_SAFE.test(wanted)) {
       return callback(new HttpError(400, 'The origin parameter must be an origin or {ECHO}.'));
     }

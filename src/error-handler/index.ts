@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { ConfigError, defaultExplanation, reasonPhrase } from '../errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
+import { sendBody } from '../respond';
 import { renderErrorHtml, renderErrorJson, type ErrorView } from './page';
 
 /** Options for {@link errorHandler}. */
@@ -115,15 +116,14 @@ export function errorHandler(opts?: ErrorHandlerOptions): ErrorRequestHandler {
     const type = req.accepts(['html', 'application/problem+json', 'json']);
     const json = type === 'json' || type === 'application/problem+json';
     const body = Buffer.from(json ? renderErrorJson(view) : renderErrorHtml(view), 'utf8');
-    res.statusCode = status;
-    res.setHeader(
-      'Content-Type',
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    sendBody(
+      res,
+      status,
       json
         ? `application/${type === 'json' ? 'json' : 'problem+json'}; charset=utf-8`
         : 'text/html; charset=utf-8',
+      body,
     );
-    res.setHeader('Content-Length', body.length);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.end(body);
   };
 }

@@ -7,7 +7,7 @@ import serveStaticFiles from 'serve-static';
 import { ConfigError, HttpError } from '../errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
 import { canonicalDecoded } from '../endpoints/canonicalize';
-import { answerOptions } from '../respond';
+import { answerOptions, sendBody } from '../respond';
 import { renderListing } from './listing';
 
 /** Options for {@link serveStatic}. */
@@ -131,11 +131,12 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       }
       shown.push({ name: entry.name, isDirectory: isDir, isSymbolicLink: entry.isSymbolicLink() });
     }
-    const body = Buffer.from(renderListing(decoded, shown), 'utf8');
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Content-Length', body.length);
-    res.end(body);
+    sendBody(
+      res,
+      200,
+      'text/html; charset=utf-8',
+      Buffer.from(renderListing(decoded, shown), 'utf8'),
+    );
     return true;
   }
 

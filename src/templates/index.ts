@@ -8,6 +8,7 @@ import express, {
 import { ConfigError } from '../errors';
 import { assertNotMiddlewareCall, isPlainObject, optionsObject, show } from '../options';
 import { defineOnce } from '../prototype';
+import { sendBody } from '../respond';
 import { substituteFinal, substitutePartial, type TemplateFields } from './substitute';
 
 export type { TemplateFields } from './substitute';
@@ -158,11 +159,7 @@ function renderTemplate(
   status = 200,
 ): void {
   const page = this.pageFromTemplate(name, fields);
-  const body = Buffer.from(page.data, 'utf8');
-  this.statusCode = status;
-  this.setHeader('Content-Type', page.type);
-  this.setHeader('Content-Length', body.length);
-  this.end(body);
+  sendBody(this, status, page.type, Buffer.from(page.data, 'utf8'));
 }
 
 /** Puts the helpers on the response prototype, rather than on every response. */
