@@ -271,11 +271,33 @@ describe('auth()', () => {
 
   describe('ttl option', () => {
     it('ends a session after ttl milliseconds', async () => {
-      const server = app({ secrets: ['secret'], ttl: 100 });
-      const cookie = sessionCookie(await request(server).get('/login'));
-      expect((await request(server).get('/secret/').set('Cookie', cookie)).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      expect((await request(server).get('/secret/').set('Cookie', cookie)).status).toBe(401);
+      // Only the clock is faked: a slow machine cannot make the session expire early.
+      jest.useFakeTimers({
+        now: Date.now(),
+        doNotFake: [
+          'nextTick',
+          'setImmediate',
+          'setTimeout',
+          'setInterval',
+          'clearTimeout',
+          'clearInterval',
+          'clearImmediate',
+          'queueMicrotask',
+          'hrtime',
+          'performance',
+        ],
+      });
+      try {
+        const server = app({ secrets: ['secret'], ttl: 60_000 });
+        const cookie = sessionCookie(await request(server).get('/login'));
+        expect((await request(server).get('/secret/').set('Cookie', cookie)).status).toBe(200);
+        jest.setSystemTime(Date.now() + 59_000);
+        expect((await request(server).get('/secret/').set('Cookie', cookie)).status).toBe(200);
+        jest.setSystemTime(Date.now() + 1_000);
+        expect((await request(server).get('/secret/').set('Cookie', cookie)).status).toBe(401);
+      } finally {
+        jest.useRealTimers();
+      }
     });
   });
 
