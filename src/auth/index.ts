@@ -9,17 +9,17 @@ import express, {
 } from 'express';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { endpoints } from '../endpoints';
-import { canonicalDecoded } from '../endpoints/canonicalize';
 import type { EndpointHandlers, EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
 import { assertNotMiddlewareCall, optionsObject, show } from '../options';
+import { mountSegments, pathSpellings } from '../request-path';
 import { queryParam, sendEmpty } from '../respond';
 import type { Session, SessionUser, UserRecord } from '../types';
 import { checkNewCredentials, Lockout, readCredentials, Verifier } from './credentials';
 import { parseAuthOptions, type AuthOptions } from './options';
 import { hashPassword } from './password';
-import { findSecrets, hasRoles } from './secrets';
+import { findSecrets, foldSegment, hasRoles } from './secrets';
 
 export { MemorySessionStore } from './memory-store';
 export type { MemorySessionStoreOptions } from './memory-store';
@@ -125,12 +125,22 @@ export function auth(opts?: AuthOptions): Router {
     res.append('Set-Cookie', cookie(req, id, false));
   };
 
+  /** The mount point's segments, folded as secrets are: computed once per mount path. */
+  let mountKey: string | undefined;
+  let mount: string[] = [];
+  const mountOf = (req: Request): string[] => {
+    if (req.baseUrl !== mountKey) {
+      mountKey = req.baseUrl;
+      mount = mountSegments(req).map(foldSegment);
+    }
+    return mount;
+  };
+
   const guard = (req: Request, next: NextFunction, session: Session | undefined): void => {
     if (secrets.length === 0) return next();
-    const path = canonicalDecoded(req.path);
-    if (path === 'malformed' || path === 'nul')
-      return next(new HttpError(400, 'The path cannot be decoded.'));
-    const matched = findSecrets(secrets, path);
+    const paths = pathSpellings(req);
+    if (typeof paths === 'string') return next(new HttpError(400, 'The path cannot be decoded.'));
+    const matched = findSecrets(secrets, paths, mountOf(req));
     if (matched.length === 0) return next();
     if (session === undefined) return next(unauthorized(req));
     next(hasRoles(matched, session.user?.roles) ? undefined : forbidden());

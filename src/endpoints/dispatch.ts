@@ -7,6 +7,7 @@ import {
   type CompiledNode,
   type CompiledSpec,
 } from './spec';
+import { walkPath } from '../path';
 
 /** A path resolved to an endpoint node. */
 export interface NodeMatch {
@@ -45,55 +46,46 @@ export function matchCanonical(spec: CompiledSpec, path: string): NodeMatch | un
   return { node, args: path.slice(end + 1), params: params ?? {} };
 }
 
-/** A state of the raw walk: inside the mount prefix (segments matched), on a node, or off the spec. */
-type WalkState = number | CompiledNode | null;
+/**
+ * A state of the raw walk: inside the mount prefix (the number of its
+ * segments matched so far), on a node (with the `:param` values on the way),
+ * or off the spec.
+ */
+type WalkState =
+  | { readonly prefix: number }
+  | { readonly node: CompiledNode; readonly params: Record<string, string> }
+  | null;
 
 /**
  * Finds a `rawArgs` endpoint the way the original did: the decoded, raw path
- * is canonicalised one segment at a time, and as soon as the path so far
- * names an endpoint that takes raw arguments, the rest of the raw path (after
- * one `/`) is its arguments, untouched: `/goto/../foo` → `goto` with `../foo`;
- * `/x/../goto//y` → `goto` with `/y`. `prefix` holds the decoded segments of
- * the mount point, which the path must pass through first.
+ * is canonicalised one segment at a time ({@link walkPath}), and as soon as
+ * the path so far names an endpoint that takes raw arguments, the rest of the
+ * raw path (after one `/`) is its arguments, untouched: `/goto/../foo` →
+ * `goto` with `../foo`; `/x/../goto//y` → `goto` with `/y`. `prefix` holds
+ * the decoded segments of the mount point, which the path must pass through
+ * first.
  */
 export function matchRaw(
   spec: CompiledSpec,
   rawPath: string,
   prefix: readonly string[],
 ): NodeMatch | undefined {
-  const stack: { state: WalkState; segment: string }[] = [];
-  const initial: WalkState = prefix.length === 0 ? -1 : 0;
-  let start = rawPath[0] === '/' ? 1 : 0;
-  while (start <= rawPath.length) {
-    let end = rawPath.indexOf('/', start);
-    if (end === -1) end = rawPath.length;
-    const segment = rawPath.slice(start, end);
-    if (segment === '..') stack.pop();
-    else if (segment !== '' && segment !== '.') {
-      const state = step(
-        spec,
-        stack.length ? stack[stack.length - 1]!.state : initial,
-        segment,
-        prefix,
-      );
-      stack.push({ state, segment });
-      if (state !== null && typeof state === 'object' && state.rawArgs) {
-        const params: Record<string, string> = {};
-        for (const entry of stack) {
-          const node = entry.state;
-          if (node !== null && typeof node === 'object' && node.param !== undefined) {
-            params[node.param] = entry.segment;
-          }
-        }
-        return { node: state, args: rawPath.slice(end + 1), params };
-      }
+  let found: NodeMatch | undefined;
+  const initial: WalkState = { prefix: prefix.length === 0 ? -1 : 0 };
+  walkPath<WalkState>(rawPath, initial, (parent, segment, end) => {
+    const state = step(spec, parent, segment, prefix);
+    if (state !== null && 'node' in state && state.node.rawArgs) {
+      found = { node: state.node, args: rawPath.slice(end + 1), params: state.params };
+      return undefined;
     }
-    start = end + 1;
-  }
-  return undefined;
+    return state;
+  });
+  return found;
 }
 
-/** One step of the raw walk. `-1` stands for "at the mount point", before any root. */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** One step of the raw walk. A prefix count of `-1` stands for "at the mount point", before any root. */
 function step(
   spec: CompiledSpec,
   state: WalkState,
@@ -101,13 +93,22 @@ function step(
   prefix: readonly string[],
 ): WalkState {
   if (state === null) return null;
-  if (typeof state === 'number') {
-    if (state === -1) return spec.roots.get(segment) ?? null;
+  if ('prefix' in state) {
+    const matched = state.prefix;
+    if (matched === -1) {
+      const root = spec.roots.get(segment);
+      return root ? { node: root, params: NO_PARAMS } : null;
+    }
     // Express matches mount paths case-insensitively by default.
-    if (segment.toLowerCase() !== prefix[state]!.toLowerCase()) return null;
-    return state + 1 === prefix.length ? -1 : state + 1;
+    if (segment.toLowerCase() !== prefix[matched]!.toLowerCase()) return null;
+    return { prefix: matched + 1 === prefix.length ? -1 : matched + 1 };
   }
-  return state.children.get(segment) ?? state.paramChild ?? null;
+  const child = state.node.children.get(segment) ?? state.node.paramChild;
+  if (!child) return null;
+  return {
+    node: child,
+    params: child.param === undefined ? state.params : { ...state.params, [child.param]: segment },
+  };
 }
 
 /** The non-empty segments of an argument string. */

@@ -8,6 +8,7 @@ import express, {
 } from 'express';
 import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
 import { defineOnce } from '../prototype';
+import { isProblem, mountSegments, originalPath } from '../request-path';
 import { answerOptions } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
 import {
@@ -17,7 +18,7 @@ import {
   isPlainPath,
   splitTarget,
   type PathProblem,
-} from './canonicalize';
+} from '../path';
 import { checkArgCount, matchCanonical, matchRaw, splitArgs, type NodeMatch } from './dispatch';
 import { compileSpec, type CompiledSpec, type EndpointHandlers, type EndpointSpec } from './spec';
 
@@ -61,9 +62,9 @@ function pathError(problem: PathProblem): HttpError {
 
 /** The decoded, non-canonical path of the request as it arrived (`req.rawPath`). */
 function rawPathOf(req: Request): string {
-  const target = splitTarget(req.originalUrl ?? req.url);
-  if (!target) return req.originalUrl;
-  return decodePath(target.path) ?? target.path;
+  const path = originalPath(req);
+  if (!isProblem(path)) return path;
+  return splitTarget(req.originalUrl)?.path ?? req.originalUrl;
 }
 
 /** Defines `req.rawPath` as a getter on the request prototype. */
@@ -131,13 +132,9 @@ function resolve(spec: CompiledSpec, req: Request): NodeMatch | HttpError | unde
     // A path with nothing to decode or resolve is its own canonical form:
     // the canonical match below gives raw endpoints the same arguments.
     if (original && !isPlainPath(original.path)) {
-      const raw = decodePath(original.path);
-      if (raw !== undefined) {
-        const prefix: string[] = [];
-        for (const segment of req.baseUrl.split('/')) {
-          if (segment) prefix.push(decodePath(segment) ?? segment);
-        }
-        const match = matchRaw(spec, raw, prefix);
+      const raw = originalPath(req);
+      if (!isProblem(raw)) {
+        const match = matchRaw(spec, raw, mountSegments(req));
         if (match) return match;
       }
     }

@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import serveStaticFiles from 'serve-static';
 import { ConfigError, HttpError } from '../errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
-import { canonicalDecoded } from '../endpoints/canonicalize';
+import { canonicalDecoded } from '../path';
 import { answerOptions, sendBody } from '../respond';
 import { renderListing } from './listing';
 

@@ -1,4 +1,4 @@
-// Pure path helpers: split a request target, percent-decode, canonicalise and re-encode a path.
+// Pure path helpers shared by every feature: split a request target, percent-decode, canonicalise, re-encode and walk a path.
 
 /** An absolute-form request target (`GET http://host/path HTTP/1.1`). */
 const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
@@ -91,4 +91,62 @@ export function canonicalDecoded(path: string): string | PathProblem {
   if (decoded === undefined) return 'malformed';
   if (decoded.includes('\0')) return 'nul';
   return canonicalizePath(decoded);
+}
+
+/** How {@link walkPath} reads separators and dot segments. */
+export type PathSemantics = 'posix' | 'windows';
+
+/** What a dot segment does on a walk: nothing (`.`, empty), or go back one (`..`). */
+function dotSegment(segment: string, semantics: PathSemantics): 'skip' | 'pop' | undefined {
+  if (segment === '' || segment === '.') return 'skip';
+  if (segment === '..') return 'pop';
+  if (semantics === 'posix') return undefined;
+  // Windows drops trailing spaces and dots from a name: `.. ` is `..`, `...` is `.`.
+  let end = segment.length;
+  while (end > 0 && segment.charCodeAt(end - 1) === 0x20) end--;
+  if (end === 2 && segment.startsWith('..')) return 'pop';
+  for (let i = 0; i < end; i++) {
+    const c = segment.charCodeAt(i);
+    if (c !== 0x2e && c !== 0x20) return undefined;
+  }
+  return 'skip';
+}
+
+/**
+ * Walks a decoded path the way it resolves, one segment at a time: an empty
+ * or `.` segment is skipped, `..` goes back to the state before the segment
+ * it undoes (never above the start), and every other segment is handed to
+ * `step` with the state it is pushed onto and the index just past it. `step`
+ * returns the segment's state, or `undefined` to end the walk. With
+ * `'windows'` semantics `\` separates segments too, and names that Windows
+ * trims to a dot segment (`.. `, `...`) act as one. Linear in the path's
+ * length, whatever it holds.
+ */
+export function walkPath<S>(
+  path: string,
+  initial: S,
+  step: (parent: S, segment: string, end: number) => S | undefined,
+  semantics: PathSemantics = 'posix',
+): void {
+  const stack: S[] = [];
+  const windows = semantics === 'windows';
+  const length = path.length;
+  let start = 0;
+  while (start <= length) {
+    let end = start;
+    while (end < length) {
+      const c = path.charCodeAt(end);
+      if (c === 0x2f || (windows && c === 0x5c)) break;
+      end++;
+    }
+    const segment = path.slice(start, end);
+    const dot = dotSegment(segment, semantics);
+    if (dot === 'pop') stack.pop();
+    else if (dot === undefined) {
+      const state = step(stack.length ? stack[stack.length - 1]! : initial, segment, end);
+      if (state === undefined) return;
+      stack.push(state);
+    }
+    start = end + 1;
+  }
 }
