@@ -13,7 +13,6 @@ import { answerOptions } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
 import {
   canonicalDecoded,
-  decodePath,
   encodePath,
   isPlainPath,
   splitTarget,
