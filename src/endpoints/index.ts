@@ -11,13 +11,7 @@ import { defineOnce } from '../prototype';
 import { isProblem, mountSegments, originalPath } from '../request-path';
 import { answerOptions } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
-import {
-  canonicalDecoded,
-  encodePath,
-  isPlainPath,
-  splitTarget,
-  type PathProblem,
-} from '../path';
+import { canonicalDecoded, encodePath, isPlainPath, splitTarget, type PathProblem } from '../path';
 import { checkArgCount, matchCanonical, matchRaw, splitArgs, type NodeMatch } from './dispatch';
 import { compileSpec, type CompiledSpec, type EndpointHandlers, type EndpointSpec } from './spec';
 
