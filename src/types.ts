@@ -73,25 +73,36 @@ export interface UserStore {
   close?(): Promise<void> | void;
 }
 
-/** A count of failed attempts within a window. */
+/** A count of login attempts within a window. */
 export interface AttemptCount {
-  /** Failures counted since the window began. */
+  /** Attempts counted since the window began, the one just counted included. */
   count: number;
   /** When the window ends and the count starts again, in milliseconds since the epoch. */
   resetAt: number;
 }
 
 /**
- * Where `auth()` counts failed logins for its lockout, by key (a username or
- * a client address), so the state can be shared between processes. Every
+ * Where `auth()` counts login attempts for its lockout, by key (a username
+ * or a client address), so the state can be shared between processes. An
+ * attempt is counted before its password is checked, in one atomic call
+ * (consume, then verify): however many attempts arrive at once, each gets a
+ * distinct count, so at most the limit of them is ever verified. Every
  * method may return a promise.
  */
 export interface LockoutStore {
-  /** Required. The current count for a key, or `undefined` when none (or its window has passed). */
-  get(key: string): Promise<AttemptCount | undefined> | AttemptCount | undefined;
-  /** Required. Counts one failure; a key without a current window starts one of `windowMs`. Returns the new count. */
-  hit(key: string, windowMs: number): Promise<AttemptCount> | AttemptCount;
-  /** Required. Forgets a key's count. */
+  /**
+   * Required. Counts one attempt for `key` and resolves to the new count,
+   * atomically: a key without a current window starts one of `windowMs` with
+   * a count of 1. Concurrent calls for one key get distinct counts.
+   */
+  consume(key: string, windowMs: number): Promise<AttemptCount> | AttemptCount;
+  /**
+   * Required. Gives back one attempt of a key's current window (a login that
+   * succeeded from a client address), never below zero; an unknown key is
+   * left alone.
+   */
+  decrement(key: string): Promise<void> | void;
+  /** Required. Forgets a key's count (a user who logged in). */
   reset(key: string): Promise<void> | void;
   /** Optional. Releases the store's resources. */
   close?(): Promise<void> | void;

@@ -3,6 +3,8 @@ import express from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { expectHeaders } from './helpers';
+import { lockoutStoreContract } from './helpers/lockout-store-contract';
+import { userStoreContract } from './helpers/user-store-contract';
 
 /** Cheap hashing for most tests; the defaults are checked on their own. */
 const FAST = { cost: 1024 } as const;
@@ -458,6 +460,59 @@ describe('auth() credential mode', () => {
       expect((await change('jo-password')).status).toBe(429);
     });
 
+    describe('when guesses arrive at once', () => {
+      afterEach(() => jest.restoreAllMocks());
+
+      it('verifies at most `attempts` of 30 parallel guesses for one user', async () => {
+        const server = app({ users, lockout: { attempts: 3, window: 60_000 }, scrypt: FAST });
+        const scrypt = jest.spyOn(crypto, 'scrypt');
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => attempt(server, 'jo', `wrong-${i}`)),
+        );
+        const statuses = results.map((r) => r.status);
+        expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(27);
+        expect(scrypt).toHaveBeenCalledTimes(3);
+      });
+
+      it('verifies at most `addressAttempts` of 30 parallel guesses from one address', async () => {
+        const server = app({
+          users,
+          lockout: { attempts: 100, addressAttempts: 4, window: 60_000 },
+          scrypt: FAST,
+        });
+        const scrypt = jest.spyOn(crypto, 'scrypt');
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => attempt(server, `user${i}`, 'wrong')),
+        );
+        expect(results.filter((r) => r.status === 401)).toHaveLength(4);
+        expect(results.filter((r) => r.status === 429)).toHaveLength(26);
+        expect(scrypt).toHaveBeenCalledTimes(4);
+      });
+    });
+
+    it('gives the address its attempt back when a login succeeds', async () => {
+      const server = app({
+        users,
+        lockout: { attempts: 5, addressAttempts: 3, window: 60_000 },
+        scrypt: FAST,
+      });
+      for (let i = 0; i < 10; i++)
+        expect((await attempt(server, 'kim', 'kim-password')).status).toBe(200);
+      expect((await attempt(server, 'jo', 'wrong')).status).toBe(401);
+    });
+
+    it('refuses an overlong username before any lookup or count', async () => {
+      const store = new mixnmatch.MemoryLockoutStore();
+      const consume = jest.spyOn(store, 'consume');
+      const server = app({ users, lockout: { store }, scrypt: FAST });
+      const res = await attempt(server, 'u'.repeat(15 * 1024), 'wrong');
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('"username" is longer than 64 characters');
+      expect(consume).not.toHaveBeenCalled();
+      jest.restoreAllMocks();
+    });
+
     it('can be turned off', async () => {
       const server = app({ users, lockout: false, scrypt: FAST });
       for (let i = 0; i < 8; i++) await attempt(server, 'jo', 'wrong');
@@ -630,22 +685,26 @@ describe('MemoryUserStore', () => {
 });
 
 describe('MemoryLockoutStore', () => {
-  it('counts in a window that starts at the first failure, and caps its keys', () => {
+  it('counts in a window that starts at the first attempt, and caps its keys', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     try {
       const store = new mixnmatch.MemoryLockoutStore({ maxKeys: 2 });
-      expect(store.hit('a', 1000)).toEqual({ count: 1, resetAt: 1_001_000 });
+      expect(store.consume('a', 1000)).toEqual({ count: 1, resetAt: 1_001_000 });
       jest.setSystemTime(1_000_500);
-      expect(store.hit('a', 1000)).toEqual({ count: 2, resetAt: 1_001_000 });
+      expect(store.consume('a', 1000)).toEqual({ count: 2, resetAt: 1_001_000 });
       jest.setSystemTime(1_001_000);
-      expect(store.get('a')).toBeUndefined();
-      store.hit('b', 1000);
-      store.hit('c', 1000);
-      store.hit('d', 1000);
-      expect(store.get('b')).toBeUndefined();
-      expect(store.get('d')).toMatchObject({ count: 1 });
+      expect(store.consume('a', 1000)).toEqual({ count: 1, resetAt: 1_002_000 });
+      store.consume('b', 1000);
+      store.consume('c', 1000);
+      store.consume('d', 1000);
+      // 'a' and 'b' were the oldest and went; 'c' and 'd' are counted on.
+      expect(store.consume('c', 1000).count).toBe(2);
+      expect(store.consume('b', 1000).count).toBe(1);
     } finally {
       jest.useRealTimers();
     }
   });
 });
+
+lockoutStoreContract('MemoryLockoutStore', () => new mixnmatch.MemoryLockoutStore());
+userStoreContract('MemoryUserStore', () => new mixnmatch.MemoryUserStore());

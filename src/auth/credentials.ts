@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { bodyKind, rawBodyParser, readBody } from '../body';
 import { HttpError } from '../errors';
 import type { LockoutStore, UserRecord, UserStore } from '../types';
-import { MAX_PASSWORD_LENGTH, USERNAME } from './options';
+import { MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, USERNAME } from './options';
 import {
   hashPassword,
   hashPasswordSync,
@@ -79,7 +79,8 @@ async function bodyFields(req: Request, res: Response): Promise<Record<string, u
 
 /**
  * Reads the named fields from a form or JSON body: each must be present as
- * a non-empty string (else 400 naming it), and passwords no longer than
+ * a non-empty string (else 400 naming it), a username no longer than
+ * {@link MAX_USERNAME_LENGTH} and passwords no longer than
  * {@link MAX_PASSWORD_LENGTH}.
  */
 export async function readCredentials<K extends string>(
@@ -101,9 +102,11 @@ export async function readCredentials<K extends string>(
       `Missing ${missing.map((name) => `"${name}"`).join(' and ')}: send ${names.join(', ')} as non-empty strings.`,
     );
   }
+  // Before any lookup or lockout key: a name no user can have costs nothing to refuse.
   for (const name of names) {
-    if (name.includes('password') && values[name].length > MAX_PASSWORD_LENGTH) {
-      throw new HttpError(400, `"${name}" is longer than ${MAX_PASSWORD_LENGTH} characters.`);
+    const max = name === 'username' ? MAX_USERNAME_LENGTH : MAX_PASSWORD_LENGTH;
+    if ((name === 'username' || name.includes('password')) && values[name].length > max) {
+      throw new HttpError(400, `"${name}" is longer than ${max} characters.`);
     }
   }
   return values;
@@ -149,7 +152,12 @@ export class Verifier {
   }
 }
 
-/** Counts failed attempts per username and per client address, and refuses while either is over its limit. */
+/**
+ * Counts login attempts per username and per client address before their
+ * passwords are checked (consume, then verify), and refuses an attempt past
+ * either limit with 429: however many guesses arrive at once, at most the
+ * limit of them is ever verified.
+ */
 export class Lockout {
   constructor(
     private readonly store: LockoutStore,
@@ -158,17 +166,16 @@ export class Lockout {
     private readonly window: number,
   ) {}
 
-  /** Throws 429 with `Retry-After` while the username or the address is locked out. */
-  async check(username: string, address: string): Promise<void> {
+  /** Counts an attempt; throws 429 with `Retry-After` when it is past a limit. */
+  async consume(username: string, address: string): Promise<void> {
     const [user, addr] = await Promise.all([
-      this.store.get(`user:${username}`),
-      this.store.get(`addr:${address}`),
+      this.store.consume(`user:${username}`, this.window),
+      this.store.consume(`addr:${address}`, this.window),
     ]);
-    const locked = [
-      user && user.count >= this.attempts ? user.resetAt : 0,
-      addr && addr.count >= this.addressAttempts ? addr.resetAt : 0,
-    ];
-    const until = Math.max(...locked);
+    const until = Math.max(
+      user.count > this.attempts ? user.resetAt : 0,
+      addr.count > this.addressAttempts ? addr.resetAt : 0,
+    );
     if (until > 0) {
       const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
       throw new HttpError(429, `Too many failed attempts; try again in ${seconds} seconds.`, {
@@ -177,14 +184,11 @@ export class Lockout {
     }
   }
 
-  async fail(username: string, address: string): Promise<void> {
+  /** A login succeeded: the user's count starts again, and the address gets its attempt back. */
+  async succeed(username: string, address: string): Promise<void> {
     await Promise.all([
-      this.store.hit(`user:${username}`, this.window),
-      this.store.hit(`addr:${address}`, this.window),
+      this.store.reset(`user:${username}`),
+      this.store.decrement(`addr:${address}`),
     ]);
-  }
-
-  async succeed(username: string): Promise<void> {
-    await this.store.reset(`user:${username}`);
   }
 }

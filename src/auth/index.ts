@@ -185,20 +185,18 @@ export function auth(opts?: AuthOptions): Router {
         )
       : undefined;
 
-    /** Verifies a username and password under the lockout: 429 while locked out, 401 when wrong. */
+    /** Verifies a username and password under the lockout: 429 past its limits, 401 when wrong. */
     const authenticate = async (
       req: Request,
       username: string,
       password: string,
     ): Promise<UserRecord> => {
       const address = addressOf(req);
-      await lockout?.check(username, address);
+      // Counted before the password is checked, so parallel guesses cannot outrun the count.
+      await lockout?.consume(username, address);
       const user = await verifier.verify(username, password);
-      if (!user) {
-        await lockout?.fail(username, address);
-        throw new HttpError(401, 'Wrong username or password.');
-      }
-      await lockout?.succeed(username);
+      if (!user) throw new HttpError(401, 'Wrong username or password.');
+      await lockout?.succeed(username, address);
       return user;
     };
 

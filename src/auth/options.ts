@@ -45,13 +45,13 @@ export type RegisterPredicate = (req: Request, username: string) => boolean | Pr
 
 /** Brute-force protection for credential mode. */
 export interface LockoutOptions {
-  /** Failures for one username within `window` before its further attempts get 429. Defaults to `5`. */
+  /** Attempts for one username within `window` that are checked; further ones get 429 (a login that succeeds starts the count again). Defaults to `5`. */
   attempts?: number;
-  /** Failures from one client address within `window` before its further attempts get 429. Defaults to `4 × attempts`. */
+  /** Attempts from one client address within `window` that are checked, logins that succeeded not counted; further ones get 429. Defaults to `4 × attempts`. */
   addressAttempts?: number;
-  /** The window, in milliseconds, from the first failure. Defaults to `900000` (15 minutes). */
+  /** The window, in milliseconds, from a key's first attempt. Defaults to `900000` (15 minutes). */
   window?: number;
-  /** Where failures are counted. Defaults to a `MemoryLockoutStore`. */
+  /** Where attempts are counted. Defaults to a `MemoryLockoutStore`. */
   store?: LockoutStore;
 }
 
@@ -130,6 +130,8 @@ const KNOWN = [
   'scrypt',
 ];
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** The longest username taken at all, checked before any lookup or lockout key. */
+export const MAX_USERNAME_LENGTH = 64;
 /** Usernames: 1–64 of letters, digits and `. _ @ + -`, so they are safe in logs, keys and pages. */
 export const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
 /** The longest password taken, so a huge one cannot be used to burn CPU. */
@@ -275,7 +277,7 @@ function parseLockout(value: unknown): Credentials['lockout'] {
             'lockout.store',
             options.store,
             'LockoutStore',
-            ['get', 'hit', 'reset'],
+            ['consume', 'decrement', 'reset'],
             example,
           ),
   };

@@ -55,49 +55,55 @@ export interface MemoryLockoutStoreOptions {
 }
 
 /**
- * Failure counts in a `Map`: a fixed window starts at a key's first failure;
+ * Attempt counts in a `Map`: a fixed window starts at a key's first attempt;
  * counts are dropped lazily once their window has passed, and the oldest
  * when more than `maxKeys` keys are tracked (random usernames cannot grow it
- * without bound).
+ * without bound). Each call does its check and update without an `await`,
+ * so calls are atomic with respect to each other.
  */
 export class MemoryLockoutStore implements LockoutStore {
   readonly maxKeys: number;
   private readonly counts = new Map<string, AttemptCount>();
 
   constructor(options: MemoryLockoutStoreOptions = {}) {
-    const max = positiveIntegerOption(
+    this.maxKeys = positiveIntegerOption(
       'MemoryLockoutStore',
       'maxKeys',
       options.maxKeys,
       100_000,
       'new MemoryLockoutStore({ maxKeys: 100000 })',
     );
-    this.maxKeys = max;
   }
 
-  get(key: string): AttemptCount | undefined {
+  /** The current window of a key, dropping it when it has passed. */
+  private current(key: string): AttemptCount | undefined {
     const entry = this.counts.get(key);
-    if (!entry) return undefined;
-    if (entry.resetAt <= Date.now()) {
+    if (entry && entry.resetAt <= Date.now()) {
       this.counts.delete(key);
       return undefined;
     }
-    return { ...entry };
+    return entry;
   }
 
-  hit(key: string, windowMs: number): AttemptCount {
-    let entry = this.get(key);
-    if (entry) entry.count += 1;
-    else {
-      entry = { count: 1, resetAt: Date.now() + windowMs };
-      while (this.counts.size >= this.maxKeys) {
-        const oldest = this.counts.keys().next();
-        if (oldest.done) break;
-        this.counts.delete(oldest.value);
-      }
+  consume(key: string, windowMs: number): AttemptCount {
+    const entry = this.current(key);
+    if (entry) {
+      entry.count += 1;
+      return { ...entry };
     }
-    this.counts.set(key, entry);
-    return { ...entry };
+    while (this.counts.size >= this.maxKeys) {
+      const oldest = this.counts.keys().next();
+      if (oldest.done) break;
+      this.counts.delete(oldest.value);
+    }
+    const fresh = { count: 1, resetAt: Date.now() + windowMs };
+    this.counts.set(key, fresh);
+    return { ...fresh };
+  }
+
+  decrement(key: string): void {
+    const entry = this.current(key);
+    if (entry && entry.count > 0) entry.count -= 1;
   }
 
   reset(key: string): void {

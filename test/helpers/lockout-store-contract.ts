@@ -1,0 +1,111 @@
+// The LockoutStore contract as jest tests: run any store through it with lockoutStoreContract(name, makeStore).
+import type { LockoutStore } from 'mixnmatch';
+
+/** Options for {@link lockoutStoreContract}. */
+export interface LockoutContractOptions {
+  /**
+   * Moves the store's clock past a deadline (milliseconds since the epoch).
+   * Defaults to waiting for the real clock to pass it, for stores that keep
+   * time themselves (a Redis server).
+   */
+  passTime?: (deadline: number) => Promise<void> | void;
+}
+
+function waitUntil(deadline: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 5));
+}
+
+/**
+ * Registers jest tests that any `LockoutStore` must pass: counting in a
+ * window that starts at the first attempt, distinct counts for concurrent
+ * attempts (consume is atomic), giving one back, forgetting, and keys kept
+ * apart. `makeStore` is called before each test for a fresh, empty store;
+ * `close()` after it when the store has one.
+ */
+export function lockoutStoreContract(
+  name: string,
+  makeStore: () => LockoutStore | Promise<LockoutStore>,
+  options: LockoutContractOptions = {},
+): void {
+  const passTime = options.passTime ?? waitUntil;
+
+  describe(`${name} (LockoutStore contract)`, () => {
+    let store: LockoutStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close?.();
+    });
+
+    it('has every required method', () => {
+      for (const method of ['consume', 'decrement', 'reset'] as const) {
+        expect(typeof store[method]).toBe('function');
+      }
+    });
+
+    it('counts attempts in a window that starts at the first one', async () => {
+      const before = Date.now();
+      const first = await store.consume('k', 60_000);
+      expect(first.count).toBe(1);
+      expect(first.resetAt).toBeGreaterThanOrEqual(before + 60_000 - 1000);
+      expect(first.resetAt).toBeLessThanOrEqual(Date.now() + 60_000 + 1000);
+      const second = await store.consume('k', 60_000);
+      expect(second).toEqual({ count: 2, resetAt: first.resetAt });
+      expect((await store.consume('k', 60_000)).count).toBe(3);
+    });
+
+    it('starts again once the window has passed', async () => {
+      const first = await store.consume('w', 50);
+      await store.consume('w', 50);
+      await passTime(first.resetAt);
+      const next = await store.consume('w', 50);
+      expect(next.count).toBe(1);
+      expect(next.resetAt).toBeGreaterThan(first.resetAt);
+    });
+
+    it('gives every one of many concurrent attempts its own count', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => store.consume('race', 60_000)),
+      );
+      const counts = results.map((r) => r.count).sort((a, b) => a - b);
+      expect(counts).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(new Set(results.map((r) => r.resetAt)).size).toBe(1);
+    });
+
+    it('gives one attempt back, never below zero, and leaves unknown keys alone', async () => {
+      await store.consume('d', 60_000);
+      await store.consume('d', 60_000);
+      await store.decrement('d');
+      expect((await store.consume('d', 60_000)).count).toBe(2);
+      await store.decrement('d');
+      await store.decrement('d');
+      await store.decrement('d');
+      expect((await store.consume('d', 60_000)).count).toBe(1);
+      await store.decrement('unknown');
+      expect((await store.consume('unknown', 60_000)).count).toBe(1);
+    });
+
+    it('forgets a reset key', async () => {
+      await store.consume('r', 60_000);
+      await store.consume('r', 60_000);
+      await store.reset('r');
+      await store.reset('never-seen');
+      expect((await store.consume('r', 60_000)).count).toBe(1);
+    });
+
+    it('keeps keys apart', async () => {
+      await store.consume('user:a', 60_000);
+      await store.consume('user:a', 60_000);
+      expect((await store.consume('addr:a', 60_000)).count).toBe(1);
+      expect((await store.consume('user:b', 60_000)).count).toBe(1);
+      expect((await store.consume('user:a', 60_000)).count).toBe(3);
+    });
+
+    it('takes keys with any characters', async () => {
+      const keys = ['user:ünïcödé', 'addr:::1', 'user:a b', 'user:*', 'user:{x}'];
+      for (const key of keys) expect((await store.consume(key, 60_000)).count).toBe(1);
+      for (const key of keys) expect((await store.consume(key, 60_000)).count).toBe(2);
+    });
+  });
+}
