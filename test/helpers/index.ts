@@ -51,7 +51,8 @@ export interface RawResponse {
 
 /**
  * Sends `head` (a request line and headers, without the blank line) and
- * `body` byte for byte to `app` on 127.0.0.1, for requests supertest cannot
+ * `body` byte for byte (each character one byte, as latin1) to `app` on
+ * 127.0.0.1, for requests supertest cannot
  * make: absolute-form targets, raw control characters, truncated bodies.
  */
 export async function rawRequest(app: Express, head: string, body = ''): Promise<RawResponse> {
@@ -62,7 +63,7 @@ export async function rawRequest(app: Express, head: string, body = ''): Promise
     const text = await new Promise<string>((resolve, reject) => {
       // write(), not end(): Node drops a response still being prepared for a half-closed socket.
       const socket = connect(port, '127.0.0.1', () =>
-        socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`),
+        socket.write(Buffer.from(`${head}\r\nConnection: close\r\n\r\n${body}`, 'latin1')),
       );
       const chunks: Buffer[] = [];
       socket.on('data', (chunk) => chunks.push(chunk));
