@@ -324,8 +324,8 @@ describe('goto()', () => {
         'GET /goto/foo HTTP/1.1\r\nHost: localhost\r\nReferer: //foobar/a b/caf\u00e9',
       );
       expect(res.status).toBe(307);
-      // The header arrives as UTF-8 bytes, which Node reads as Latin-1.
-      expect(res.headers.location).toMatch(/^\/\/foobar\/a%20b\/caf%C3%83%C2%A9\/foo$/);
+      // The header arrives as the byte 0xE9, which Node reads as Latin-1 é, sent on as UTF-8.
+      expect(res.headers.location).toMatch(/^\/\/foobar\/a%20b\/caf%C3%A9\/foo$/);
     });
 
     it.each<[string, Headers]>([

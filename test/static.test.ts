@@ -1,7 +1,9 @@
 import express from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
+import { symlinkSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { expectHeaders, rawRequest, tempTree } from './helpers';
 
 describe('serveStatic()', () => {
@@ -174,6 +176,175 @@ describe('serveStatic()', () => {
     );
     expect(() => mixnmatch.serveStatic(root, { listings: true } as never)).toThrow(
       /Did you mean "listing"\?/,
+    );
+  });
+});
+
+describe('serveStatic() and symbolic links', () => {
+  const tree = tempTree({
+    'outside.txt': 'SECRET OUTSIDE THE ROOT',
+    'outside/inner.txt': 'SECRET OUTSIDE, IN A FOLDER',
+    'public/hello.txt': 'hello',
+    'public/secret/s.txt': 'PROTECTED',
+    'public/linked/readme.txt': 'readme',
+    'public/listed/a.txt': 'a',
+  });
+  const root = path.join(tree.root, 'public');
+  const link = (target: string, name: string) => symlinkSync(target, path.join(root, name));
+  link('../outside.txt', 'out.txt');
+  link('../outside', 'out-dir');
+  link(path.join(tree.root, 'outside.txt'), 'absolute.txt');
+  link('secret', 'alias');
+  link('secret/s.txt', 'alias.txt');
+  link('hello.txt', 'hello-link.txt');
+  link('loop', 'loop');
+  link('ping', 'pong');
+  link('pong', 'ping');
+  symlinkSync('../../outside.txt', path.join(root, 'linked', 'index.html'));
+  symlinkSync('../../outside', path.join(root, 'listed', 'elsewhere'));
+  afterAll(() => tree.remove());
+
+  function app(opts: mixnmatch.ServeStaticOptions = {}, withCanonicalize = true) {
+    const server = express();
+    if (withCanonicalize) server.use(mixnmatch.canonicalize());
+    server.use(mixnmatch.auth({ secrets: ['secret'] }));
+    server.use(mixnmatch.serveStatic(root, { fallthrough: false, listing: true, ...opts }));
+    server.use(mixnmatch.errorHandler({ log: false }));
+    return server;
+  }
+
+  describe.each([true, false])('with canonicalize() %s', (withCanonicalize) => {
+    const server = app({}, withCanonicalize);
+
+    it.each(['/out.txt', '/out-dir/inner.txt', '/absolute.txt', '/linked/', '/out-dir/'])(
+      'never serves what a link outside the root points to: %s → 404',
+      async (target) => {
+        const res = await request(server).get(target);
+        expect(res.status).toBe(404);
+        expect(res.text).not.toContain('SECRET');
+      },
+    );
+
+    it('follows a link that stays inside the root', async () => {
+      const res = await request(server).get('/hello-link.txt');
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('hello');
+    });
+
+    it.each(['/alias/s.txt', '/alias.txt', '/./alias//s.txt'])(
+      'checks secrets on where a link leads: %s → 401 without a session',
+      async (target) => {
+        const res = await request(server).get(target);
+        expect(res.status).toBe(401);
+        expect(res.text).not.toContain('PROTECTED');
+      },
+    );
+
+    it('serves a protected file through a link with a session', async () => {
+      const login = await request(server).get('/login');
+      const cookie = (login.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+      const res = await request(server).get('/alias/s.txt').set('Cookie', cookie);
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('PROTECTED');
+    });
+
+    it.each(['/loop', '/loop/x', '/ping', '/pong/x.txt'])(
+      'answers a link loop with 404, not 500: %s',
+      async (target) => {
+        const res = await request(server).get(target);
+        expect(res.status).toBe(404);
+      },
+    );
+  });
+
+  it('serves links outside the root with followSymlinks: true (unsafe)', async () => {
+    const server = app({ followSymlinks: true });
+    expect((await request(server).get('/out.txt')).text).toBe('SECRET OUTSIDE THE ROOT');
+    expect((await request(server).get('/out-dir/inner.txt')).status).toBe(200);
+    // Secrets still hold on where an inside link leads.
+    expect((await request(server).get('/alias/s.txt')).status).toBe(401);
+  });
+
+  it('passes an outside link on as missing when falling through', async () => {
+    const server = express().use(mixnmatch.serveStatic(root), (_req, res) => {
+      res.send('next');
+    });
+    expect((await request(server).get('/out.txt')).text).toBe('next');
+  });
+});
+
+describe('serveStatic() folder redirects', () => {
+  const tree = tempTree({
+    'public/listing/a.txt': 'a',
+    'public/\\evil.example/x.txt': 'x',
+    'public/dir/sub/b.txt': 'b',
+  });
+  const root = path.join(tree.root, 'public');
+  afterAll(() => tree.remove());
+  const origin = 'http://server.test';
+
+  const apps = {
+    canonical: express().use(
+      mixnmatch.canonicalize(),
+      mixnmatch.serveStatic(root, { fallthrough: false }),
+      mixnmatch.errorHandler({ log: false }),
+    ),
+    plain: express().use(
+      mixnmatch.serveStatic(root, { fallthrough: false }),
+      mixnmatch.errorHandler({ log: false }),
+    ),
+    mounted: express().use(
+      '/p',
+      mixnmatch.serveStatic(root, { fallthrough: false }),
+      mixnmatch.errorHandler({ log: false }),
+    ),
+  };
+
+  it.each([
+    ['canonical', '/\\evil.example/..%2flisting', '/listing/'],
+    ['canonical', '/%5Cevil.example/..%2flisting', '/listing/'],
+    ['canonical', '//evil.example/..//listing', '/listing/'],
+    ['canonical', '/%5Cevil.example', '/%5Cevil.example/'],
+    ['canonical', '/dir/sub?x=1', '/dir/sub/?x=1'],
+    ['plain', '/%5Cevil.example', '/%5Cevil.example/'],
+    ['plain', '/dir', '/dir/'],
+    ['mounted', '/p', '/p/'],
+    ['mounted', '/p/dir', '/p/dir/'],
+  ] as const)('%s: %s → 301 to %s, a path on this server', async (which, target, location) => {
+    const res = await rawRequest(apps[which], `GET ${target} HTTP/1.1\r\nHost: server.test`);
+    expect(res.status).toBe(301);
+    expect(res.headers.location).toBe(location);
+    expect(new URL(res.headers.location!, `${origin}/a/b`).origin).toBe(origin);
+  });
+
+  it('never gives a Location a browser reads as another host (property)', async () => {
+    const piece = fc.constantFrom(
+      '\\',
+      '%5c',
+      '%5C',
+      '/',
+      '%2f',
+      '..',
+      '.',
+      'evil.example',
+      '@',
+      'listing',
+      'dir',
+      '%09',
+      '%20',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 8 }), async (pieces) => {
+        const target = '/' + pieces.join('');
+        for (const app of [apps.canonical, apps.plain]) {
+          const res = await rawRequest(app, `GET ${target} HTTP/1.1\r\nHost: server.test`);
+          expect(res.status).toBeLessThan(500);
+          if (res.headers.location !== undefined) {
+            expect(new URL(res.headers.location, `${origin}/a/b`).origin).toBe(origin);
+          }
+        }
+      }),
+      { numRuns: 150 },
     );
   });
 });

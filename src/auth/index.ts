@@ -13,6 +13,7 @@ import type { EndpointHandlers, EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
 import { assertNotMiddlewareCall, optionsObject, show } from '../options';
+import { addAccessCheck } from '../access';
 import { mountSegments, pathSpellings } from '../request-path';
 import { queryParam, sendEmpty } from '../respond';
 import type { Session, SessionUser, UserRecord } from '../types';
@@ -136,14 +137,27 @@ export function auth(opts?: AuthOptions): Router {
     return mount;
   };
 
+  /** The answer for a request on `paths` with `session`: 401, 403, or `undefined` to let it through. */
+  const decide = (
+    req: Request,
+    paths: readonly string[],
+    mount: readonly string[],
+    session: Session | undefined,
+  ): HttpError | undefined => {
+    const matched = findSecrets(secrets, paths, mount);
+    if (matched.length === 0) return undefined;
+    if (session === undefined) return unauthorized(req);
+    return hasRoles(matched, session.user?.roles) ? undefined : forbidden();
+  };
+
   const guard = (req: Request, next: NextFunction, session: Session | undefined): void => {
     if (secrets.length === 0) return next();
     const paths = pathSpellings(req);
     if (typeof paths === 'string') return next(new HttpError(400, 'The path cannot be decoded.'));
-    const matched = findSecrets(secrets, paths, mountOf(req));
-    if (matched.length === 0) return next();
-    if (session === undefined) return next(unauthorized(req));
-    next(hasRoles(matched, session.user?.roles) ? undefined : forbidden());
+    const mount = mountOf(req);
+    // Later features ask about paths the request did not name (a file's real location).
+    addAccessCheck(req, (path) => decide(req, [path], mount, session));
+    next(decide(req, paths, mount, session));
   };
 
   const router = express.Router();

@@ -1,13 +1,16 @@
 // The serveStatic() fallback: serve-static underneath, never outside the root, with optional folder listings.
-import { readdir, stat } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import serveStaticFiles from 'serve-static';
 import { ConfigError, HttpError } from '../errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
-import { canonicalDecoded } from '../path';
-import { answerOptions, sendBody } from '../respond';
+import { checkAccess } from '../access';
+import { encodeLocation } from '../location';
+import { canonicalDecoded, encodePath, splitTarget } from '../path';
+import { canonicalPath, isProblem } from '../request-path';
+import { answerOptions, sendBody, sendEmpty } from '../respond';
 import { renderListing } from './listing';
 
 /** Options for {@link serveStatic}. */
@@ -22,9 +25,31 @@ export interface ServeStaticOptions {
   fallthrough?: boolean;
   /** Index file names tried for a folder, or `false` for none. Defaults to `['index.html']`. */
   index?: readonly string[] | false;
+  /**
+   * Serve files whose real location, after symbolic links, is outside the
+   * root. Unsafe: a link in the root then serves whatever it points to.
+   * Links that stay inside the root are always followed (and the secrets of
+   * an `auth()` before this are checked on where they lead). Defaults to
+   * `false`: such a path is a 404.
+   */
+  followSymlinks?: boolean;
 }
 
 const ALLOW = 'GET, HEAD, OPTIONS';
+
+/**
+ * Where a folder named without its trailing slash is redirected: its
+ * canonical path from the application's root with a `/`, percent-encoded
+ * (a `\\` as `%5C`), and the query. It starts with one `/` followed by a
+ * segment, so a browser always reads it as a path on this server.
+ */
+export function folderLocation(req: Request): string {
+  const decoded = canonicalDecoded(req.baseUrl + req.path);
+  const canonical = isProblem(decoded) ? '/' : decoded;
+  const q = req.url.indexOf('?');
+  const query = q === -1 ? '' : req.url.slice(q);
+  return encodeLocation(encodePath(canonical.endsWith('/') ? canonical : `${canonical}/`) + query);
+}
 const EXAMPLE = "serveStatic('./public', { listing: true })";
 
 /**
@@ -33,7 +58,10 @@ const EXAMPLE = "serveStatic('./public', { listing: true })";
  * client must not see.
  */
 function sanitize(err: unknown): HttpError {
-  const status = (err as { status?: unknown }).status;
+  const { status, code } = err as { status?: unknown; code?: unknown };
+  // send gives 500 for file-system errors it does not know; these are the client's path.
+  if (code === 'ELOOP' || code === 'EISDIR') return new HttpError(404, 'File not found.');
+  if (code === 'EACCES' || code === 'EPERM') return new HttpError(403);
   switch (status) {
     case 400:
       return new HttpError(400, 'The path cannot be served.');
@@ -49,11 +77,26 @@ function sanitize(err: unknown): HttpError {
   }
 }
 
+/** What the real location of a requested path allows. */
+type Containment = 'inside' | 'missing' | HttpError;
+
+/** Where a path resolved to, relative to the root's real location, or `undefined` when outside it. */
+function relativeInside(realRoot: string, real: string): string | undefined {
+  if (real === realRoot) return '';
+  const relative = path.relative(realRoot, real);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  return relative;
+}
+
 /**
  * Serves files under `root`, for GET and HEAD. Paths are resolved by
- * serve-static, which refuses `..` and NUL bytes, so nothing outside `root`
- * is served; dotfiles are not served (nor listed). OPTIONS on any path gets
- * 200 with `Allow: GET, HEAD, OPTIONS`, as the original answered it.
+ * serve-static, which refuses `..` and NUL bytes; the real location of what
+ * a path names (after symbolic links) must be inside the root too (else
+ * 404, unless `followSymlinks`), and where a link leads is checked against
+ * the secrets of an `auth()` mounted before. Dotfiles are not served (nor
+ * listed). A folder named without its trailing slash is redirected to it,
+ * with a Location that is always a path on this server. OPTIONS on any path
+ * gets 200 with `Allow: GET, HEAD, OPTIONS`, as the original answered it.
  * Browser caching is left to `noCache()`: no `Cache-Control` is set here.
  */
 export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHandler {
@@ -65,9 +108,15 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       EXAMPLE,
     );
   }
-  const options = optionsObject('serveStatic', opts, ['listing', 'fallthrough', 'index'], EXAMPLE);
+  const options = optionsObject(
+    'serveStatic',
+    opts,
+    ['listing', 'fallthrough', 'index', 'followSymlinks'],
+    EXAMPLE,
+  );
   const listing = booleanOption('serveStatic', options, 'listing', false, EXAMPLE);
   const fallthrough = booleanOption('serveStatic', options, 'fallthrough', true, EXAMPLE);
+  const followSymlinks = booleanOption('serveStatic', options, 'followSymlinks', false, EXAMPLE);
   const index = options.index ?? ['index.html'];
   if (
     index !== false &&
@@ -80,31 +129,67 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
     );
   }
   const absoluteRoot = path.resolve(root);
-  let isDirectory = false;
+  let realRoot: string | undefined;
   try {
-    isDirectory = statSync(absoluteRoot).isDirectory();
+    if (statSync(absoluteRoot).isDirectory()) realRoot = realpathSync(absoluteRoot);
   } catch {
     // Reported below.
   }
-  if (!isDirectory) {
+  if (realRoot === undefined) {
     throw new ConfigError('serveStatic', `root ${show(root)} is not a folder.`, EXAMPLE);
   }
   const indexNames = index === false ? [] : [...(index as string[])];
   const files = serveStaticFiles(absoluteRoot, {
     dotfiles: 'ignore',
     index: index === false ? false : indexNames,
-    fallthrough,
+    // Errors come back to us; fallthrough and folder redirects are decided here.
+    fallthrough: false,
     cacheControl: false,
-    redirect: true,
+    redirect: false,
   });
+  const rootDir = realRoot;
+
+  /**
+   * Checks the real location of `file` (a path under the root, decoded):
+   * `'inside'` when it is in the root and the request may have it,
+   * `'missing'` when it does not exist (serve-static then answers), or the
+   * error to answer with: 404 outside the root or for a link loop, the
+   * access check's 401/403 for a protected place a link leads to.
+   */
+  async function contain(req: Request, file: string): Promise<Containment> {
+    let real: string;
+    try {
+      real = await realpath(path.join(rootDir, file));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return 'missing';
+      return sanitize(err);
+    }
+    // No link on the way: the path is where it says.
+    if (real === path.join(rootDir, file)) return 'inside';
+    const relative = relativeInside(rootDir, real);
+    if (relative === undefined) {
+      return followSymlinks ? 'inside' : new HttpError(404, 'File not found.');
+    }
+    const denied = checkAccess(req, `${req.baseUrl}/${relative.split(path.sep).join('/')}`);
+    return denied ? (denied as HttpError) : 'inside';
+  }
+
+  /** {@link contain} for a path, and for a folder the index file it would serve. */
+  async function containWithIndex(req: Request, file: string): Promise<Containment> {
+    const outcome = await contain(req, file);
+    if (outcome !== 'inside' || !file.endsWith('/')) return outcome;
+    for (const name of indexNames) {
+      const indexed = await contain(req, file + name);
+      if (indexed !== 'missing') return indexed;
+    }
+    return outcome;
+  }
 
   /** Lists the folder the request names when it has no index file; false when it is not such a folder. */
-  async function list(req: Request, res: Response): Promise<boolean> {
-    const decoded = canonicalDecoded(req.path);
-    if (decoded === 'malformed' || decoded === 'nul') return false;
+  async function list(decoded: string, res: Response): Promise<boolean> {
     if (decoded.split('/').some((segment) => segment.startsWith('.'))) return false;
     const folder = path.join(absoluteRoot, decoded);
-    if (folder !== absoluteRoot && !folder.startsWith(absoluteRoot + path.sep)) return false;
     try {
       if (!(await stat(folder)).isDirectory()) return false;
     } catch {
@@ -140,6 +225,33 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
     return true;
   }
 
+  /**
+   * After serve-static found nothing to send: a folder named without its
+   * trailing slash is redirected to it, anything else is a 404 (or passed
+   * on). The Location is built from the canonical path, percent-encoded, so
+   * no spelling of the request (`/\\evil.example/..%2fdir`) can make a
+   * browser read it as another host.
+   */
+  async function notFound(req: Request, res: Response, next: NextFunction, err: unknown) {
+    const original = splitTarget(req.originalUrl)?.path ?? '';
+    const sent = req.path === '/' && !original.endsWith('/') ? '' : req.path;
+    const decoded = canonicalPath(req);
+    if (!sent.endsWith('/') && !isProblem(decoded)) {
+      let folder = false;
+      try {
+        folder = (await stat(path.join(absoluteRoot, decoded))).isDirectory();
+      } catch {
+        // Not there: a 404.
+      }
+      if (folder) {
+        res.setHeader('Location', folderLocation(req));
+        return sendEmpty(res, 301);
+      }
+    }
+    if (fallthrough) return next();
+    next(sanitize(err));
+  }
+
   return function serveStaticMiddleware(req: Request, res: Response, next: NextFunction) {
     const method = req.method;
     if (method === 'OPTIONS') return answerOptions(req, res, ALLOW, true);
@@ -148,13 +260,29 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       res.setHeader('Allow', ALLOW);
       return next(new HttpError(405, undefined, { headers: { Allow: ALLOW } }));
     }
-    const serve = () => files(req, res, (err?: unknown) => (err ? next(sanitize(err)) : next()));
-    if (listing && req.path.endsWith('/')) {
-      list(req, res).then((listed) => {
-        if (!listed) serve();
-      }, next);
-      return;
-    }
-    serve();
+    const serve = () =>
+      files(req, res, (err?: unknown) => {
+        if (!err) return next();
+        const status = (err as { status?: unknown }).status;
+        if (status === 404) return void notFound(req, res, next, err).catch(next);
+        const error = sanitize(err);
+        // serve-static passes its 4xx on when falling through.
+        if (fallthrough && error.status < 500) return next();
+        next(error);
+      });
+    const decoded = canonicalPath(req);
+    // serve-static answers a path it cannot decode with its own 400.
+    if (isProblem(decoded)) return serve();
+    containWithIndex(req, decoded).then((outcome) => {
+      if (outcome instanceof HttpError) {
+        return fallthrough && outcome.status === 404 ? next() : next(outcome);
+      }
+      if (listing && decoded.endsWith('/')) {
+        return list(decoded, res).then((listed) => {
+          if (!listed) serve();
+        });
+      }
+      serve();
+    }, next);
   };
 }
