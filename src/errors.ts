@@ -131,8 +131,22 @@ export class ExtraArgsError extends EndpointError {
  * where it helps, an example of a correct call.
  */
 export class ConfigError extends TypeError {
-  constructor(feature: string, problem: string, example?: string) {
+  /** The factory that refused its options (`cache`). */
+  readonly feature: string;
+  /**
+   * The option at fault (`maxSize`, `lockout.attempts`, `users`), when one
+   * is: given, or read from a problem that starts with it in quotes. A tool
+   * that builds the options (the command) names its own flag from it.
+   */
+  readonly option: string | undefined;
+  /** The problem alone, without the factory's name and the example. */
+  readonly problem: string;
+
+  constructor(feature: string, problem: string, example?: string, option?: string) {
     super(`${feature}(): ${problem}${example ? ` Example: ${example}` : ''}`);
     this.name = 'ConfigError';
+    this.feature = feature;
+    this.problem = problem;
+    this.option = option ?? /^"([^"]+)"/.exec(problem)?.[1];
   }
 }

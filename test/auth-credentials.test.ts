@@ -613,6 +613,23 @@ describe('auth() credential mode', () => {
         /"passwordHash" is not a hash made by hashPassword\(\)/,
       ],
       [
+        'a hash whose scrypt parameters cost GiBs per login',
+        {
+          users: [
+            {
+              username: 'm',
+              passwordHash: `$scrypt$ln=20,r=32,p=16$${'A'.repeat(22)}$${'B'.repeat(43)}`,
+            },
+          ],
+        },
+        /user "m": "passwordHash" has scrypt parameters \(ln=20,r=32,p=16\) that are refused: .*4096 MiB here, at most 64 MiB/,
+      ],
+      [
+        'scrypt options past 64 MiB',
+        { users: [], scrypt: { cost: 2 ** 20, blockSize: 8 } },
+        /"scrypt": cost × blockSize × 128 is the memory one check takes: 1024 MiB here, at most 64 MiB/,
+      ],
+      [
         'a bad username',
         { users: [{ username: 'a b', password: 'x' }] },
         /a username is 1–64 letters/,

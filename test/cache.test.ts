@@ -614,6 +614,10 @@ describe('cache()', () => {
       expect((back.body as Buffer).length).toBe(full.length);
     });
 
+    it('takes the largest safe maxSize, its default bodyLimit capped there', () => {
+      expect(() => mixnmatch.cache({ maxSize: Number.MAX_SAFE_INTEGER })).not.toThrow();
+    });
+
     it('by default grows with maxSize', async () => {
       const app = cacheApp({ maxSize: 4 * 1024 * 1024 });
       const full = Buffer.alloc(4 * 1024 * 1024, 7).toString('base64');

@@ -127,6 +127,15 @@ describe('the mixnmatch command', () => {
     expect(await page.text()).toBe('foo');
   });
 
+  it('takes the largest --max-cache-size it advertises, with no error about an option never given', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '--max-cache-size', '9007199254740991');
+    const base = await url(child);
+    expect(child.stdout()).toContain('up to 9007199254740991 bytes');
+    expect((await fetch(`${base}hello.txt`)).status).toBe(200);
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+
   it('rejects a bad flag with a reason, the usage and exit code 2', async () => {
     const child = launch('--no-such-flag');
     expect(await child.exited).toBe(2);
@@ -186,6 +195,31 @@ describe('the mixnmatch command', () => {
         rmSync(users, { force: true });
       }
     });
+
+    it.each([
+      ['ln=20,r=32,p=16', /4096 MiB here, at most 64 MiB/],
+      ['ln=21,r=1,p=1', /cost must be a power of two from 2 to 2\^20/],
+      ['ln=15,r=8,p=17', /parallelization must be an integer from 1 to 16/],
+    ])(
+      'refuses a users file hash with scrypt parameters %s at start, naming the user and --users',
+      async (params, reason) => {
+        const users = path.join(tree.root, '..', `users-costly-${process.pid}.json`);
+        const hash = `$scrypt$${params}$${'A'.repeat(22)}$${'B'.repeat(43)}`;
+        writeFileSync(users, JSON.stringify([{ username: 'mallory', passwordHash: hash }]));
+        try {
+          const child = launch('-p', '0', '-r', tree.root, '--users', users);
+          expect(await child.exited).toBe(2);
+          expect(child.stderr()).toMatch(
+            new RegExp(
+              `^mixnmatch: --users ${users.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: user "mallory": "passwordHash" has scrypt parameters`,
+            ),
+          );
+          expect(child.stderr()).toMatch(reason);
+        } finally {
+          rmSync(users, { force: true });
+        }
+      },
+    );
 
     it('refuses a users file auth() rejects, with exit code 2', async () => {
       const users = path.join(tree.root, '..', `users-bad-${process.pid}.json`);

@@ -15,7 +15,7 @@ import {
   DEFAULT_SCRYPT,
   checkScryptParams,
   hashPasswordSync,
-  parseHash,
+  hashProblem,
   type ScryptParams,
 } from './password';
 import { compileSecret, type Secret } from './secrets';
@@ -137,15 +137,16 @@ export const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
 /** The longest password taken, so a huge one cannot be used to burn CPU. */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-function fail(problem: string, example = EXAMPLE): never {
-  throw new ConfigError('auth', problem, example);
+function fail(problem: string, example = EXAMPLE, option?: string): never {
+  throw new ConfigError('auth', problem, example, option);
 }
 
-function checkRoles(where: string, roles: unknown): string[] {
+function checkRoles(where: string, roles: unknown, option: string): string[] {
   if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string' && role !== '')) {
     fail(
       `${where}: "roles" must be an array of role names (got ${show(roles)}).`,
       "auth({ secrets: [{ path: '/admin', roles: ['admin'] }] })",
+      option,
     );
   }
   return [...(roles as string[])];
@@ -159,17 +160,23 @@ function parseSecrets(value: unknown): Secret[] {
     else if (isPlainObject(entry) && typeof entry.path === 'string') {
       for (const key of Object.keys(entry)) {
         if (key !== 'path' && key !== 'roles')
-          fail(`secret ${show(entry.path)} has an unknown key "${key}" (keys: path, roles).`);
+          fail(
+            `secret ${show(entry.path)} has an unknown key "${key}" (keys: path, roles).`,
+            EXAMPLE,
+            'secrets',
+          );
       }
       secret = compileSecret(
         entry.path,
-        checkRoles(`secret ${show(entry.path)}`, entry.roles ?? []),
+        checkRoles(`secret ${show(entry.path)}`, entry.roles ?? [], 'secrets'),
       );
     }
     return (
       secret ??
       fail(
         `secret ${show(isPlainObject(entry) ? entry.path : entry)} must be a path such as "secret" or "/topsecret", or { path, roles }.`,
+        EXAMPLE,
+        'secrets',
       )
     );
   });
@@ -188,53 +195,49 @@ function parseUsers(value: unknown, scrypt: ScryptParams): UserStore {
       example,
     );
   }
+  const failUser: (problem: string) => never = (problem) => fail(problem, example, 'users');
   const records: UserRecord[] = [];
   for (const entry of value as unknown[]) {
     if (!isPlainObject(entry))
-      fail(
+      failUser(
         `each user must be { username, password | passwordHash, roles? } (got ${show(entry)}).`,
-        example,
       );
     for (const key of Object.keys(entry)) {
       if (!['username', 'password', 'passwordHash', 'roles'].includes(key)) {
-        fail(
+        failUser(
           `user ${show(entry.username)} has an unknown key "${key}" (keys: username, password, passwordHash, roles).`,
-          example,
         );
       }
     }
     const { username, password, passwordHash } = entry;
     if (typeof username !== 'string' || !USERNAME.test(username)) {
-      fail(`user ${show(username)}: a username is 1–64 letters, digits or . _ @ + -.`, example);
+      failUser(`user ${show(username)}: a username is 1–64 letters, digits or . _ @ + -.`);
     }
     if ((password === undefined) === (passwordHash === undefined)) {
-      fail(`user "${username}" needs exactly one of "password" and "passwordHash".`, example);
+      failUser(`user "${username}" needs exactly one of "password" and "passwordHash".`);
     }
     if (
       password !== undefined &&
       (typeof password !== 'string' || password === '' || password.length > MAX_PASSWORD_LENGTH)
     ) {
-      fail(
+      failUser(
         `user "${username}": "password" must be a non-empty string of at most ${MAX_PASSWORD_LENGTH} characters.`,
-        example,
       );
     }
-    if (
-      passwordHash !== undefined &&
-      (typeof passwordHash !== 'string' || parseHash(passwordHash) === undefined)
-    ) {
-      fail(
-        `user "${username}": "passwordHash" is not a hash made by hashPassword() or \`mixnmatch hash-password\`.`,
-        example,
-      );
+    if (passwordHash !== undefined) {
+      const problem =
+        typeof passwordHash === 'string'
+          ? hashProblem(passwordHash)
+          : 'is not a hash made by hashPassword() or `mixnmatch hash-password`';
+      if (problem) failUser(`user "${username}": "passwordHash" ${problem}.`);
     }
     if (records.some((user) => user.username === username))
-      fail(`user "${username}" is listed twice.`, example);
+      failUser(`user "${username}" is listed twice.`);
     records.push({
       username: username as string,
       passwordHash:
         (passwordHash as string | undefined) ?? hashPasswordSync(password as string, scrypt),
-      roles: checkRoles(`user "${username}"`, entry.roles ?? []),
+      roles: checkRoles(`user "${username}"`, entry.roles ?? [], 'users'),
     });
   }
   return new MemoryUserStore(records);

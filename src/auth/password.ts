@@ -32,6 +32,9 @@ const FORMAT =
 /** Bounds on parameters read from a stored hash, so a hostile users file cannot exhaust the machine. */
 const LIMITS = { ln: [1, 20], r: [1, 32], p: [1, 16] } as const;
 
+/** The most memory one derivation may take: 128 × N × r bytes. */
+export const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
+
 /** A parsed hash. */
 export interface ParsedHash {
   params: ScryptParams;
@@ -43,7 +46,11 @@ function b64(buffer: Buffer): string {
   return buffer.toString('base64').replace(/=+$/, '');
 }
 
-/** Checks scrypt parameters: N a power of two within bounds, r and p within bounds. */
+/**
+ * Checks scrypt parameters: N a power of two up to 2^20, r up to 32, p up to
+ * 16, and 128 × N × r bytes (the memory one check takes) at most 64 MiB.
+ * Returns what is wrong, or `undefined`.
+ */
 export function checkScryptParams(params: ScryptParams): string | undefined {
   const ln = Math.log2(params.cost);
   if (!Number.isInteger(ln) || ln < LIMITS.ln[0] || ln > LIMITS.ln[1])
@@ -62,18 +69,43 @@ export function checkScryptParams(params: ScryptParams): string | undefined {
   ) {
     return `parallelization must be an integer from ${LIMITS.p[0]} to ${LIMITS.p[1]}`;
   }
+  const memory = 128 * params.cost * params.blockSize;
+  if (memory > MAX_SCRYPT_MEMORY) {
+    return `cost × blockSize × 128 is the memory one check takes: ${memory / 1024 / 1024} MiB here, at most ${MAX_SCRYPT_MEMORY / 1024 / 1024} MiB`;
+  }
   return undefined;
+}
+
+/**
+ * Why a string is not a hash this module can check, or `undefined` when it
+ * is one: not the `$scrypt$…` form, or parameters past the bounds of
+ * {@link checkScryptParams} (which would cost minutes and GiBs per login).
+ */
+export function hashProblem(hash: string): string | undefined {
+  const match = FORMAT.exec(hash);
+  if (!match) {
+    return 'is not a hash made by hashPassword() or `mixnmatch hash-password` ($scrypt$ln=…,r=…,p=…$salt$hash)';
+  }
+  const problem = checkScryptParams(paramsOf(match));
+  return (
+    problem &&
+    `has scrypt parameters (ln=${match[1]},r=${match[2]},p=${match[3]}) that are refused: ${problem}`
+  );
+}
+
+function paramsOf(match: RegExpExecArray): ScryptParams {
+  return {
+    cost: 2 ** Number(match[1]),
+    blockSize: Number(match[2]),
+    parallelization: Number(match[3]),
+  };
 }
 
 /** Reads a hash string; `undefined` when it is not one this module makes. */
 export function parseHash(hash: string): ParsedHash | undefined {
   const match = FORMAT.exec(hash);
   if (!match) return undefined;
-  const params = {
-    cost: 2 ** Number(match[1]),
-    blockSize: Number(match[2]),
-    parallelization: Number(match[3]),
-  };
+  const params = paramsOf(match);
   if (checkScryptParams(params) !== undefined) return undefined;
   return { params, salt: Buffer.from(match[4]!, 'base64'), key: Buffer.from(match[5]!, 'base64') };
 }

@@ -22,7 +22,8 @@ export interface CacheOptions {
   /**
    * The largest request body read, in bytes; a larger one gets 413. The
    * default fits a `maxSize` page posted as base64 JSON. Defaults to the
-   * larger of `3145728` (3 MiB) and `ceil(4 / 3 × maxSize) + 65536`.
+   * larger of `3145728` (3 MiB) and `ceil(4 / 3 × maxSize) + 65536`, at
+   * most `Number.MAX_SAFE_INTEGER`.
    */
   bodyLimit?: number;
   /**
@@ -62,9 +63,17 @@ const EXAMPLES: Readonly<Record<(typeof KNOWN)[number] | 'options', string>> = {
   store: 'cache({ store: new MemoryPageStore() })',
 };
 
-/** The default `bodyLimit` for a `maxSize`: enough for a full-size page as base64 JSON, at least 3 MiB. */
+/**
+ * The default `bodyLimit` for a `maxSize`: enough for a full-size page as
+ * base64 JSON, at least 3 MiB, and never past the largest safe integer (a
+ * `maxSize` near it must not make an invalid default of an option the user
+ * never set).
+ */
 export function defaultBodyLimit(maxSize: number): number {
-  return Math.max(3 * MiB, Math.ceil((4 / 3) * maxSize) + 64 * KiB);
+  return Math.min(
+    Number.MAX_SAFE_INTEGER,
+    Math.max(3 * MiB, Math.ceil((4 / 3) * maxSize) + 64 * KiB),
+  );
 }
 
 /** Validates `cache()` options and fills in the defaults. Throws a `ConfigError` naming the problem. */

@@ -35,10 +35,18 @@ export interface ServerConfig {
   log: { target: string; bodies: boolean; format: 'text' | 'json' } | undefined;
   /** Credential mode: the users read from `--users FILE` (checked by auth() when the server starts). */
   users: UserEntry[] | undefined;
+  /** The users file those came from. */
+  usersFile: string | undefined;
   /** Open `POST /register` (credential mode). */
   register: boolean;
   /** Warnings to print at start (plain passwords in the users file). */
   warnings: string[];
+  /**
+   * How the user wrote each option given, by config key: the flag
+   * (`--max-cache-size`) or the key in the config file (`"maxCacheSize" in
+   * mixnmatch.json`), so that an error names what the user wrote.
+   */
+  given: Record<string, string>;
 }
 
 /** The outcome of reading the command line: a configuration, or output to print and an exit code. */
@@ -178,9 +186,7 @@ function asStringList(name: string, value: unknown): string[] | undefined {
 
 function asBoolean(name: string, value: unknown): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
-  throw new UsageError(
-    `${name} must be true or false in the config file (got ${JSON.stringify(value)})`,
-  );
+  throw new UsageError(`${name} must be true or false (got ${JSON.stringify(value)})`);
 }
 
 function asString(name: string, value: unknown): string | undefined {
@@ -212,13 +218,13 @@ function readableFile(name: string, file: string): string {
 }
 
 /** Reads a users file: a JSON list of users; plain passwords are counted for a warning. */
-function readUsers(file: string): { users: UserEntry[]; plain: number } {
+function readUsers(file: string, name: string): { users: UserEntry[]; plain: number } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(
-      `--users ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      `${name} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
     );
   }
   if (
@@ -226,11 +232,27 @@ function readUsers(file: string): { users: UserEntry[]; plain: number } {
     !parsed.every((u) => u !== null && typeof u === 'object' && !Array.isArray(u))
   ) {
     throw new UsageError(
-      `--users ${file}: must hold a JSON list of { "username", "password" or "passwordHash", "roles" }`,
+      `${name} ${file}: must hold a JSON list of { "username", "password" or "passwordHash", "roles" }`,
     );
   }
   const users = parsed as UserEntry[];
   return { users, plain: users.filter((user) => user.password !== undefined).length };
+}
+
+/** How the user wrote each option that has a value: its flag, or its key in the config file. */
+function givenNames(command: Command, values: Record<string, unknown>): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const key of CONFIG_KEYS) {
+    if (values[key] === undefined) continue;
+    const option = command.options.find((o) => o.attributeName() === key);
+    const flag = option?.long ?? `--${key}`;
+    const source = command.getOptionValueSource(key);
+    names[key] =
+      source === 'cli' || source === 'default' || values.config === undefined
+        ? flag
+        : `"${key}" in ${String(values.config)}`;
+  }
+  return names;
 }
 
 /** Merges the config file under the flags given on the command line. */
@@ -263,7 +285,10 @@ function withConfigFile(
   return merged;
 }
 
-function parseHeaders(lines: string[] | undefined): Record<string, string | string[]> {
+function parseHeaders(
+  lines: string[] | undefined,
+  flag: string,
+): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const line of lines ?? []) {
     const colon = line.indexOf(':');
@@ -274,7 +299,7 @@ function parseHeaders(lines: string[] | undefined): Record<string, string | stri
       validateHeaderName(name);
       validateHeaderValue(name, value);
     } catch (err) {
-      throw new UsageError(`--header ${JSON.stringify(line)}: ${(err as Error).message}`);
+      throw new UsageError(`${flag} ${JSON.stringify(line)}: ${(err as Error).message}`);
     }
     const previous = headers[name];
     headers[name] =
@@ -286,33 +311,38 @@ function parseHeaders(lines: string[] | undefined): Record<string, string | stri
 }
 
 /** Checks the merged values and builds the configuration. */
-function toConfig(values: Record<string, unknown>): ServerConfig {
-  const address = asString('--address', values.address)!;
+function toConfig(
+  values: Record<string, unknown>,
+  given: Record<string, string>,
+): Omit<ServerConfig, 'given'> {
+  /** The option as the user wrote it. */
+  const n = (key: string): string => given[key] ?? key;
+  const address = asString(n('address'), values.address)!;
   if (isIP(address) === 0 && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(address)) {
-    throw new UsageError(`--address ${address}: not an IP address or host name`);
+    throw new UsageError(`${n('address')} ${address}: not an IP address or host name`);
   }
-  const root = path.resolve(asString('--root', values.root) ?? process.cwd());
+  const root = path.resolve(asString(n('root'), values.root) ?? process.cwd());
   try {
     if (!statSync(root).isDirectory()) throw new Error();
   } catch {
-    throw new UsageError(`--root ${root}: no such folder`);
+    throw new UsageError(`${n('root')} ${root}: no such folder`);
   }
   // The original's example and test server let browsers cache scripts only.
   const cacheable =
     values.cacheable === false
       ? undefined
-      : (asString('--cacheable', values.cacheable) ?? '\\.js$');
+      : (asString(n('cacheable'), values.cacheable) ?? '\\.js$');
   if (cacheable !== undefined) {
     try {
       new RegExp(cacheable);
     } catch (err) {
-      throw new UsageError(`--cacheable: ${(err as Error).message}`);
+      throw new UsageError(`${n('cacheable')}: ${(err as Error).message}`);
     }
   }
 
-  const tlsCert = asString('--tls-cert', values.tlsCert);
-  const tlsKey = asString('--tls-key', values.tlsKey);
-  const generate = asBoolean('tls', values.tls) ?? false;
+  const tlsCert = asString(n('tlsCert'), values.tlsCert);
+  const tlsKey = asString(n('tlsKey'), values.tlsKey);
+  const generate = asBoolean(n('tls'), values.tls) ?? false;
   if ((tlsCert === undefined) !== (tlsKey === undefined))
     throw new UsageError('--tls-cert and --tls-key go together');
   if (generate && tlsCert !== undefined)
@@ -322,43 +352,43 @@ function toConfig(values: Record<string, unknown>): ServerConfig {
   const tls: ServerConfig['tls'] =
     tlsCert !== undefined
       ? {
-          certFile: readableFile('--tls-cert', tlsCert),
-          keyFile: readableFile('--tls-key', tlsKey!),
+          certFile: readableFile(n('tlsCert'), tlsCert),
+          keyFile: readableFile(n('tlsKey'), tlsKey!),
         }
       : generate
         ? { generate: true }
         : undefined;
 
-  const logTarget = asString('--log', values.log);
-  const logFormat = asString('--log-format', values.logFormat) ?? 'text';
+  const logTarget = asString(n('log'), values.log);
+  const logFormat = asString(n('logFormat'), values.logFormat) ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json')
-    throw new UsageError(`--log-format must be text or json (got ${logFormat})`);
-  const logBodies = asBoolean('logBodies', values.logBodies) ?? false;
+    throw new UsageError(`${n('logFormat')} must be text or json (got ${logFormat})`);
+  const logBodies = asBoolean(n('logBodies'), values.logBodies) ?? false;
   if (logTarget === undefined && (logBodies || logFormat !== 'text')) {
     throw new UsageError(`--log-${logBodies ? 'bodies' : 'format'} needs --log FILE or --log -`);
   }
 
-  const origins = asStringList('--allowed-origins', values.allowedOrigins);
+  const origins = asStringList(n('allowedOrigins'), values.allowedOrigins);
   const cors: ServerConfig['cors'] =
-    asBoolean('cors', values.cors) === false
+    asBoolean(n('cors'), values.cors) === false
       ? false
       : {
           origins: origins === undefined || origins.includes('*') ? '*' : origins,
-          allowAllOrigins: asBoolean('allowAllOrigins', values.allowAllOrigins) ?? false,
-          allowedHeaders: asStringList('--allowed-headers', values.allowedHeaders),
-          allowedMethods: asStringList('--allowed-methods', values.allowedMethods),
-          allowCredentials: asBoolean('allowCredentials', values.allowCredentials) ?? false,
+          allowAllOrigins: asBoolean(n('allowAllOrigins'), values.allowAllOrigins) ?? false,
+          allowedHeaders: asStringList(n('allowedHeaders'), values.allowedHeaders),
+          allowedMethods: asStringList(n('allowedMethods'), values.allowedMethods),
+          allowCredentials: asBoolean(n('allowCredentials'), values.allowCredentials) ?? false,
         };
 
-  const statusCodes = asString('--status-codes', values.statusCodes) ?? 'http';
+  const statusCodes = asString(n('statusCodes'), values.statusCodes) ?? 'http';
   if (statusCodes !== 'http' && statusCodes !== 'mixnmatchttp') {
-    throw new UsageError(`--status-codes must be http or mixnmatchttp (got ${statusCodes})`);
+    throw new UsageError(`${n('statusCodes')} must be http or mixnmatchttp (got ${statusCodes})`);
   }
-  const usersFile = asString('--users', values.users);
-  const register = asBoolean('register', values.register) ?? false;
+  const usersFile = asString(n('users'), values.users);
+  const register = asBoolean(n('register'), values.register) ?? false;
   if (register && usersFile === undefined)
     throw new UsageError('--register needs --users FILE (credential mode)');
-  const loaded = usersFile === undefined ? undefined : readUsers(usersFile);
+  const loaded = usersFile === undefined ? undefined : readUsers(usersFile, n('users'));
   const warnings =
     loaded && loaded.plain > 0
       ? [
@@ -368,17 +398,18 @@ function toConfig(values: Record<string, unknown>): ServerConfig {
 
   return {
     users: loaded?.users,
+    usersFile,
     register,
     warnings,
     address,
-    port: asInteger('--port', values.port, 0, 65535) ?? (tls ? 58443 : 58080),
+    port: asInteger(n('port'), values.port, 0, 65535) ?? (tls ? 58443 : 58080),
     root,
-    secrets: asStringList('--secrets', values.secrets) ?? [],
-    headers: parseHeaders(asStringList('--header', values.header)),
+    secrets: asStringList(n('secrets'), values.secrets) ?? [],
+    headers: parseHeaders(asStringList(n('header'), values.header), n('header')),
     cacheable,
-    maxCacheSize: asInteger('--max-cache-size', values.maxCacheSize, 1, Number.MAX_SAFE_INTEGER),
+    maxCacheSize: asInteger(n('maxCacheSize'), values.maxCacheSize, 1, Number.MAX_SAFE_INTEGER),
     statusCodes,
-    listing: asBoolean('listing', values.listing) ?? true,
+    listing: asBoolean(n('listing'), values.listing) ?? true,
     cors,
     tls,
     log:
@@ -408,7 +439,8 @@ export function parseArgs(argv: readonly string[], version: string): ParsedArgs 
   try {
     command.parse([...argv], { from: 'user' });
     const values = withConfigFile(command, command.opts());
-    return { kind: 'run', config: toConfig(values) };
+    const given = givenNames(command, values);
+    return { kind: 'run', config: { ...toConfig(values, given), given } };
   } catch (err) {
     if (err instanceof CommanderError) {
       if (

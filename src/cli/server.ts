@@ -32,6 +32,42 @@ export class StartError extends Error {}
 /** A configuration the app refused (a bad users file), for the exit code: 2. */
 export class ConfigurationError extends Error {}
 
+/** Which config key each factory option the command sets comes from, as `feature.option`. */
+const OPTION_SOURCES: Readonly<Record<string, string>> = {
+  'auth.secrets': 'secrets',
+  'auth.users': 'users',
+  'auth.register': 'register',
+  'cache.maxSize': 'maxCacheSize',
+  'cache.bodyLimit': 'maxCacheSize',
+  'cache.statusCodes': 'statusCodes',
+  'cors.origins': 'allowedOrigins',
+  'cors.allowedHeaders': 'allowedHeaders',
+  'cors.allowedMethods': 'allowedMethods',
+  'createApp.cacheable': 'cacheable',
+  'createApp.root': 'root',
+};
+
+/**
+ * A factory's refusal in the words of the command: the flag or config key
+ * the user wrote in place of the factory's option (`cache(): "maxSize" must
+ * be …` → `--max-cache-size must be …`; `auth(): user "bob": …` →
+ * `--users FILE: user "bob": …`).
+ */
+export function describeConfigError(err: ConfigError, config: ServerConfig): string {
+  const key = err.option && OPTION_SOURCES[`${err.feature}.${err.option.split('.')[0]}`];
+  const name = key && config.given[key];
+  if (!name) return err.message;
+  const quoted = `"${err.option}"`;
+  if (err.problem.startsWith(quoted)) return `${name}${err.problem.slice(quoted.length)}`;
+  const file =
+    key !== 'users'
+      ? ''
+      : name.startsWith('--')
+        ? ` ${config.usersFile}`
+        : ` (${config.usersFile})`;
+  return `${name}${file}: ${err.problem}`;
+}
+
 /** A self-signed certificate for localhost and 127.0.0.1, made now, valid for 30 days. */
 async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
@@ -147,7 +183,7 @@ export async function startServer(
     app = createApp(appOptions(config, log));
   } catch (err) {
     // The users file is checked by auth() itself: report it as a bad option (exit 2).
-    if (err instanceof ConfigError) throw new ConfigurationError(err.message);
+    if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
     throw err;
   }
   let scheme = 'http';

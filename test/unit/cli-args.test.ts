@@ -42,9 +42,28 @@ describe('parseArgs', () => {
       tls: undefined,
       log: undefined,
       users: undefined,
+      usersFile: undefined,
       register: false,
       warnings: [],
+      given: expect.any(Object),
     });
+  });
+
+  it('names each option as the user wrote it: its flag, or its key in the config file', () => {
+    const config = path.join(dir, 'named.json');
+    writeFileSync(config, JSON.stringify({ maxCacheSize: 5 }));
+    const parsed = parseArgs(['-p', '0', '-c', config], '0.0.0');
+    if (parsed.kind !== 'run') throw new Error(parsed.stderr);
+    expect(parsed.config.given).toMatchObject({
+      port: '--port',
+      maxCacheSize: `"maxCacheSize" in ${config}`,
+    });
+    writeFileSync(config, JSON.stringify({ maxCacheSize: 0 }));
+    expect(fails('-c', config)).toMatch(
+      new RegExp(
+        `^mixnmatch: "maxCacheSize" in ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} must be an integer`,
+      ),
+    );
   });
 
   describe('users option', () => {
