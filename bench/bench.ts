@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { timeCanonicalization, type CanonicalTiming } from './canonical-paths';
+import { timeHostilePaths, type HostileTiming } from './hostile-paths';
 import { createFixtures, type BenchEnv } from './fixtures';
 import {
   canPin,
@@ -26,7 +27,7 @@ export interface BenchOptions {
   /** Measured runs per server (ceilings run once). */
   readonly rounds: number;
   readonly connections: number;
-  /** Scenario ids to run (`canonicalize` and `heap` name the in-process timing and the heap run); all when absent. */
+  /** Scenario ids to run (`canonicalize`, `hostile-paths` and `heap` name the in-process timings and the heap run); all when absent. */
   readonly only?: readonly string[];
   /** A tiny run that only checks everything works: a few requests per server, one process for all servers. */
   readonly smoke: boolean;
@@ -95,6 +96,8 @@ export interface HeapResult {
 export interface BenchResult {
   readonly scenarios: readonly ScenarioResult[];
   readonly canonical: readonly CanonicalTiming[];
+  /** Long runs of each special path character through the whole stack. */
+  readonly hostile: readonly HostileTiming[];
   readonly heap: readonly HeapResult[];
 }
 
@@ -283,6 +286,44 @@ function reportCanonical(timings: readonly CanonicalTiming[], log: (line: string
   }
 }
 
+/** The sizes of the hostile paths, in bytes of request target. */
+export const HOSTILE_SIZES: readonly number[] = [1024, 4096, 16384];
+
+function reportHostile(timings: readonly HostileTiming[], log: (line: string) => void): void {
+  if (timings.length === 0) return;
+  log('');
+  log(
+    'hostile-paths: /secret/ + a run of one character + /x through createApp() with secrets, in-process over loopback (µs per request)',
+  );
+  const header = [
+    '  run of',
+    ...HOSTILE_SIZES.map((b) => `${b / 1024} KiB µs`),
+    'µs/KiB',
+    'growth',
+    'statuses',
+  ];
+  const rows = [header];
+  const first = HOSTILE_SIZES[0]!;
+  const last = HOSTILE_SIZES[HOSTILE_SIZES.length - 1]!;
+  let worst = 0;
+  for (const t of timings) {
+    const growth = t.us.get(last)! / t.us.get(first)!;
+    worst = Math.max(worst, growth);
+    rows.push([
+      `  ${t.label}`,
+      ...HOSTILE_SIZES.map((b) => fixed(t.us.get(b)!, 0)),
+      fixed(t.us.get(last)! / (last / 1024), 1),
+      `${fixed(growth, 1)}×`,
+      t.statuses.join(' '),
+    ]);
+  }
+  log(table(rows, `l${'r'.repeat(HOSTILE_SIZES.length + 2)}l`));
+  const bytes = last / first;
+  log(
+    `  ${bytes}× the bytes took at most ${fixed(worst, 1)}× the time (linear: at most ${bytes}×, quadratic work would show ${bytes * bytes}×): ${worst <= bytes * 1.5 ? 'linear' : 'SUPER-LINEAR'}`,
+  );
+}
+
 function reportHeap(results: readonly HeapResult[], log: (line: string) => void): void {
   if (results.length === 0) return;
   const first = results[0]!;
@@ -419,6 +460,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const results: ScenarioResult[] = [];
   let heap: HeapResult[] = [];
   let canonical: CanonicalTiming[] = [];
+  let hostile: HostileTiming[] = [];
   try {
     if (options.smoke) {
       // One process for every server: starting one per server would take longer than the runs.
@@ -492,6 +534,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       reportCanonical(canonical, log);
     }
 
+    if (selected(options, 'hostile-paths')) {
+      hostile = await timeHostilePaths(fixtures.root, HOSTILE_SIZES, options.smoke ? 5 : 300);
+      reportHostile(hostile, log);
+    }
+
     if (wantHeap) {
       const heapBase = offset;
       heap = await runHeap(options, async (variant) => {
@@ -512,5 +559,5 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await shared?.close();
     fixtures.remove();
   }
-  return { scenarios: results, canonical, heap };
+  return { scenarios: results, canonical, hostile, heap };
 }

@@ -1,5 +1,6 @@
 // Runs `npm run bench` and `npm run soak` once each in a tiny smoke mode, so they cannot rot. Nothing here is timed.
-import { runBench } from '../bench/bench';
+import { HOSTILE_SIZES, runBench } from '../bench/bench';
+import { HOSTILE_KINDS } from '../bench/hostile-paths';
 import { SCENARIOS } from '../bench/scenarios';
 import { runSoak } from '../bench/soak';
 
@@ -34,6 +35,12 @@ describe('the bench, in smoke mode', () => {
       expect(scenario.ratios.length).toBeGreaterThan(0);
     }
     expect(result.canonical.map((t) => t.bytes)).toEqual([1024, 4096, 16384]);
+    // Every kind of hostile path answered, never with a 5xx (how long it took is the bench's business).
+    expect(result.hostile.map((t) => t.label)).toEqual(HOSTILE_KINDS.map((k) => k.label));
+    for (const timing of result.hostile) {
+      expect([...timing.us.keys()]).toEqual([...HOSTILE_SIZES]);
+      for (const status of timing.statuses) expect([400, 401]).toContain(status);
+    }
     expect(result.heap.map((h) => [h.name, h.failures])).toEqual([
       ['mixnmatch', 0],
       ['plain', 0],

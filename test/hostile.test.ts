@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import path from 'node:path';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
+import { HOSTILE_KINDS } from '../bench/hostile-paths';
 import { rawRequest, tempTree } from './helpers';
 
 /** Pieces of hostile paths: traversal, encodings, separators, odd characters. */
@@ -109,4 +110,58 @@ describe('the whole stack under hostile input', () => {
     expect(res.body).not.toContain('OUTSIDE-THE-ROOT');
     expect(res.headers['set-cookie'] ?? '').not.toContain('a=b');
   });
+});
+
+describe('long runs of special path characters', () => {
+  const tree = tempTree({ 'root/hello.txt': 'hello', 'root/secret/s.txt': 'SECRET-FILE' });
+  afterAll(() => tree.remove());
+  const app = mixnmatch.createApp({
+    root: path.join(tree.root, 'root'),
+    auth: { secrets: ['secret', '/topsecret'] },
+    errors: { log: false },
+  });
+  /** Under Node's 16 KiB limit on a request head, with room for the rest of it. */
+  const MAX = 15_000;
+
+  /** A run of one special character (raw or percent-encoded), up to the longest path Node reads. */
+  const run = fc
+    .record({ unit: fc.constantFrom(...HOSTILE_KINDS.map((k) => k.unit)), count: fc.nat(3000) })
+    .map(({ unit, count }) => unit.repeat(Math.min(count, Math.floor(MAX / 4 / unit.length))));
+  const prefix = fc.constantFrom(
+    '/secret/',
+    '/topsecret',
+    '/',
+    '/goto/',
+    '/cache/',
+    '/x/../secret',
+  );
+  const suffix = fc.constantFrom('', '/x', 'secret/s.txt', '/hello.txt', '.');
+
+  it('answers each in a path with a 4xx or a success, and a protected one with 401 or 400', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        prefix,
+        fc.array(run, { minLength: 1, maxLength: 4 }),
+        suffix,
+        async (p, runs, s) => {
+          const target = p + runs.join('') + s;
+          const res = await rawRequest(app, `GET ${target} HTTP/1.1\r\nHost: x`);
+          expect(res.status).toBeGreaterThanOrEqual(200);
+          expect(res.status).toBeLessThan(500);
+          expect(res.body).not.toContain('SECRET-FILE');
+          if (p === '/secret/' || p === '/x/../secret/') expect([400, 401]).toContain(res.status);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it.each(HOSTILE_KINDS.map((k) => [k.label, k.unit] as const))(
+    'a %s run of ~15 KiB after /secret/ is refused, never served',
+    async (_label, unit) => {
+      const target = `/secret/${unit.repeat(Math.floor(MAX / unit.length))}/s.txt`;
+      const res = await rawRequest(app, `GET ${target} HTTP/1.1\r\nHost: x`);
+      expect([400, 401]).toContain(res.status);
+    },
+  );
 });
