@@ -1,4 +1,6 @@
+import { symlinkSync } from 'node:fs';
 import { createServer } from 'node:https';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
@@ -51,6 +53,28 @@ describe('createApp()', () => {
     expect((await agent.get('/secret/data.txt')).status).toBe(401);
     await agent.get('/login');
     expect((await agent.get('/secret/data.txt')).text).toBe('private');
+  });
+
+  it('refuses a link out of the root unless followSymlinks, and keeps secrets on where links lead', async () => {
+    const outside = tempTree({ 'out.txt': 'OUTSIDE' });
+    const links = tempTree({ 'secret/s.txt': 'PROTECTED' });
+    try {
+      symlinkSync(path.join(outside.root, 'out.txt'), path.join(links.root, 'out.txt'));
+      symlinkSync('secret', path.join(links.root, 'alias'));
+      const safe = mixnmatch.createApp({ root: links.root, auth: { secrets: ['secret'] } });
+      expect((await request(safe).get('/out.txt')).status).toBe(404);
+      expect((await request(safe).get('/alias/s.txt')).status).toBe(401);
+      const unsafe = mixnmatch.createApp({
+        root: links.root,
+        auth: { secrets: ['secret'] },
+        followSymlinks: true,
+      });
+      expect((await request(unsafe).get('/out.txt')).text).toBe('OUTSIDE');
+      expect((await request(unsafe).get('/alias/s.txt')).status).toBe(401);
+    } finally {
+      outside.remove();
+      links.remove();
+    }
   });
 
   it('serves goto and cache, goto first', async () => {

@@ -133,7 +133,7 @@ describe('long runs of special path characters', () => {
     '/',
     '/goto/',
     '/cache/',
-    '/x/../secret',
+    '/x/../secret/',
   );
   const suffix = fc.constantFrom('', '/x', 'secret/s.txt', '/hello.txt', '.');
 

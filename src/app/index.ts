@@ -24,6 +24,11 @@ export interface CreateAppOptions {
   root?: string;
   /** List folders that have no `index.html`, as the original did. Defaults to `true`. */
   listing?: boolean;
+  /**
+   * Serve files whose real location (after symbolic links) is outside
+   * `root`. Unsafe: see `serveStatic()`'s `followSymlinks`. Defaults to `false`.
+   */
+  followSymlinks?: boolean;
   /** Headers sent on every response, error pages included. Defaults to `{}`. */
   headers?: HeaderMap;
   /**
@@ -105,7 +110,7 @@ function cacheablePattern(value: unknown): RegExp | undefined {
  * app.use(auth(opts.auth));
  * app.use(goto(opts.goto));                   // raw arguments: before cache()
  * app.use(cache(opts.cache));
- * app.use(serveStatic(opts.root, { listing: opts.listing, fallthrough: false }));
+ * app.use(serveStatic(opts.root, { listing, followSymlinks, fallthrough: false }));
  * app.use(errorHandler(opts.errors));
  * ```
  */
@@ -117,6 +122,7 @@ export function createApp(opts?: CreateAppOptions): Express {
     [
       'root',
       'listing',
+      'followSymlinks',
       'headers',
       'cacheable',
       'cors',
@@ -137,6 +143,7 @@ export function createApp(opts?: CreateAppOptions): Express {
       EXAMPLE,
     );
   const listing = booleanOption('createApp', options, 'listing', true, EXAMPLE);
+  const followSymlinks = booleanOption('createApp', options, 'followSymlinks', false, EXAMPLE);
   const cacheable = cacheablePattern(options.cacheable);
   const log = objectOption<RequestLogOptions>(options, 'log', true);
   const corsOptions = objectOption<CorsOptions>(options, 'cors', true);
@@ -153,7 +160,7 @@ export function createApp(opts?: CreateAppOptions): Express {
   app.use(auth(objectOption<AuthOptions>(options, 'auth', false) || {}));
   app.use(goto(objectOption<GotoOptions>(options, 'goto', false) || {}));
   app.use(cache(objectOption<CacheOptions>(options, 'cache', false) || {}));
-  app.use(serveStatic(root, { listing, fallthrough: false }));
+  app.use(serveStatic(root, { listing, followSymlinks, fallthrough: false }));
   app.use(errorHandler(objectOption<ErrorHandlerOptions>(options, 'errors', false) || {}));
   return app;
 }

@@ -20,6 +20,8 @@ export interface ServerConfig {
   /** The cache's status codes: distinct ones, or the original's (500s). */
   statusCodes: 'http' | 'mixnmatchttp';
   listing: boolean;
+  /** Serve what links lead to outside the root (unsafe). */
+  followSymlinks: boolean;
   cors:
     | false
     | {
@@ -100,6 +102,12 @@ function program(version: string): Command {
     )
     .addOption(new Option('--no-listing', 'do not list folders without index.html'))
     .addOption(
+      new Option(
+        '--follow-symlinks',
+        'serve files that symbolic links lead to outside the root (unsafe: a link then serves anything it points to)',
+      ),
+    )
+    .addOption(
       new Option('--allowed-origins <origin...>', "CORS: origins allowed, or '*' (default: *)"),
     )
     .addOption(new Option('--allow-all-origins', "CORS: echo back any request's Origin"))
@@ -160,6 +168,7 @@ const CONFIG_KEYS = [
   'maxCacheSize',
   'statusCodes',
   'listing',
+  'followSymlinks',
   'allowedOrigins',
   'allowAllOrigins',
   'allowedHeaders',
@@ -410,6 +419,7 @@ function toConfig(
     maxCacheSize: asInteger(n('maxCacheSize'), values.maxCacheSize, 1, Number.MAX_SAFE_INTEGER),
     statusCodes,
     listing: asBoolean(n('listing'), values.listing) ?? true,
+    followSymlinks: asBoolean(n('followSymlinks'), values.followSymlinks) ?? false,
     cors,
     tls,
     log:

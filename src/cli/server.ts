@@ -107,6 +107,7 @@ export function appOptions(config: ServerConfig, log: LogStream | undefined): Cr
   return {
     root: config.root,
     listing: config.listing,
+    followSymlinks: config.followSymlinks,
     headers: config.headers,
     ...(config.cacheable !== undefined ? { cacheable: config.cacheable } : {}),
     cors: config.cors,
@@ -155,7 +156,7 @@ function features(config: ServerConfig): string[] {
       ? 'CORS: off'
       : `CORS: origins ${cors.allowAllOrigins ? 'echoed' : cors.origins === '*' ? '*' : cors.origins.join(' ')}, credentials ${cors.allowCredentials ? 'on' : 'off'}; ?origin= and ?creds= override`,
     `no-cache: every response${config.cacheable !== undefined ? ` but paths matching /${config.cacheable}/` : ''}`,
-    `files: ${config.root}${config.listing ? ', folders listed' : ''}`,
+    `files: ${config.root}${config.listing ? ', folders listed' : ''}${config.followSymlinks ? ', symbolic links followed out of it (unsafe)' : ''}`,
     ...(headerNames.length ? [`headers: ${headerNames.join(', ')}`] : []),
     ...(config.log
       ? [

@@ -32,6 +32,7 @@ describe('parseArgs', () => {
       maxCacheSize: undefined,
       statusCodes: 'http',
       listing: true,
+      followSymlinks: false,
       cors: {
         origins: '*',
         allowAllOrigins: false,
@@ -47,6 +48,10 @@ describe('parseArgs', () => {
       warnings: [],
       given: expect.any(Object),
     });
+  });
+
+  it('takes --follow-symlinks', () => {
+    expect(run('--follow-symlinks').followSymlinks).toBe(true);
   });
 
   it('names each option as the user wrote it: its flag, or its key in the config file', () => {
