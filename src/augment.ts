@@ -1,7 +1,6 @@
 // The declaration merging that types what mixnmatch adds to Express's Request and Response.
 import type { EndpointMatch } from './endpoints';
 import type { TemplateFields, TemplatePage } from './templates';
-import type { Session } from './types';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -15,20 +14,17 @@ declare global {
       endpoint: EndpointMatch;
       /**
        * The request's path percent-decoded but not canonicalised (`/a/../b`
-       * stays so). Available once `canonicalize()` or `endpoints()` has been
-       * created.
+       * stays so), from the application's root. Defined on the app's own
+       * request prototype once `canonicalize()` or an `endpoints()` router
+       * has seen a request of that app; `undefined` in other apps.
        */
       readonly rawPath: string;
-      /**
-       * The session of a request that carries a valid session cookie. Set by
-       * `auth()`; `undefined` without a session.
-       */
-      session?: Session;
     }
     interface Response {
       /**
        * The page of a template (or a page by its own name) with its fields
-       * and then `fields` substituted. Needs `templates()` mounted earlier.
+       * and then `fields` substituted. Needs `templates()` mounted earlier
+       * (it defines the method on the app's own response prototype).
        */
       pageFromTemplate(name: string, fields?: TemplateFields): TemplatePage;
       /**

@@ -49,6 +49,7 @@ export {
   auth,
   auth as authRouter,
   requireSession,
+  getSession,
   MemorySessionStore,
   MemoryUserStore,
   MemoryLockoutStore,

@@ -22,7 +22,7 @@ export interface SessionData {
   user?: SessionUser;
 }
 
-/** A session as handlers see it on `req.session`. */
+/** A session as handlers see it through `getSession(req)`. */
 export interface Session extends SessionData {
   /** The session id (the value of the session cookie). */
   id: string;

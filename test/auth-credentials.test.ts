@@ -22,7 +22,9 @@ function app(opts: mixnmatch.AuthOptions) {
   server.use(mixnmatch.canonicalize());
   server.use(mixnmatch.auth(opts));
   server.get('/{*rest}', (req, res) => {
-    res.type('text/plain').send(`served ${req.path} to ${req.session?.user?.username ?? 'nobody'}`);
+    res
+      .type('text/plain')
+      .send(`served ${req.path} to ${mixnmatch.getSession(req)?.user?.username ?? 'nobody'}`);
   });
   server.use(mixnmatch.errorHandler());
   return server;
@@ -361,7 +363,7 @@ describe('auth() credential mode', () => {
         }),
       );
       guarded.get('/ops', mixnmatch.requireSession({ roles: ['root'] }), (req, res) => {
-        res.send(`ops for ${req.session!.user!.username}`);
+        res.send(`ops for ${mixnmatch.getSession(req)!.user!.username}`);
       });
       guarded.use(mixnmatch.errorHandler());
       const root = cookieOf(

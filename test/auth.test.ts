@@ -15,9 +15,10 @@ function app(opts: mixnmatch.AuthOptions = { secrets: ['secret', '/topsecret'] }
   server.use(mixnmatch.canonicalize());
   server.use(mixnmatch.auth(opts));
   server.get('/{*rest}', (req, res) => {
+    const session = mixnmatch.getSession(req);
     res
       .type('text/plain')
-      .send(`served ${req.path}${req.session ? ` to ${req.session.id.slice(0, 8)}` : ''}`);
+      .send(`served ${req.path}${session ? ` to ${session.id.slice(0, 8)}` : ''}`);
   });
   server.use(mixnmatch.errorHandler());
   return server;
@@ -80,7 +81,7 @@ describe('auth()', () => {
       expect(ids.size).toBe(20);
     });
 
-    it('sets req.session for a request with a valid cookie, on any path', async () => {
+    it('sets mixnmatch.getSession(req) for a request with a valid cookie, on any path', async () => {
       const cookie = sessionCookie(await request(server).get('/login'));
       expect((await request(server).get('/open').set('Cookie', cookie)).text).toBe(
         `served /open to ${cookie.slice(8, 16)}`,
@@ -328,7 +329,7 @@ describe('auth()', () => {
     const server = express();
     server.use(mixnmatch.auth());
     server.get('/account', mixnmatch.requireSession(), (req, res) => {
-      res.send(`account of ${req.session!.id.slice(0, 8)}`);
+      res.send(`account of ${mixnmatch.getSession(req)!.id.slice(0, 8)}`);
     });
     server.use(mixnmatch.errorHandler());
 

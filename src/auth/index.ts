@@ -39,8 +39,27 @@ export type {
 /** Session ids: 256 random bits as lowercase hex, like the original's. */
 const SESSION_ID = /^[0-9a-f]{64}$/;
 
-/** Set once an auth() exists, so requireSession() can tell "no session" from "no auth()". */
-let authCreated = false;
+/**
+ * Each request an `auth()` has seen, with its session or `null`: what
+ * {@link getSession} reads, and how `requireSession()` tells "no session"
+ * from "no `auth()` before it". Never `req.session`, which belongs to
+ * express-session.
+ */
+const sessions = new WeakMap<Request, Session | null>();
+
+/**
+ * The mixnmatch session of a request: set by an `auth()` mounted before, for
+ * a request that carries a valid session cookie; `undefined` without one
+ * (or without `auth()`). mixnmatch never sets or reads `req.session`, so
+ * express-session can live beside it.
+ *
+ * ```ts
+ * app.get('/me', (req, res) => res.json(mixnmatch.getSession(req)?.user ?? null));
+ * ```
+ */
+export function getSession(req: Request): Session | undefined {
+  return sessions.get(req) ?? undefined;
+}
 
 /** The session id the request's cookie carries, when it has the right form. */
 function sessionIdOf(req: Request, cookieName: string): string | undefined {
@@ -93,13 +112,12 @@ function sessionUser(user: UserRecord): SessionUser {
  * per username and per address, and past the limit answered 429.
  *
  * Requests for `secrets` without a valid session get 401; a secret with
- * `roles` answers 403 to a user without one of them. `req.session` is set
- * for every request carrying a valid session cookie.
+ * `roles` answers 403 to a user without one of them. `getSession(req)`
+ * gives the session of a request carrying a valid session cookie.
  */
 export function auth(opts?: AuthOptions): Router {
   assertNotMiddlewareCall('auth', opts);
   const { secrets, cookieName, ttl, sameSite, secure, store, credentials } = parseAuthOptions(opts);
-  authCreated = true;
 
   const cookie = (req: Request, value: string, clear: boolean): string =>
     stringifySetCookie({
@@ -163,10 +181,14 @@ export function auth(opts?: AuthOptions): Router {
   const router = express.Router();
   router.use(function authMiddleware(req: Request, _res: Response, next: NextFunction) {
     const id = sessionIdOf(req, cookieName);
-    if (id === undefined) return guard(req, next, undefined);
+    if (id === undefined) {
+      if (!sessions.has(req)) sessions.set(req, null);
+      return guard(req, next, undefined);
+    }
     Promise.resolve(store.get(id)).then((data) => {
       const session = data ? { ...data, id } : undefined;
-      if (session) req.session = session;
+      if (session) sessions.set(req, session);
+      else if (!sessions.has(req)) sessions.set(req, null);
       guard(req, next, session);
     }, next);
   });
@@ -281,7 +303,7 @@ export interface RequireSessionOptions {
  *
  * ```ts
  * app.use(mixnmatch.auth());
- * app.get('/account', mixnmatch.requireSession(), (req, res) => res.send(req.session!.id));
+ * app.get('/account', mixnmatch.requireSession(), (req, res) => res.send(getSession(req)!.id));
  * ```
  */
 export function requireSession(opts?: RequireSessionOptions): RequestHandler {
@@ -298,15 +320,15 @@ export function requireSession(opts?: RequireSessionOptions): RequestHandler {
   }
   const needed = [{ roles: roles as string[] }];
   return function requireSessionMiddleware(req: Request, _res: Response, next: NextFunction) {
-    const session = req.session;
+    const session = sessions.get(req);
     if (session === undefined) {
-      if (!authCreated) {
-        return next(
-          new Error('requireSession() needs mixnmatch.auth() mounted before it; none was created.'),
-        );
-      }
-      return next(unauthorized(req));
+      return next(
+        new Error(
+          'requireSession() needs mixnmatch.auth() mounted before it; no auth() saw this request.',
+        ),
+      );
     }
+    if (session === null) return next(unauthorized(req));
     next(hasRoles(needed, session.user?.roles) ? undefined : forbidden());
   };
 }

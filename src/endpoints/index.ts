@@ -7,7 +7,7 @@ import express, {
   type Router,
 } from 'express';
 import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
-import { defineOnce } from '../prototype';
+import { defineForApp } from '../prototype';
 import { isProblem, mountSegments, originalPath } from '../request-path';
 import { answerOptions } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
@@ -60,37 +60,28 @@ function rawPathOf(req: Request): string {
   return splitTarget(req.originalUrl)?.path ?? req.originalUrl;
 }
 
-/** Defines `req.rawPath` as a getter on the request prototype. */
-function installRawPath(proto: object): void {
-  defineOnce(proto, 'rawPath', {
-    get(this: Request) {
-      return rawPathOf(this);
-    },
-  });
-}
+/** `req.rawPath`: a getter, on the app's request prototype. */
+const RAW_PATH: PropertyDescriptor = {
+  get(this: Request) {
+    return rawPathOf(this);
+  },
+};
 
-/** `req.endpoint` of requests whose prototype has the accessor below. */
+/** `req.endpoint` of the requests an `endpoints()` handler serves. */
 const endpointOf = new WeakMap<object, EndpointMatch>();
 
 /**
- * Defines `req.endpoint` as an accessor on the request prototype, backed by a
- * WeakMap: an own property written on each request costs throughput, more so
- * next to another such property (`req.session`).
+ * `req.endpoint`: an accessor on the app's request prototype, backed by a
+ * WeakMap, since an own property written on each request costs throughput.
  */
-function installEndpoint(proto: object): void {
-  defineOnce(proto, 'endpoint', {
-    get(this: object) {
-      return endpointOf.get(this);
-    },
-    set(this: object, value: EndpointMatch) {
-      endpointOf.set(this, value);
-    },
-  });
-}
-
-function ensureRawPath(req: Request): void {
-  if (!('rawPath' in req)) installRawPath(Object.getPrototypeOf(req) as object);
-}
+const ENDPOINT: PropertyDescriptor = {
+  get(this: object) {
+    return endpointOf.get(this);
+  },
+  set(this: object, value: EndpointMatch) {
+    endpointOf.set(this, value);
+  },
+};
 
 /**
  * Canonicalises the request path for everything after it: percent-decodes
@@ -103,9 +94,8 @@ function ensureRawPath(req: Request): void {
 export function canonicalize(opts?: CanonicalizeOptions): RequestHandler {
   assertNotMiddlewareCall('canonicalize', opts);
   optionsObject('canonicalize', opts, [], 'canonicalize()');
-  installRawPath(express.request);
   return function canonicalizeMiddleware(req: Request, _res: Response, next: NextFunction) {
-    ensureRawPath(req);
+    defineForApp(req, 'request', 'rawPath', RAW_PATH);
     const url = req.url;
     // Fast path: nothing to decode, no dot segments, no doubled slashes.
     if (isPlainPath(url)) return next();
@@ -180,8 +170,6 @@ export function endpoints(
   const options = optionsObject('endpoints', opts, ['fallthrough'], EXAMPLE);
   const fallthrough = booleanOption('endpoints', options, 'fallthrough', true, EXAMPLE);
   const compiled = compileSpec(spec, handlers);
-  installRawPath(express.request);
-  installEndpoint(express.request);
 
   /** Serves a request resolved to a node (or answers the 400 of an undecodable path). */
   function serve(match: NodeMatch | HttpError, req: Request, res: Response, next: NextFunction) {
@@ -196,42 +184,19 @@ export function endpoints(
       res.setHeader('Allow', node.allow);
       return next(new MethodNotAllowedError(node.allowed));
     }
+    defineForApp(req, 'request', 'endpoint', ENDPOINT);
     req.endpoint = { root: node.root, sub: node.sub, args: match.args, argv, params: match.params };
     invoke(node.handler, req, res, next);
   }
 
   const router = express.Router();
   router.use(function endpointsMiddleware(req: Request, res: Response, next: NextFunction) {
+    defineForApp(req, 'request', 'rawPath', RAW_PATH);
     const match = resolve(compiled, req);
     if (match === undefined) {
       return fallthrough ? next() : next(new NotAnEndpointError(req.path));
     }
     serve(match, req, res, next);
   });
-
-  // While the Router holds only the layer above, a request is served here
-  // without entering it: its one layer matches every path, so the outcome is
-  // the same, but a Router saves and restores req.baseUrl/next/params on the
-  // way in and out, and one that runs out of layers calls on through
-  // setImmediate, which costs every request, most of all those that only pass
-  // through (a static file behind goto() and cache()). Layers a caller adds to
-  // the Router turn this off.
-  const routable = router as unknown as { handle: RouterHandle };
-  const routerHandle = routable.handle;
-  routable.handle = function endpointsHandle(
-    this: Router,
-    req: Request,
-    res: Response,
-    done: NextFunction,
-  ) {
-    if (this.stack.length !== 1) return routerHandle.call(this, req, res, done);
-    const match = resolve(compiled, req);
-    if (match === undefined) {
-      return fallthrough ? done() : done(new NotAnEndpointError(req.path));
-    }
-    serve(match, req, res, done);
-  };
   return router;
 }
-
-type RouterHandle = (this: Router, req: Request, res: Response, done: NextFunction) => void;

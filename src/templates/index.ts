@@ -1,13 +1,8 @@
 // The templates() middleware: named pages with $FIELD placeholders, and the res helpers that fill and send them.
-import express, {
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ConfigError } from '../errors';
 import { assertNotMiddlewareCall, isPlainObject, optionsObject, show } from '../options';
-import { defineOnce } from '../prototype';
+import { defineForApp } from '../prototype';
 import { sendBody } from '../respond';
 import { substituteFinal, substitutePartial, type TemplateFields } from './substitute';
 
@@ -162,10 +157,10 @@ function renderTemplate(
   sendBody(this, status, page.type, Buffer.from(page.data, 'utf8'));
 }
 
-/** Puts the helpers on the response prototype, rather than on every response. */
-function installHelpers(proto: object): void {
-  defineOnce(proto, 'pageFromTemplate', { writable: true, value: pageFromTemplate });
-  defineOnce(proto, 'renderTemplate', { writable: true, value: renderTemplate });
+/** Puts the helpers on the app's response prototype, rather than on every response. */
+function installHelpers(res: Response): void {
+  defineForApp(res, 'response', 'pageFromTemplate', { writable: true, value: pageFromTemplate });
+  defineForApp(res, 'response', 'renderTemplate', { writable: true, value: renderTemplate });
 }
 
 /**
@@ -202,11 +197,10 @@ export function templates(opts?: TemplatesOptions): RequestHandler {
     const base = pages.get(page) ?? DEFAULT_PAGE;
     own.set(name, { data: substitutePartial(base.data, fields), type: base.type });
   }
-  installHelpers(express.response);
   const registry: Registry = { own, parent: undefined };
 
   return function templatesMiddleware(_req: Request, res: Response, next: NextFunction) {
-    if (res.renderTemplate === undefined) installHelpers(Object.getPrototypeOf(res) as object);
+    installHelpers(res);
     const parent = registries.get(res);
     registries.set(res, parent ? { own, parent } : registry);
     next();

@@ -75,8 +75,9 @@ full.use(
   }),
 );
 full.get('/me', mixnmatch.requireSession({ roles: ['admin'] }), (req, res) => {
-  const user: mixnmatch.SessionUser | undefined = req.session?.user;
-  res.send(user?.username ?? req.session?.id);
+  const session: mixnmatch.Session | undefined = mixnmatch.getSession(req);
+  const user: mixnmatch.SessionUser | undefined = session?.user;
+  res.send(user?.username ?? session?.id);
 });
 const created: express.Express = mixnmatch.createApp({
   root: '.',
