@@ -98,14 +98,43 @@ describe('createApp()', () => {
       });
     });
 
-    it('takes ?origin={ECHO} and ?creds=1 per request', async () => {
-      const res = await request(app)
+    it('ignores ?origin= and ?creds= unless cors.overrides is on (the command turns it on)', async () => {
+      const off = await request(app)
+        .get('/cache/page?origin={ECHO}&creds=1')
+        .set('Origin', 'http://evil.test');
+      expectHeaders(off, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-credentials': null,
+      });
+      const on = mixnmatch.createApp({ root: tree.root, cors: { overrides: true } });
+      const res = await request(on)
         .get('/cache/page?origin={ECHO}&creds=1')
         .set('Origin', 'http://evil.test');
       expectHeaders(res, {
         'access-control-allow-origin': 'http://evil.test',
         'access-control-allow-credentials': 'true',
       });
+    });
+
+    it('answers a preflight to a protected path without a session, and nothing else', async () => {
+      const preflight = await request(app)
+        .options('/secret/data.txt')
+        .set('Origin', 'http://evil.test')
+        .set('Access-Control-Request-Method', 'PUT');
+      expect(preflight.status).toBe(200);
+      expectHeaders(preflight, { 'access-control-allow-origin': '*' });
+      // An OPTIONS that is not a preflight, and the request itself, still need a session.
+      expect((await request(app).options('/secret/data.txt')).status).toBe(401);
+      expect(
+        (await request(app).options('/secret/data.txt').set('Origin', 'http://evil.test')).status,
+      ).toBe(401);
+      expect(
+        (await request(app).options('/secret/data.txt').set('Access-Control-Request-Method', 'PUT'))
+          .status,
+      ).toBe(401);
+      expect(
+        (await request(app).get('/secret/data.txt').set('Origin', 'http://evil.test')).status,
+      ).toBe(401);
     });
 
     it("answers a preflight to an endpoint with that endpoint's methods", async () => {

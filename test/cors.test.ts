@@ -3,6 +3,8 @@ import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { expectHeaders } from './helpers';
 
+const withOverrides = (opts?: mixnmatch.CorsOptions) => app(opts);
+
 function app(opts?: mixnmatch.CorsOptions) {
   return express().use(
     mixnmatch.cors(opts),
@@ -82,7 +84,63 @@ describe('cors()', () => {
     expectHeaders(other, { 'access-control-allow-methods': 'GET,POST' });
   });
 
-  describe('per-request overrides', () => {
+  describe('exposedHeaders and maxAge options', () => {
+    const server = app({ exposedHeaders: ['X-Token', 'ETag'], maxAge: 600 });
+
+    it('exposes the listed headers on every answer', async () => {
+      const res = await request(server).get('/x').set('Origin', 'http://a.test');
+      expectHeaders(res, { 'access-control-expose-headers': 'X-Token,ETag' });
+    });
+
+    it('lets browsers cache a preflight for maxAge seconds', async () => {
+      const res = await request(server)
+        .options('/api')
+        .set('Origin', 'http://a.test')
+        .set('Access-Control-Request-Method', 'PUT');
+      expectHeaders(res, { 'access-control-max-age': '600' });
+    });
+
+    it('sends neither by default', async () => {
+      const res = await request(app())
+        .options('/api')
+        .set('Origin', 'http://a.test')
+        .set('Access-Control-Request-Method', 'PUT');
+      expectHeaders(res, { 'access-control-expose-headers': null, 'access-control-max-age': null });
+    });
+  });
+
+  describe('when credentials are allowed with origin *', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('warns at construction, naming the problem', () => {
+      const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      mixnmatch.cors({ allowCredentials: true });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('a pair browsers refuse'), {
+        code: 'MIXNMATCH_CORS_CREDENTIALS_WILDCARD',
+      });
+    });
+
+    it('does not warn for listed or echoed origins', () => {
+      const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      mixnmatch.cors({ allowCredentials: true, origins: ['http://a.test'] });
+      mixnmatch.cors({ allowCredentials: true, allowAllOrigins: true });
+      expect(warn).not.toHaveBeenCalled();
+    });
+  });
+
+  it('ignores ?origin= and ?creds= by default', async () => {
+    const res = await request(app())
+      .get('/x?origin=http%3A%2F%2Fliteral.test&creds=1')
+      .set('Origin', 'http://other.test');
+    expectHeaders(res, {
+      'access-control-allow-origin': '*',
+      'access-control-allow-credentials': null,
+    });
+  });
+
+  describe('per-request overrides (overrides: true)', () => {
+    const app = (opts: mixnmatch.CorsOptions = {}) => withOverrides({ overrides: true, ...opts });
+
     it('?origin={ECHO} echoes the request Origin', async () => {
       const res = await request(app()).get('/x?origin={ECHO}').set('Origin', 'http://echo.test');
       expectHeaders(res, { 'access-control-allow-origin': 'http://echo.test' });
@@ -117,7 +175,7 @@ describe('cors()', () => {
     );
 
     it('are ignored with overrides: false', async () => {
-      const res = await request(app({ overrides: false })).get(
+      const res = await request(withOverrides({ overrides: false })).get(
         '/x?origin=http%3A%2F%2Fliteral.test',
       );
       expectHeaders(res, { 'access-control-allow-origin': '*' });
@@ -132,6 +190,8 @@ describe('cors()', () => {
       /"allowedHeaders" must be an array of header names/,
     ],
     ['an unknown option', { credentials: true }, /unknown option "credentials"/],
+    ['a negative maxAge', { maxAge: -1 }, /"maxAge" must be a number of seconds/],
+    ['an exposed header with a colon', { exposedHeaders: ['X:Y'] }, /"exposedHeaders" must be/],
   ])('rejects %s', (_name, opts, message) => {
     expect(() => mixnmatch.cors(opts as mixnmatch.CorsOptions)).toThrow(message);
   });

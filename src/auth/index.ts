@@ -89,6 +89,19 @@ function forbidden(): HttpError {
   return new HttpError(403, 'Your user does not have a role this path needs.');
 }
 
+/**
+ * A CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method`.
+ * Browsers never send cookies on one, so it passes the guard for CORS to
+ * answer; the request it announces still needs its session.
+ */
+function isPreflight(req: Request): boolean {
+  return (
+    req.method === 'OPTIONS' &&
+    req.headers.origin !== undefined &&
+    req.headers['access-control-request-method'] !== undefined
+  );
+}
+
 /** The client's address for the lockout (Express's `req.ip` follows `trust proxy`). */
 function addressOf(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -169,7 +182,7 @@ export function auth(opts?: AuthOptions): Router {
   };
 
   const guard = (req: Request, next: NextFunction, session: Session | undefined): void => {
-    if (secrets.length === 0) return next();
+    if (secrets.length === 0 || isPreflight(req)) return next();
     const paths = pathSpellings(req);
     if (typeof paths === 'string') return next(new HttpError(400, 'The path cannot be decoded.'));
     const mount = mountOf(req);

@@ -16,7 +16,16 @@ function version(): string {
   return pkg.version;
 }
 
+/** Process warnings (a factory's, such as cors()'s) in the command's own words, on stderr. */
+function reportWarnings(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    process.stderr.write(`mixnmatch: warning: ${warning.message}\n`);
+  });
+}
+
 async function main(): Promise<void> {
+  reportWarnings();
   if (process.argv[2] === 'hash-password') {
     process.exitCode = await hashPasswordCommand(
       process.argv.slice(3),

@@ -110,7 +110,8 @@ export function appOptions(config: ServerConfig, log: LogStream | undefined): Cr
     followSymlinks: config.followSymlinks,
     headers: config.headers,
     ...(config.cacheable !== undefined ? { cacheable: config.cacheable } : {}),
-    cors: config.cors,
+    // The command keeps the original's per-request ?origin= and ?creds= overrides.
+    cors: config.cors === false ? false : { ...config.cors, overrides: true },
     auth: {
       secrets: config.secrets,
       ...(config.users !== undefined ? { users: config.users, register: config.register } : {}),

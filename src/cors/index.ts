@@ -25,9 +25,18 @@ export interface CorsOptions {
   /** Send `Access-Control-Allow-Credentials: true`. Defaults to `false`. */
   allowCredentials?: boolean;
   /**
+   * `Access-Control-Expose-Headers`: response headers a cross-origin page
+   * may read besides the CORS-safelisted ones. Defaults to none.
+   */
+  exposedHeaders?: readonly string[];
+  /** `Access-Control-Max-Age` on preflights, in seconds: how long a browser may cache the answer. Defaults to none sent. */
+  maxAge?: number;
+  /**
    * Let a request pick its own answer with the query parameters `origin`
-   * (an origin, or `{ECHO}` for the request's `Origin`) and `creds` (`0`/`1`).
-   * Defaults to `true`.
+   * (an origin, or `{ECHO}` for the request's `Origin`) and `creds` (`0`/`1`):
+   * the original's demo feature, which lets any page grant itself
+   * credentialed access, so it is off unless asked for. The command turns it
+   * on. Defaults to `false`.
    */
   overrides?: boolean;
 }
@@ -46,6 +55,17 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What an origin sent back in a header may hold: visible ASCII, no spaces. */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
+function nonNegativeInteger(key: string, value: unknown, example: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new ConfigError(
+      'cors',
+      `"${key}" must be a number of seconds, 0 or more (got ${show(value)}).`,
+      example,
+    );
+  }
+  return value;
+}
+
 function stringList(key: string, value: unknown, check: RegExp, what: string): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && check.test(v))) {
     throw new ConfigError(
@@ -57,12 +77,17 @@ function stringList(key: string, value: unknown, check: RegExp, what: string): s
   return [...(value as string[])];
 }
 
+/** The warning code for credentials allowed with origin `*`, which browsers refuse. */
+export const CREDENTIALS_WITH_ANY_ORIGIN = 'MIXNMATCH_CORS_CREDENTIALS_WILDCARD';
+
 /**
  * CORS headers for every response, with the `cors` package underneath. A
  * preflight goes on to the routers, which answer it with the resource's own
- * methods (an endpoint's `Allow`). Each request may override the origin and
- * credentials with `?origin=` (`{ECHO}` echoes its `Origin`) and `?creds=0|1`,
- * as the original's CORS test server allowed; a bad value gets 400.
+ * methods (an endpoint's `Allow`). With `overrides: true` each request may
+ * override the origin and credentials with `?origin=` (`{ECHO}` echoes its
+ * `Origin`) and `?creds=0|1`, as the original's CORS test server allowed; a
+ * bad value gets 400. Credentials allowed with origin `*` (which browsers
+ * refuse) give a process warning at construction.
  */
 export function cors(opts?: CorsOptions): RequestHandler {
   assertNotMiddlewareCall('cors', opts);
@@ -75,13 +100,15 @@ export function cors(opts?: CorsOptions): RequestHandler {
       'allowedHeaders',
       'allowedMethods',
       'allowCredentials',
+      'exposedHeaders',
+      'maxAge',
       'overrides',
     ],
     EXAMPLE,
   );
   const allowAll = booleanOption('cors', options, 'allowAllOrigins', false, EXAMPLE);
   const credentials = booleanOption('cors', options, 'allowCredentials', false, EXAMPLE);
-  const overrides = booleanOption('cors', options, 'overrides', true, EXAMPLE);
+  const overrides = booleanOption('cors', options, 'overrides', false, EXAMPLE);
   const origins = options.origins ?? '*';
   let origin: CorsPackageOptions['origin'];
   if (allowAll) origin = true;
@@ -108,12 +135,29 @@ export function cors(opts?: CorsOptions): RequestHandler {
           .map((m) => m.toUpperCase())
           .join(',');
 
+  const exposedHeaders =
+    options.exposedHeaders === undefined
+      ? undefined
+      : stringList('exposedHeaders', options.exposedHeaders, TOKEN, 'header names');
+  const maxAge =
+    options.maxAge === undefined
+      ? undefined
+      : nonNegativeInteger('maxAge', options.maxAge, 'cors({ maxAge: 600 })');
+  if (credentials && origin === '*') {
+    process.emitWarning(
+      'cors(): credentials are allowed with origin "*", a pair browsers refuse: a credentialed request gets no readable answer. List the origins, or use allowAllOrigins to echo the request\'s Origin.',
+      { code: CREDENTIALS_WITH_ANY_ORIGIN },
+    );
+  }
+
   const defaults: CorsPackageOptions = {
     origin,
     credentials,
     allowedHeaders,
     methods,
     preflightContinue: true,
+    ...(exposedHeaders ? { exposedHeaders } : {}),
+    ...(maxAge !== undefined ? { maxAge } : {}),
   };
   const fixed = corsMiddleware(defaults);
   const perRequest = corsMiddleware((req, callback) => {
