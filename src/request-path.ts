@@ -67,3 +67,19 @@ export function mountSegments(req: Request): string[] {
 export function canonicalPath(req: Request): DecodedPath {
   return canonicalDecoded(req.path);
 }
+
+/** Requests that `canonicalize()` has seen: Express routes them on their canonical path. */
+const canonicalized = new WeakSet<Request>();
+
+/** Records that `canonicalize()` has made the request's routed path canonical. */
+export function markCanonical(req: Request): void {
+  canonicalized.add(req);
+}
+
+/**
+ * Whether Express routes the request on its canonical path: `canonicalize()`
+ * has seen it, so a mount prefix matches every spelling of the paths below it.
+ */
+export function isCanonical(req: Request): boolean {
+  return canonicalized.has(req);
+}

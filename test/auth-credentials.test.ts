@@ -504,6 +504,20 @@ describe('auth() credential mode', () => {
       expect((await attempt(server, 'jo', 'wrong')).status).toBe(401);
     });
 
+    it('counts no username for an address past its limit, so random names cannot fill the store', async () => {
+      const store = new mixnmatch.MemoryLockoutStore();
+      const server = app({
+        users,
+        lockout: { attempts: 5, addressAttempts: 2, window: 60_000, store },
+        scrypt: FAST,
+      });
+      const consume = jest.spyOn(store, 'consume');
+      for (let i = 0; i < 10; i++) await attempt(server, `random-${i}`, 'wrong');
+      const userKeys = consume.mock.calls.map(([key]) => key).filter((k) => k.startsWith('user:'));
+      expect(userKeys).toEqual(['user:random-0', 'user:random-1']);
+      jest.restoreAllMocks();
+    });
+
     it('refuses an overlong username before any lookup or count', async () => {
       const store = new mixnmatch.MemoryLockoutStore();
       const consume = jest.spyOn(store, 'consume');
@@ -627,6 +641,23 @@ describe('auth() credential mode', () => {
         /user "m": "passwordHash" has scrypt parameters \(ln=20,r=32,p=16\) that are refused: .*4096 MiB here, at most 64 MiB/,
       ],
       [
+        'scrypt options scrypt itself refuses (N >= 2^(16 r))',
+        { users: [], scrypt: { cost: 65536, blockSize: 1 } },
+        /"scrypt": cost must be below 2\^\(16 × blockSize\), scrypt's own rule/,
+      ],
+      [
+        'a hash whose scrypt work costs seconds per login',
+        {
+          users: [
+            {
+              username: 'w',
+              passwordHash: `$scrypt$ln=16,r=8,p=16$${'A'.repeat(22)}$${'B'.repeat(43)}`,
+            },
+          ],
+        },
+        /user "w": "passwordHash" has scrypt parameters .* the work one check takes: 1024 MiB here, at most 256 MiB/,
+      ],
+      [
         'scrypt options past 64 MiB',
         { users: [], scrypt: { cost: 2 ** 20, blockSize: 8 } },
         /"scrypt": cost × blockSize × 128 is the memory one check takes: 1024 MiB here, at most 64 MiB/,
@@ -722,6 +753,15 @@ describe('MemoryLockoutStore', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('MemoryLockoutStore under a flood of new keys', () => {
+  it('keeps the count of a key under attack while one-off keys come and go', () => {
+    const store = new mixnmatch.MemoryLockoutStore({ maxKeys: 10 });
+    for (let i = 0; i < 3; i++) store.consume('user:admin', 60_000);
+    for (let i = 0; i < 1000; i++) store.consume(`user:random-${i}`, 60_000);
+    expect(store.consume('user:admin', 60_000).count).toBe(4);
   });
 });
 

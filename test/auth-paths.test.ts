@@ -4,6 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { ARGS_ANY } from 'mixnmatch';
+import { tempTree } from './helpers';
 
 const FAST_SCRYPT = { cost: 1024, blockSize: 1, parallelization: 1 };
 
@@ -234,6 +235,8 @@ describe('secrets on file systems that fold names', () => {
     ['a Windows parent segment with a trailing space', '/x/..%20/key'],
     ['a Windows parent segment after backslashes', '/x%5C..%5Ckey'],
     ['three dots (Windows reads .)', '/x/.../..%20/key'],
+    ['a zero-width space (HFS+ ignores it)', '/sec%E2%80%8Bret/x'],
+    ['a zero-width joiner before a trailing dot', '/secret%E2%80%8D./x'],
   ])('%s: %s → 401', async (_why, path) => {
     const res = await request(app).get(path);
     expect({ path, status: res.status }).toEqual({ path, status: 401 });
@@ -247,4 +250,46 @@ describe('secrets on file systems that fold names', () => {
       expect(res.status).toBe(200);
     },
   );
+});
+
+describe('auth() mounted at a prefix', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('warns once when canonicalize() does not run before it', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const app = express().use('/p', mixnmatch.auth({ secrets: ['/secret'] }));
+    await request(app).get('/p/x');
+    await request(app).get('/p/y');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('/%70/…'), {
+      code: 'MIXNMATCH_AUTH_PREFIX_WITHOUT_CANONICALIZE',
+    });
+  });
+
+  it('does not warn after canonicalize(), which makes Express match every spelling', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const tree = tempTree({ 'p/secret/s.txt': 'PROTECTED' });
+    try {
+      const app = express().use(
+        mixnmatch.canonicalize(),
+        express.Router().use('/p', mixnmatch.auth({ secrets: ['/secret'] })),
+        mixnmatch.serveStatic(tree.root),
+        mixnmatch.errorHandler({ log: false }),
+      );
+      for (const target of [
+        '/p/secret/s.txt',
+        '/%70/secret/s.txt',
+        '//p/secret/s.txt',
+        '/x/../p/secret/s.txt',
+      ]) {
+        expect({ target, status: (await request(app).get(target)).status }).toEqual({
+          target,
+          status: 401,
+        });
+      }
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      tree.remove();
+    }
+  });
 });

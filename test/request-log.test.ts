@@ -128,9 +128,15 @@ describe('requestLog()', () => {
       ...Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(0x80 + i)),
       '\u2028',
       '\u2029',
+      // Invisible format characters: bidi overrides and isolates, zero-width, BOM.
+      '\u202e',
+      '\u2066',
+      '\u200b',
+      '\ufeff',
     ];
     // eslint-disable-next-line no-control-regex -- looking for control characters is the point
-    const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/;
+    const RAW_CONTROL =
+      /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
     const forged =
       'innocent\n<----- Request End -----\n2026-01-01T00:00:00.000Z 10.0.0.1 "GET /admin HTTP/1.1" 200 1.0ms\n\x1b[2J\x07\r';
 
@@ -175,7 +181,7 @@ describe('requestLog()', () => {
           );
           expect(entry).toContain('\\x00\\x01');
           expect(entry).toContain('\\x7f\\u0080\\u0081');
-          expect(entry).toContain('\\u009f\\u2028\\u2029');
+          expect(entry).toContain('\\u009f\\u2028\\u2029\\u202e\\u2066\\u200b\\ufeff');
         }
       },
     );

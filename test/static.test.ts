@@ -188,6 +188,7 @@ describe('serveStatic() and symbolic links', () => {
     'public/secret/s.txt': 'PROTECTED',
     'public/linked/readme.txt': 'readme',
     'public/listed/a.txt': 'a',
+    'public/.hidden/x.txt': 'HIDDEN',
   });
   const root = path.join(tree.root, 'public');
   const link = (target: string, name: string) => symlinkSync(target, path.join(root, name));
@@ -197,6 +198,8 @@ describe('serveStatic() and symbolic links', () => {
   link('secret', 'alias');
   link('secret/s.txt', 'alias.txt');
   link('hello.txt', 'hello-link.txt');
+  link('.hidden/x.txt', 'vis.txt');
+  link('.hidden', 'visible-dir');
   link('loop', 'loop');
   link('ping', 'pong');
   link('pong', 'ping');
@@ -222,6 +225,15 @@ describe('serveStatic() and symbolic links', () => {
         const res = await request(server).get(target);
         expect(res.status).toBe(404);
         expect(res.text).not.toContain('SECRET');
+      },
+    );
+
+    it.each(['/vis.txt', '/visible-dir/x.txt'])(
+      'serves no dotfile, whatever name a link gives it: %s → 404',
+      async (target) => {
+        const res = await request(server).get(target);
+        expect(res.status).toBe(404);
+        expect(res.text).not.toContain('HIDDEN');
       },
     );
 

@@ -152,6 +152,14 @@ export class Verifier {
   }
 }
 
+/** The 429 for an attempt past a limit, until `resetAt`. */
+function tooMany(resetAt: number): HttpError {
+  const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
+  return new HttpError(429, `Too many failed attempts; try again in ${seconds} seconds.`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
+}
+
 /**
  * Counts login attempts per username and per client address before their
  * passwords are checked (consume, then verify), and refuses an attempt past
@@ -166,22 +174,17 @@ export class Lockout {
     private readonly window: number,
   ) {}
 
-  /** Counts an attempt; throws 429 with `Retry-After` when it is past a limit. */
+  /**
+   * Counts an attempt; throws 429 with `Retry-After` when it is past a
+   * limit. The address is counted first: an address past its limit gets
+   * 429 without its username being counted at all, so a flood of random
+   * usernames from one address cannot fill the store.
+   */
   async consume(username: string, address: string): Promise<void> {
-    const [user, addr] = await Promise.all([
-      this.store.consume(`user:${username}`, this.window),
-      this.store.consume(`addr:${address}`, this.window),
-    ]);
-    const until = Math.max(
-      user.count > this.attempts ? user.resetAt : 0,
-      addr.count > this.addressAttempts ? addr.resetAt : 0,
-    );
-    if (until > 0) {
-      const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-      throw new HttpError(429, `Too many failed attempts; try again in ${seconds} seconds.`, {
-        headers: { 'Retry-After': String(seconds) },
-      });
-    }
+    const addr = await this.store.consume(`addr:${address}`, this.window);
+    if (addr.count > this.addressAttempts) throw tooMany(addr.resetAt);
+    const user = await this.store.consume(`user:${username}`, this.window);
+    if (user.count > this.attempts) throw tooMany(user.resetAt);
   }
 
   /** A login succeeded: the user's count starts again, and the address gets its attempt back. */

@@ -14,7 +14,7 @@ import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
 import { assertNotMiddlewareCall, optionsObject, show } from '../options';
 import { addAccessCheck } from '../access';
-import { mountSegments, pathSpellings } from '../request-path';
+import { isCanonical, mountSegments, pathSpellings } from '../request-path';
 import { queryParam, sendEmpty } from '../respond';
 import type { Session, SessionUser, UserRecord } from '../types';
 import { checkNewCredentials, Lockout, readCredentials, Verifier } from './credentials';
@@ -88,6 +88,9 @@ function unauthorized(req: Request): HttpError {
 function forbidden(): HttpError {
   return new HttpError(403, 'Your user does not have a role this path needs.');
 }
+
+/** The warning code for an `auth()` at a prefix that Express matches on the encoded path. */
+export const PREFIX_WITHOUT_CANONICALIZE = 'MIXNMATCH_AUTH_PREFIX_WITHOUT_CANONICALIZE';
 
 /**
  * A CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method`.
@@ -181,8 +184,16 @@ export function auth(opts?: AuthOptions): Router {
     return hasRoles(matched, session.user?.roles) ? undefined : forbidden();
   };
 
+  let warnedPrefix = false;
   const guard = (req: Request, next: NextFunction, session: Session | undefined): void => {
     if (secrets.length === 0 || isPreflight(req)) return next();
+    if (!warnedPrefix && req.baseUrl !== '' && !isCanonical(req)) {
+      warnedPrefix = true;
+      process.emitWarning(
+        `auth() is mounted at ${req.baseUrl} without canonicalize() before it: Express matches a mount prefix on the percent-encoded path, so a router mounted outside it can serve a spelling of a path below it (${req.baseUrl.replace(/^\/(.)/, (_m, c: string) => `/%${c.charCodeAt(0).toString(16)}`)}/…) without this guard. Mount canonicalize() first, or auth() at the root.`,
+        { code: PREFIX_WITHOUT_CANONICALIZE },
+      );
+    }
     const paths = pathSpellings(req);
     if (typeof paths === 'string') return next(new HttpError(400, 'The path cannot be decoded.'));
     const mount = mountOf(req);

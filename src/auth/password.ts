@@ -34,6 +34,12 @@ const LIMITS = { ln: [1, 20], r: [1, 32], p: [1, 16] } as const;
 
 /** The most memory one derivation may take: 128 × N × r bytes. */
 export const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
+/**
+ * The most work one derivation may take, as 128 × N × r × p bytes mixed:
+ * eight times the defaults' (N = 2^15, r = 8, p = 1), a few hundred
+ * milliseconds, so a stored hash cannot make each login cost seconds.
+ */
+export const MAX_SCRYPT_WORK = 256 * 1024 * 1024;
 
 /** A parsed hash. */
 export interface ParsedHash {
@@ -47,9 +53,10 @@ function b64(buffer: Buffer): string {
 }
 
 /**
- * Checks scrypt parameters: N a power of two up to 2^20, r up to 32, p up to
- * 16, and 128 × N × r bytes (the memory one check takes) at most 64 MiB.
- * Returns what is wrong, or `undefined`.
+ * Checks scrypt parameters: N a power of two up to 2^20 and below 2^(16 × r)
+ * (scrypt's own rule), r up to 32, p up to 16, 128 × N × r bytes (the
+ * memory one check takes) at most 64 MiB, and 128 × N × r × p (its work) at
+ * most 256 MiB. Returns what is wrong, or `undefined`.
  */
 export function checkScryptParams(params: ScryptParams): string | undefined {
   const ln = Math.log2(params.cost);
@@ -69,9 +76,17 @@ export function checkScryptParams(params: ScryptParams): string | undefined {
   ) {
     return `parallelization must be an integer from ${LIMITS.p[0]} to ${LIMITS.p[1]}`;
   }
+  if (ln >= 16 * params.blockSize) {
+    return `cost must be below 2^(16 × blockSize), scrypt's own rule (2^${ln} with blockSize ${params.blockSize})`;
+  }
+  const MiB = 1024 * 1024;
   const memory = 128 * params.cost * params.blockSize;
   if (memory > MAX_SCRYPT_MEMORY) {
-    return `cost × blockSize × 128 is the memory one check takes: ${memory / 1024 / 1024} MiB here, at most ${MAX_SCRYPT_MEMORY / 1024 / 1024} MiB`;
+    return `cost × blockSize × 128 is the memory one check takes: ${memory / MiB} MiB here, at most ${MAX_SCRYPT_MEMORY / MiB} MiB`;
+  }
+  const work = memory * params.parallelization;
+  if (work > MAX_SCRYPT_WORK) {
+    return `cost × blockSize × parallelization × 128 is the work one check takes: ${work / MiB} MiB here, at most ${MAX_SCRYPT_WORK / MiB} MiB`;
   }
   return undefined;
 }

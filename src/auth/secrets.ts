@@ -12,6 +12,9 @@ export interface Secret {
   readonly roles: readonly string[];
 }
 
+/** Code points that file systems such as HFS+ ignore in a name. */
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
 /** True for a character that needs no folding: ASCII lowercase letters, digits, `-` and `_`. */
 function plainCode(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
@@ -25,20 +28,24 @@ function plainCode(c: number): boolean {
  * - trailing dots and spaces go, which Windows drops (`secret. ` → `secret`);
  * - Unicode case folding (lower, upper, lower again, so `ſ` U+017F and `K`
  *   U+212A fold to `s` and `k`, `ẞ` to `ss`) and NFC normalisation, which
- *   APFS applies (`é` composed or not).
+ *   APFS applies (`é` composed or not);
+ * - default-ignorable code points go (zero-width characters, bidi marks),
+ *   which HFS+ ignores in names.
  * Linear in the segment's length.
  */
 export function foldSegment(segment: string): string {
-  let end = segment.indexOf(':');
-  if (end === -1) end = segment.length;
+  const colon = segment.indexOf(':');
+  let name = colon === -1 ? segment : segment.slice(0, colon);
+  let plain = true;
+  for (let i = 0; i < name.length && plain; i++) plain = plainCode(name.charCodeAt(i));
+  if (!plain) name = name.replace(IGNORABLE, '');
+  let end = name.length;
   while (end > 0) {
-    const c = segment.charCodeAt(end - 1);
+    const c = name.charCodeAt(end - 1);
     if (c !== 0x2e && c !== 0x20) break;
     end--;
   }
-  let plain = true;
-  for (let i = 0; i < end && plain; i++) plain = plainCode(segment.charCodeAt(i));
-  const name = end === segment.length ? segment : segment.slice(0, end);
+  if (end !== name.length) name = name.slice(0, end);
   if (plain) return name;
   return name.normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
 }

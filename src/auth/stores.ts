@@ -54,12 +54,18 @@ export interface MemoryLockoutStoreOptions {
   maxKeys?: number;
 }
 
+/** How many of the oldest keys a full store looks at for one to drop. */
+const EVICTION_SCAN = 64;
+
 /**
  * Attempt counts in a `Map`: a fixed window starts at a key's first attempt;
- * counts are dropped lazily once their window has passed, and the oldest
- * when more than `maxKeys` keys are tracked (random usernames cannot grow it
- * without bound). Each call does its check and update without an `await`,
- * so calls are atomic with respect to each other.
+ * counts are dropped lazily once their window has passed. When `maxKeys`
+ * keys are tracked (random usernames cannot grow it without bound), a new
+ * key makes room by dropping, among the oldest few, a passed window first,
+ * then one with a single attempt, and only then the oldest: a flood of
+ * one-off keys cannot push out the count of a username under attack. Each
+ * call does its check and update without an `await`, so calls are atomic
+ * with respect to each other.
  */
 export class MemoryLockoutStore implements LockoutStore {
   readonly maxKeys: number;
@@ -91,14 +97,29 @@ export class MemoryLockoutStore implements LockoutStore {
       entry.count += 1;
       return { ...entry };
     }
-    while (this.counts.size >= this.maxKeys) {
-      const oldest = this.counts.keys().next();
-      if (oldest.done) break;
-      this.counts.delete(oldest.value);
-    }
+    if (this.counts.size >= this.maxKeys) this.evict();
     const fresh = { count: 1, resetAt: Date.now() + windowMs };
     this.counts.set(key, fresh);
     return { ...fresh };
+  }
+
+  /** Drops one key to make room (see the class comment). */
+  private evict(): void {
+    const now = Date.now();
+    let oldest: string | undefined;
+    let single: string | undefined;
+    let scanned = 0;
+    for (const [key, entry] of this.counts) {
+      if (entry.resetAt <= now) {
+        this.counts.delete(key);
+        return;
+      }
+      oldest ??= key;
+      if (single === undefined && entry.count <= 1) single = key;
+      if (++scanned >= EVICTION_SCAN) break;
+    }
+    const victim = single ?? oldest;
+    if (victim !== undefined) this.counts.delete(victim);
   }
 
   decrement(key: string): void {

@@ -249,25 +249,27 @@ function readUsers(file: string, name: string): { users: UserEntry[]; plain: num
 }
 
 /** How the user wrote each option that has a value: its flag, or its key in the config file. */
-function givenNames(command: Command, values: Record<string, unknown>): Record<string, string> {
+function givenNames(
+  command: Command,
+  values: Record<string, unknown>,
+  fromFile: ReadonlySet<string>,
+): Record<string, string> {
   const names: Record<string, string> = {};
   for (const key of CONFIG_KEYS) {
     if (values[key] === undefined) continue;
     const option = command.options.find((o) => o.attributeName() === key);
-    const flag = option?.long ?? `--${key}`;
-    const source = command.getOptionValueSource(key);
-    names[key] =
-      source === 'cli' || source === 'default' || values.config === undefined
-        ? flag
-        : `"${key}" in ${String(values.config)}`;
+    names[key] = fromFile.has(key)
+      ? `"${key}" in ${String(values.config)}`
+      : (option?.long ?? `--${key}`);
   }
   return names;
 }
 
-/** Merges the config file under the flags given on the command line. */
+/** Merges the config file under the flags given on the command line; `fromFile` gets the keys it set. */
 function withConfigFile(
   command: Command,
   values: Record<string, unknown>,
+  fromFile: Set<string>,
 ): Record<string, unknown> {
   const file = values.config as string | undefined;
   if (file === undefined) return values;
@@ -289,7 +291,10 @@ function withConfigFile(
         `--config ${file}: unknown option "${key}".${didYouMean(key, CONFIG_KEYS)}`,
       );
     }
-    if (command.getOptionValueSource(key) !== 'cli') merged[key] = value;
+    if (command.getOptionValueSource(key) !== 'cli') {
+      merged[key] = value;
+      fromFile.add(key);
+    }
   }
   return merged;
 }
@@ -448,8 +453,9 @@ export function parseArgs(argv: readonly string[], version: string): ParsedArgs 
     `${command.helpInformation().split('\n')[0]}\nRun mixnmatch --help for the options.\n`;
   try {
     command.parse([...argv], { from: 'user' });
-    const values = withConfigFile(command, command.opts());
-    const given = givenNames(command, values);
+    const fromFile = new Set<string>();
+    const values = withConfigFile(command, command.opts(), fromFile);
+    const given = givenNames(command, values, fromFile);
     return { kind: 'run', config: { ...toConfig(values, given), given } };
   } catch (err) {
     if (err instanceof CommanderError) {

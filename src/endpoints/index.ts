@@ -8,7 +8,7 @@ import express, {
 } from 'express';
 import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
 import { defineForApp } from '../prototype';
-import { isProblem, mountSegments, originalPath } from '../request-path';
+import { isProblem, markCanonical, mountSegments, originalPath } from '../request-path';
 import { answerOptions } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
 import { canonicalDecoded, encodePath, isPlainPath, splitTarget, type PathProblem } from '../path';
@@ -96,6 +96,7 @@ export function canonicalize(opts?: CanonicalizeOptions): RequestHandler {
   optionsObject('canonicalize', opts, [], 'canonicalize()');
   return function canonicalizeMiddleware(req: Request, _res: Response, next: NextFunction) {
     defineForApp(req, 'request', 'rawPath', RAW_PATH);
+    markCanonical(req);
     const url = req.url;
     // Fast path: nothing to decode, no dot segments, no doubled slashes.
     if (isPlainPath(url)) return next();

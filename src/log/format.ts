@@ -25,14 +25,16 @@ export interface LogEntry {
 
 /**
  * Every control character (C0, DEL, C1), the line and paragraph separators,
- * and the backslash that starts an escape: what a log line must not carry
- * as it is. A terminal acts on ESC, BEL and CR; a newline would start a
- * forged entry.
+ * the invisible format characters that reorder or hide text on a terminal
+ * (bidi overrides and isolates, zero-width characters, the BOM), and the
+ * backslash that starts an escape: what a log line must not carry as it is.
+ * A terminal acts on ESC, BEL and CR; a newline would start a forged entry;
+ * U+202E would show a line reversed.
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNPRINTABLE = /[\\\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
-/** The same, for a JSON line: JSON.stringify escapes C0 itself, but not DEL, C1 or the separators. */
-const JSON_UNPRINTABLE = /[\x7f-\x9f\u2028\u2029]/g;
+const UNPRINTABLE = /[\\\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+/** The same, for a JSON line: JSON.stringify escapes C0 itself, but not the rest. */
+const JSON_UNPRINTABLE = /[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 const NAMED: Readonly<Record<string, string>> = {
   '\\': '\\\\',
@@ -56,8 +58,8 @@ const UNPRINTABLE_BYTES = /[\\\x00-\x1f\x7f-\xff]/g;
 /**
  * Text made safe for one log line: a backslash becomes `\\`, newline, CR
  * and tab `\n`, `\r`, `\t`, any other C0 character and DEL `\xNN`, C1
- * characters and U+2028/U+2029 `\uNNNN`. Nothing is lost: the escapes read
- * back unambiguously.
+ * characters, the line separators and the invisible format characters
+ * `\uNNNN`. Nothing is lost: the escapes read back unambiguously.
  */
 export function escapeForLog(text: string): string {
   return text.replace(UNPRINTABLE, (c) => NAMED[c] ?? hex(c));

@@ -176,6 +176,10 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
     if (relative === undefined) {
       return followSymlinks ? 'inside' : new HttpError(404, 'File not found.');
     }
+    // Dotfiles are not served, whatever name a link gives them.
+    if (relative.split(path.sep).some((segment) => segment.startsWith('.'))) {
+      return new HttpError(404, 'File not found.');
+    }
     const denied = checkAccess(req, `${req.baseUrl}/${relative.split(path.sep).join('/')}`);
     return denied ? (denied as HttpError) : 'inside';
   }

@@ -209,7 +209,8 @@ describe('parseArgs', () => {
 
     it.each([
       [{ prot: 1 }, /unknown option "prot"\. Did you mean "port"\?/],
-      [{ listing: 'no' }, /listing must be true or false/],
+      [{ logFormat: 5 }, /"logFormat" in .*bad.json takes a non-empty string/],
+      [{ listing: 'no' }, /"listing" in .*bad.json must be true or false/],
       [[1], /must hold a JSON object/],
     ])('rejects %j', (content, message) => {
       const bad = path.join(dir, 'bad.json');
