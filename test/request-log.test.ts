@@ -134,8 +134,8 @@ describe('requestLog()', () => {
       '\u200b',
       '\ufeff',
     ];
-    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     const RAW_CONTROL =
+      // eslint-disable-next-line no-control-regex -- looking for control characters is the point
       /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
     const forged =
       'innocent\n<----- Request End -----\n2026-01-01T00:00:00.000Z 10.0.0.1 "GET /admin HTTP/1.1" 200 1.0ms\n\x1b[2J\x07\r';
