@@ -1,20 +1,15 @@
 // Shared request-body helpers: what kind a Content-Type is, and reading a body with a size limit.
 import bodyParser from 'body-parser';
 import type { Request, Response } from 'express';
+import { mediaType } from './http';
 
 /** What a request body is, by its Content-Type: JSON, a form, none given, or another type. */
 export type BodyKind = 'json' | 'form' | 'none' | 'other';
 
-/** A Content-Type without its parameters, lower-cased (`Text/HTML; charset=x` → `text/html`). */
-export function essence(contentType: string): string {
-  const semicolon = contentType.indexOf(';');
-  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-}
-
 /** `application/json` and `text/json` are JSON; `application/x-www-form-urlencoded` a form. */
 export function bodyKind(contentType: string | undefined): BodyKind {
   if (contentType === undefined) return 'none';
-  const type = essence(contentType);
+  const type = mediaType(contentType);
   if (type === 'application/json' || type === 'text/json') return 'json';
   if (type === 'application/x-www-form-urlencoded') return 'form';
   return type === '' ? 'none' : 'other';

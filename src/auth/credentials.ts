@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { bodyKind, rawBodyParser, readBody } from '../body';
 import { HttpError } from '../errors';
+import { formFields, percentDecode } from '../form';
 import type { LockoutStore, UserRecord, UserStore } from '../types';
 import { MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, USERNAME } from './options';
 import {
@@ -19,24 +20,18 @@ const parser = rawBodyParser(BODY_LIMIT);
 
 const ACCEPTED = 'Send the fields as application/x-www-form-urlencoded or as a JSON object.';
 
-/** Strict form decoding: `+` is a space, `%XX` must be valid UTF-8. */
-function decodeFormValue(value: string): string {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    throw new HttpError(400, 'Cannot decode the form: malformed percent-encoding.');
-  }
-}
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-function formFields(text: string): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    const equals = pair.indexOf('=');
-    const name = decodeFormValue(equals === -1 ? pair : pair.slice(0, equals));
-    // The first of a repeated field wins.
-    if (!Object.prototype.hasOwnProperty.call(fields, name)) {
-      fields[name] = equals === -1 ? '' : decodeFormValue(pair.slice(equals + 1));
+/** The fields of a form, each value percent-decoded and then read as strict UTF-8 (400 otherwise). */
+function formValues(body: Uint8Array): Record<string, unknown> {
+  const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [name, encoded] of formFields(body)) {
+    const bytes = percentDecode(encoded);
+    if (!bytes) throw new HttpError(400, 'Cannot decode the form: malformed percent-encoding.');
+    try {
+      fields[name] = UTF8.decode(bytes);
+    } catch {
+      throw new HttpError(400, 'Cannot decode the form: a value is not UTF-8.');
     }
   }
   return fields;
@@ -61,10 +56,13 @@ async function bodyFields(req: Request, res: Response): Promise<Record<string, u
   }
   if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body))
     return body as Record<string, unknown>;
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
-  if (text === '') return {};
+  const bytes = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(typeof body === 'string' ? body : '', 'utf8');
+  if (bytes.length === 0) return {};
   if (kind === 'none') throw new HttpError(415, `A body needs a Content-Type. ${ACCEPTED}`);
-  if (kind === 'form') return formFields(text);
+  if (kind === 'form') return formValues(bytes);
+  const text = bytes.toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,6 +1,7 @@
 // auth() options: the public AuthOptions type and their validation at construction time.
 import type { Request } from 'express';
 import { ConfigError } from '../errors';
+import { isToken } from '../http';
 import {
   booleanOption,
   isPlainObject,
@@ -129,7 +130,6 @@ const KNOWN = [
   'lockout',
   'scrypt',
 ];
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** The longest username taken at all, checked before any lookup or lockout key. */
 export const MAX_USERNAME_LENGTH = 64;
 /** Usernames: 1–64 of letters, digits and `. _ @ + -`, so they are safe in logs, keys and pages. */
@@ -338,7 +338,7 @@ export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
   const secrets = parseSecrets(options.secrets ?? []);
 
   const cookieName = options.cookieName ?? 'SESSION';
-  if (typeof cookieName !== 'string' || !COOKIE_NAME.test(cookieName)) {
+  if (typeof cookieName !== 'string' || !isToken(cookieName)) {
     fail(
       `"cookieName" must be a cookie name token (got ${show(cookieName)}).`,
       "auth({ cookieName: 'SESSION' })",

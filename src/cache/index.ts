@@ -17,7 +17,6 @@ import {
 } from './decode';
 import { parseCacheOptions, type CacheOptions, type CacheStatusCodes } from './options';
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult } from './store';
-import { MemoryPageStore } from './memory-store';
 
 export { MemoryPageStore } from './memory-store';
 export type { CacheOptions, CacheStatusCodes } from './options';
@@ -226,15 +225,8 @@ export function cache(opts?: CacheOptions): Router {
     sendPage(res, found);
   }
 
-  // The default store answers at once: a GET then costs no promise (this is
-  // the cache's hot path). A subclass that overrides get() is asked through it.
-  const memory =
-    store instanceof MemoryPageStore && store.get === MemoryPageStore.prototype.get
-      ? store
-      : undefined;
-
-  function load(name: string, res: Response): Promise<void> | void {
-    if (memory) return answer(memory.getSync(name), res);
+  /** Answers a GET from the store, through the PageStore interface only. */
+  function load(name: string, res: Response): Promise<void> {
     return Promise.resolve(store.get(name)).then((found) => answer(found, res));
   }
 

@@ -50,14 +50,6 @@ export class MemoryPageStore implements PageStore {
 
   /** A copy of the page saved under `name`, `'cleared'`, or `undefined` if it was never saved. */
   async get(name: string): Promise<PageLookup> {
-    return this.getSync(name);
-  }
-
-  /**
-   * {@link get} without the promise: `cache()` reads the default store this
-   * way, since a GET is the cache's hot path.
-   */
-  getSync(name: string): PageLookup {
     this.#assertOpen();
     const page = this.#pages.get(name);
     if (page) return { data: Buffer.from(page.data), type: page.type };

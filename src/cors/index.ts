@@ -2,6 +2,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import corsMiddleware, { type CorsOptions as CorsPackageOptions } from 'cors';
 import { ConfigError, HttpError } from '../errors';
+import { isToken } from '../http';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
 import { queryParam } from '../respond';
 
@@ -51,7 +52,6 @@ export const DEFAULT_ALLOWED_HEADERS: readonly string[] = [
 ];
 
 const EXAMPLE = "cors({ origins: ['https://example.com'], allowCredentials: true })";
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What an origin sent back in a header may hold: visible ASCII, no spaces. */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
@@ -66,8 +66,13 @@ function nonNegativeInteger(key: string, value: unknown, example: string): numbe
   return value;
 }
 
-function stringList(key: string, value: unknown, check: RegExp, what: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && check.test(v))) {
+function stringList(
+  key: string,
+  value: unknown,
+  check: (value: string) => boolean,
+  what: string,
+): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && check(v))) {
     throw new ConfigError(
       'cors',
       `"${key}" must be an array of ${what} (got ${show(value)}).`,
@@ -117,7 +122,7 @@ export function cors(opts?: CorsOptions): RequestHandler {
     const list = stringList(
       'origins',
       origins,
-      HEADER_SAFE,
+      (v) => HEADER_SAFE.test(v),
       "origins like 'https://example.com', or '*'",
     );
     origin = list.includes('*') ? '*' : list;
@@ -125,20 +130,20 @@ export function cors(opts?: CorsOptions): RequestHandler {
   const allowedHeaders = stringList(
     'allowedHeaders',
     options.allowedHeaders ?? DEFAULT_ALLOWED_HEADERS,
-    TOKEN,
+    isToken,
     'header names',
   );
   const methods =
     options.allowedMethods === undefined
       ? ''
-      : stringList('allowedMethods', options.allowedMethods, TOKEN, 'HTTP methods')
+      : stringList('allowedMethods', options.allowedMethods, isToken, 'HTTP methods')
           .map((m) => m.toUpperCase())
           .join(',');
 
   const exposedHeaders =
     options.exposedHeaders === undefined
       ? undefined
-      : stringList('exposedHeaders', options.exposedHeaders, TOKEN, 'header names');
+      : stringList('exposedHeaders', options.exposedHeaders, isToken, 'header names');
   const maxAge =
     options.maxAge === undefined
       ? undefined

@@ -1,6 +1,7 @@
 // Compiles an endpoint spec tree into a lookup trie, validating it once, at construction.
 import type { RequestHandler } from 'express';
 import { ConfigError } from '../errors';
+import { isToken } from '../http';
 import { didYouMean, isPlainObject, show } from '../options';
 
 /** `args` value: zero or one argument. */
@@ -73,7 +74,6 @@ const SEED_NAMES: Readonly<Record<string, string>> = {
   $raw_args: 'rawArgs',
 };
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PARAM = /^:[A-Za-z_][A-Za-z0-9_]*$/;
 
 const EXAMPLE = "endpoints({ debug: { methods: ['GET', 'POST'], args: 1 } }, { debug: handler })";
@@ -101,7 +101,7 @@ function checkMethods(path: string, methods: unknown): string[] {
   }
   const result: string[] = [];
   for (const method of methods as unknown[]) {
-    if (typeof method !== 'string' || !TOKEN.test(method)) {
+    if (typeof method !== 'string' || !isToken(method)) {
       fail(
         `endpoint "${path}": ${show(method)} is not an HTTP method (a method is a token such as "GET" or "POST").`,
       );

@@ -1,4 +1,5 @@
 // Pure rendering of an error as the original's HTML page or as RFC 9457 problem JSON.
+import { escapeText } from '../html';
 
 /** What an error page shows. */
 export interface ErrorView {
@@ -9,28 +10,6 @@ export interface ErrorView {
   explain: string;
   /** The stack trace, only when asked for. */
   stack?: string;
-}
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML attribute values (and element content). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-/**
- * Escapes text for HTML element content: `&`, `<`, `>` only, as the
- * original's pages did (Python's `html.escape(…, quote=False)`), so a message
- * like `No "data" parameter present` reads the same in the page source.
- */
-export function escapeText(text: string): string {
-  return text.replace(/[&<>]/g, (c) => ESCAPES[c]!);
 }
 
 /** Text with exactly one final period, as the page's sentences end. */

@@ -1,5 +1,6 @@
 // The shared body helpers: which kind a Content-Type announces.
-import { bodyKind, essence } from '../../src/body';
+import { bodyKind } from '../../src/body';
+import { mediaType } from '../../src/http';
 
 describe('bodyKind', () => {
   it.each([
@@ -18,9 +19,9 @@ describe('bodyKind', () => {
   });
 });
 
-describe('essence', () => {
+describe('mediaType', () => {
   it('drops parameters, trims and lowercases', () => {
-    expect(essence(' Text/HTML ; charset=utf-8')).toBe('text/html');
-    expect(essence('')).toBe('');
+    expect(mediaType(' Text/HTML ; charset=utf-8')).toBe('text/html');
+    expect(mediaType('')).toBe('');
   });
 });

@@ -1,13 +1,7 @@
-// The cache's pure decoding helpers: strict base64, byte-wise form parsing, Content-Type handling.
+// The cache's pure decoding helpers (strict base64, Content-Type handling) and the shared byte-wise form parser.
 import fc from 'fast-check';
-import {
-  decodeBase64,
-  decodeFormPage,
-  decodeJsonPage,
-  formFields,
-  pageType,
-  percentDecode,
-} from '../../src/cache/decode';
+import { decodeBase64, decodeFormPage, decodeJsonPage, pageType } from '../../src/cache/decode';
+import { formFields, percentDecode } from '../../src/form';
 import { HttpError } from '../../src/errors';
 
 /** Percent-encodes every byte, as a form might. */
