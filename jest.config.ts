@@ -4,6 +4,8 @@ import type { Config } from 'jest';
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
+  // Builds dist/ first: the command's tests run the build, never a stale one.
+  globalSetup: '<rootDir>/test/global-setup.ts',
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { PAGE_BYTES } from './fixtures';
 import { PAGE_FORM } from './scenarios';
+import { untilOutput } from '../test/helpers/process';
 import { count, mib, table } from './table';
 
 /** How to run the soak. */
@@ -256,16 +257,13 @@ async function startServer(root: string, probeDir: string): Promise<Server> {
       child.kill('SIGUSR2');
     });
   };
-  for (let i = 0; i < 400; i++) {
-    const match = /listening on (http:\/\/\S+)/.exec(output);
-    if (match) {
-      return { child, url: match[1]!.replace(/\/$/, ''), settledHeap, output: () => output };
-    }
-    if (child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  try {
+    const match = await untilOutput(child, () => output, /listening on (http:\/\/\S+)/);
+    return { child, url: match[1]!.replace(/\/$/, ''), settledHeap, output: () => output };
+  } catch {
+    child.kill('SIGKILL');
+    throw new Error(`mixnmatch did not start: ${output}`);
   }
-  child.kill('SIGKILL');
-  throw new Error(`mixnmatch did not start: ${output}`);
 }
 
 /** The load: every connection repeats {@link STEPS}; `tally` counts each step's responses. */

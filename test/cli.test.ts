@@ -3,9 +3,10 @@ import { createServer, request as httpRequest } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { verifyPassword } from 'mixnmatch';
 import { tempTree } from './helpers';
+import { untilOutput } from './helpers/process';
 import { testCertificate } from './helpers/tls';
 
 const BIN = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
@@ -31,15 +32,11 @@ function start(...args: string[]): Child {
   return { process: child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
-/** Waits for the URL the server prints. */
+/** Waits for the URL the server prints (all of its start-up summary follows in the same write). */
 async function url(child: Child): Promise<string> {
-  for (let i = 0; i < 800; i++) {
-    const match = /listening on (http\S+)/.exec(child.stdout());
-    if (match) return match[1]!;
-    if (child.process.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`no URL printed; stdout: ${child.stdout()} stderr: ${child.stderr()}`);
+  return (
+    await untilOutput(child.process, child.stdout, /listening on (http\S+)[\s\S]*\n {2}files: /)
+  )[1]!;
 }
 
 describe('the mixnmatch command', () => {
@@ -88,6 +85,8 @@ describe('the mixnmatch command', () => {
           headers: {
             'Content-Type': 'application/x-www-form-urlencoded',
             'Content-Length': body.length,
+            // The server says 100 Continue once it has the request: then it is in flight.
+            Expect: '100-continue',
           },
         },
         (res) => {
@@ -97,12 +96,16 @@ describe('the mixnmatch command', () => {
         },
       );
       req.on('error', reject);
-      // Half the body now; the rest after the stop signal.
-      req.write(body.slice(0, 500));
-      setTimeout(() => {
+      req.on('continue', () => {
+        // Half the body now; the rest once the server has said it is stopping.
+        req.write(body.slice(0, 500));
         child.process.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(500)), 200);
-      }, 100);
+        untilOutput(child.process, child.stdout, /SIGTERM, stopping/).then(
+          () => req.end(body.slice(500)),
+          reject,
+        );
+      });
+      req.flushHeaders();
     });
     const res = await response;
     expect(res.status).toBe(200);
@@ -134,6 +137,57 @@ describe('the mixnmatch command', () => {
     expect((await fetch(`${base}hello.txt`)).status).toBe(200);
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);
+  });
+
+  describe('in a shell', () => {
+    it('ends cleanly when the reader of its stdout goes away (mixnmatch | head -3)', async () => {
+      const child = launch('-p', '0', '-r', tree.root, '-l', '-');
+      const base = await url(child);
+      child.process.stdout.destroy();
+      // The next write (a log line) meets the closed pipe.
+      await fetch(`${base}hello.txt`).catch(() => undefined);
+      expect(await child.exited).toBe(0);
+      expect(child.stderr()).not.toMatch(/Error|EPIPE|at /);
+    });
+
+    it('stops when the shell of the npm script that started it is stopped', async () => {
+      // What `npm start` runs: a shell running the command, which npm stops with SIGTERM.
+      const shell = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" -p 0 -r "${tree.root}"`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, npm_lifecycle_event: 'start' },
+      });
+      let stdout = '';
+      shell.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const base = (await untilOutput(shell, () => stdout, /listening on (http\S+)/))[1]!;
+      const ended = new Promise((resolve) => shell.stdout.once('end', resolve));
+      shell.kill('SIGTERM');
+      // The pipe ends once the server, which shares it, has exited too.
+      await ended;
+      expect(stdout).toContain('the npm script that started it ended, stopping');
+      await expect(fetch(`${base}hello.txt`)).rejects.toThrow();
+    });
+
+    it('lists hash-password in --help', async () => {
+      const child = launch('--help');
+      expect(await child.exited).toBe(0);
+      expect(child.stdout()).toMatch(/Commands:\n {2}hash-password/);
+    });
+
+    it('resolves relative paths in a config file against the file', async () => {
+      const folder = path.join(tree.root, '..', `config-${process.pid}`);
+      mkdirSync(path.join(folder, 'site'), { recursive: true });
+      writeFileSync(path.join(folder, 'site', 'page.txt'), 'from the config folder');
+      writeFileSync(path.join(folder, 'mixnmatch.json'), JSON.stringify({ root: 'site', port: 0 }));
+      try {
+        const child = launch('-c', path.join(folder, 'mixnmatch.json'));
+        const base = await url(child);
+        expect(await (await fetch(`${base}page.txt`)).text()).toBe('from the config folder');
+        child.process.kill('SIGTERM');
+        expect(await child.exited).toBe(0);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
   });
 
   it('rejects a bad flag with a reason, the usage and exit code 2', async () => {

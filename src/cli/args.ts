@@ -2,7 +2,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { Command, CommanderError, Option } from 'commander';
 import type { UserEntry } from '../auth/options';
 import { didYouMean } from '../options';
@@ -153,9 +152,20 @@ function program(version: string): Command {
         'JSON file with the same options in camelCase (maxCacheSize, allowedOrigins, …); flags override it',
       ),
     )
+    .addHelpText(
+      'after',
+      `
+Commands:
+  hash-password          read a password from stdin and print its scrypt hash,
+                         for the "passwordHash" of a --users file
+                         (printf '%s' 'pw' | mixnmatch hash-password)`,
+    )
     .allowExcessArguments(false)
     .showSuggestionAfterError(true);
 }
+
+/** Config keys that name files or folders: relative to the config file. */
+const PATH_KEYS = ['root', 'users', 'tlsCert', 'tlsKey', 'log'];
 
 /** Option names a config file may use: the flags' camelCase names. */
 const CONFIG_KEYS = [
@@ -214,6 +224,12 @@ function asInteger(name: string, value: unknown, min: number, max: number): numb
     );
   }
   return number;
+}
+
+/** A number given as digits is a number; anything else is passed on for the factory to refuse by name. */
+function asNumber(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  return (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value) as number;
 }
 
 function readableFile(name: string, file: string): string {
@@ -285,7 +301,13 @@ function withConfigFile(
     throw new UsageError(`--config ${file}: must hold a JSON object of options`);
   }
   const merged = { ...values };
-  for (const [key, value] of Object.entries(parsed)) {
+  const base = path.dirname(path.resolve(file));
+  for (const [key, raw] of Object.entries(parsed)) {
+    // Paths in the file are relative to the file, wherever the command runs.
+    const value =
+      PATH_KEYS.includes(key) && typeof raw === 'string' && raw !== '-' && raw !== ''
+        ? path.resolve(base, raw)
+        : raw;
     if (!CONFIG_KEYS.includes(key)) {
       throw new UsageError(
         `--config ${file}: unknown option "${key}".${didYouMean(key, CONFIG_KEYS)}`,
@@ -299,6 +321,7 @@ function withConfigFile(
   return merged;
 }
 
+/** Reads `Name: value` lines into a header map; headers() checks the names and values when the app is made. */
 function parseHeaders(
   lines: string[] | undefined,
   flag: string,
@@ -306,15 +329,9 @@ function parseHeaders(
   const headers: Record<string, string | string[]> = {};
   for (const line of lines ?? []) {
     const colon = line.indexOf(':');
+    if (colon <= 0) throw new UsageError(`${flag} ${JSON.stringify(line)}: expected 'Name: value'`);
     const name = line.slice(0, colon).trim();
     const value = line.slice(colon + 1).trim();
-    try {
-      if (colon <= 0) throw new Error("expected 'Name: value'");
-      validateHeaderName(name);
-      validateHeaderValue(name, value);
-    } catch (err) {
-      throw new UsageError(`${flag} ${JSON.stringify(line)}: ${(err as Error).message}`);
-    }
     const previous = headers[name];
     headers[name] =
       previous === undefined
@@ -332,8 +349,12 @@ function toConfig(
   /** The option as the user wrote it. */
   const n = (key: string): string => given[key] ?? key;
   const address = asString(n('address'), values.address)!;
-  if (isIP(address) === 0 && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(address)) {
-    throw new UsageError(`${n('address')} ${address}: not an IP address or host name`);
+  // A name of digits and dots is an IPv4 address to a URL parser, so it must be a valid one.
+  const numeric = /^[0-9.]+$/.test(address);
+  if (isIP(address) === 0 && (numeric || !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(address))) {
+    throw new UsageError(
+      `${n('address')} ${address}: not ${numeric ? 'a valid IPv4 address' : 'an IP address or host name'}`,
+    );
   }
   const root = path.resolve(asString(n('root'), values.root) ?? process.cwd());
   try {
@@ -346,13 +367,6 @@ function toConfig(
     values.cacheable === false
       ? undefined
       : (asString(n('cacheable'), values.cacheable) ?? '\\.js$');
-  if (cacheable !== undefined) {
-    try {
-      new RegExp(cacheable);
-    } catch (err) {
-      throw new UsageError(`${n('cacheable')}: ${(err as Error).message}`);
-    }
-  }
 
   const tlsCert = asString(n('tlsCert'), values.tlsCert);
   const tlsKey = asString(n('tlsKey'), values.tlsKey);
@@ -394,10 +408,9 @@ function toConfig(
           allowCredentials: asBoolean(n('allowCredentials'), values.allowCredentials) ?? false,
         };
 
-  const statusCodes = asString(n('statusCodes'), values.statusCodes) ?? 'http';
-  if (statusCodes !== 'http' && statusCodes !== 'mixnmatchttp') {
-    throw new UsageError(`${n('statusCodes')} must be http or mixnmatchttp (got ${statusCodes})`);
-  }
+  // Checked by cache(), whose refusal names the flag.
+  const statusCodes = (asString(n('statusCodes'), values.statusCodes) ??
+    'http') as ServerConfig['statusCodes'];
   const usersFile = asString(n('users'), values.users);
   const register = asBoolean(n('register'), values.register) ?? false;
   if (register && usersFile === undefined)
@@ -421,7 +434,8 @@ function toConfig(
     secrets: asStringList(n('secrets'), values.secrets) ?? [],
     headers: parseHeaders(asStringList(n('header'), values.header), n('header')),
     cacheable,
-    maxCacheSize: asInteger(n('maxCacheSize'), values.maxCacheSize, 1, Number.MAX_SAFE_INTEGER),
+    // Checked by cache(), whose refusal names the flag.
+    maxCacheSize: asNumber(values.maxCacheSize),
     statusCodes,
     listing: asBoolean(n('listing'), values.listing) ?? true,
     followSymlinks: asBoolean(n('followSymlinks'), values.followSymlinks) ?? false,

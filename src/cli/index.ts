@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
-import { ConfigurationError, StartError, startServer } from './server';
+import { ConfigurationError, StartError, startServer, type Running } from './server';
 
 /** How long requests in flight get to finish after a stop signal. */
 const GRACE_MS = 10_000;
@@ -24,8 +24,44 @@ function reportWarnings(): void {
   });
 }
 
+/** Set when stdout's reader went away (`mixnmatch | head -3`): nothing more is written there. */
+let stdoutClosed = false;
+/** What to do once stdout is gone: stop the server, once it runs. */
+let onStdoutClosed: () => void = () => process.exit(0);
+
+/**
+ * A closed pipe on stdout ends the command quietly, as a broken pipe ends
+ * any Unix tool, instead of a stack trace from an unhandled EPIPE.
+ */
+function watchStdout(): void {
+  process.stdout.on('error', () => {
+    // EPIPE, or any write error: stdout is gone either way.
+    if (stdoutClosed) return;
+    stdoutClosed = true;
+    onStdoutClosed();
+  });
+}
+
+function out(text: string): void {
+  if (!stdoutClosed) process.stdout.write(text);
+}
+
+/**
+ * Started by an npm script (`npm start`), the server runs under a shell that
+ * npm stops without passing the signal on: when that parent goes, the
+ * server stops too, instead of staying behind.
+ */
+function watchParent(stop: (why: string) => void): void {
+  if (process.env.npm_lifecycle_event === undefined) return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop('the npm script that started it ended');
+  }, 250).unref();
+}
+
 async function main(): Promise<void> {
   reportWarnings();
+  watchStdout();
   if (process.argv[2] === 'hash-password') {
     process.exitCode = await hashPasswordCommand(
       process.argv.slice(3),
@@ -37,40 +73,51 @@ async function main(): Promise<void> {
   }
   const parsed = parseArgs(process.argv.slice(2), version());
   if (parsed.kind === 'exit') {
-    process.stdout.write(parsed.stdout);
+    out(parsed.stdout);
     process.stderr.write(parsed.stderr);
     process.exitCode = parsed.code;
     return;
   }
   const output = {
-    out: (text: string) => process.stdout.write(text),
-    err: (text: string) => process.stderr.write(text),
+    out,
+    err: (text: string) => void process.stderr.write(text),
   };
-  let running;
+  // Signals are taken from now on: one that comes while the server starts stops it once it runs.
+  let running: Running | undefined;
+  let pending: string | undefined;
+  let stopping = false;
+  const stop = (why: string) => {
+    if (!running) {
+      pending ??= why;
+      return;
+    }
+    if (stopping) {
+      if (why !== 'SIGINT' && why !== 'SIGTERM') return;
+      process.stderr.write(`mixnmatch: ${why} again, stopping now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    out(`mixnmatch: ${why}, stopping once requests in flight are done\n`);
+    const server = running.server;
+    setTimeout(() => {
+      process.stderr.write('mixnmatch: requests still in flight after 10 s, closing them\n');
+      server.closeAllConnections();
+    }, GRACE_MS).unref();
+    running.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  onStdoutClosed = () => stop('stdout closed');
+  watchParent(stop);
   try {
     running = await startServer(parsed.config, version(), output);
   } catch (err) {
     if (!(err instanceof StartError) && !(err instanceof ConfigurationError)) throw err;
     process.stderr.write(`mixnmatch: ${err.message}\n`);
     process.exitCode = err instanceof ConfigurationError ? 2 : 1;
-    return;
+    process.exit();
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.stderr.write(`mixnmatch: ${signal} again, stopping now\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    process.stdout.write(`mixnmatch: ${signal}, stopping once requests in flight are done\n`);
-    setTimeout(() => {
-      process.stderr.write('mixnmatch: requests still in flight after 10 s, closing them\n');
-      running.server.closeAllConnections();
-    }, GRACE_MS).unref();
-    running.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  if (pending !== undefined || stdoutClosed) stop(pending ?? 'stdout closed');
 }
 
 main().catch((err: unknown) => {

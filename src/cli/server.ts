@@ -6,6 +6,7 @@ import { networkInterfaces } from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
+import type { Express } from 'express';
 import { createApp, type CreateAppOptions } from '../app';
 import { ConfigError } from '../errors';
 import type { LogStream } from '../log';
@@ -45,6 +46,7 @@ const OPTION_SOURCES: Readonly<Record<string, string>> = {
   'cors.allowedMethods': 'allowedMethods',
   'createApp.cacheable': 'cacheable',
   'createApp.root': 'root',
+  headers: 'header',
 };
 
 /**
@@ -54,11 +56,15 @@ const OPTION_SOURCES: Readonly<Record<string, string>> = {
  * `--users FILE: user "bob": …`).
  */
 export function describeConfigError(err: ConfigError, config: ServerConfig): string {
-  const key = err.option && OPTION_SOURCES[`${err.feature}.${err.option.split('.')[0]}`];
+  const key = err.option
+    ? OPTION_SOURCES[`${err.feature}.${err.option.split('.')[0]}`]
+    : OPTION_SOURCES[err.feature];
   const name = key && config.given[key];
   if (!name) return err.message;
   const quoted = `"${err.option}"`;
-  if (err.problem.startsWith(quoted)) return `${name}${err.problem.slice(quoted.length)}`;
+  if (err.option && err.problem.startsWith(quoted)) {
+    return `${name}${err.problem.slice(quoted.length)}`;
+  }
   const file =
     key !== 'users'
       ? ''
@@ -90,8 +96,8 @@ async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
   return { key: pems.private, cert: pems.cert };
 }
 
-function logStream(target: string): LogStream {
-  if (target === '-') return process.stdout;
+function logStream(target: string, output: Output): LogStream {
+  if (target === '-') return { write: (chunk: string) => output.out(chunk) };
   try {
     closeSync(openSync(target, 'a'));
   } catch (err) {
@@ -125,6 +131,21 @@ export function appOptions(config: ServerConfig, log: LogStream | undefined): Cr
         ? { stream: log, format: config.log.format, bodies: config.log.bodies }
         : false,
   };
+}
+
+/**
+ * The app for a configuration. The factories check their own options (the
+ * users file, the cache size, the cacheable pattern, the headers…): a
+ * refusal is a {@link ConfigurationError} (exit 2) naming the flag or config
+ * key the user wrote.
+ */
+export function buildApp(config: ServerConfig, log: LogStream | undefined): Express {
+  try {
+    return createApp(appOptions(config, log));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
+    throw err;
+  }
 }
 
 /** The URLs a listening address answers on: every local IPv4/IPv6 address for a wildcard. */
@@ -179,15 +200,8 @@ export async function startServer(
   output: Output,
 ): Promise<Running> {
   for (const warning of config.warnings) output.err(`mixnmatch: warning: ${warning}\n`);
-  const log = config.log ? logStream(config.log.target) : undefined;
-  let app;
-  try {
-    app = createApp(appOptions(config, log));
-  } catch (err) {
-    // The users file is checked by auth() itself: report it as a bad option (exit 2).
-    if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
-    throw err;
-  }
+  const log = config.log ? logStream(config.log.target, output) : undefined;
+  const app = buildApp(config, log);
   let scheme = 'http';
   let server: Server;
   let fingerprint: string | undefined;
@@ -240,7 +254,7 @@ export async function startServer(
   const stop = () =>
     new Promise<void>((resolve) => {
       server.close(() => {
-        if (log && log !== process.stdout) (log as NodeJS.WritableStream).end(resolve);
+        if (log && config.log?.target !== '-') (log as NodeJS.WritableStream).end(resolve);
         else resolve();
       });
       // Idle keep-alive connections would hold the close open; busy ones finish first.
