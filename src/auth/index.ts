@@ -1,14 +1,8 @@
 // The auth() router (login/logout sessions, protected paths, credential mode) and the requireSession() guard.
 import { randomBytes } from 'node:crypto';
-import express, {
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-  type Router,
-} from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { parseCookie, stringifySetCookie } from 'cookie';
-import { endpoints } from '../endpoints';
+import { endpointsHandler, routerOf } from '../endpoints';
 import type { EndpointHandlers, EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
@@ -133,6 +127,14 @@ function sessionUser(user: UserRecord): SessionUser {
  */
 export function auth(opts?: AuthOptions): Router {
   assertNotMiddlewareCall('auth', opts);
+  return routerOf(...authMiddleware(opts));
+}
+
+/**
+ * The two middleware {@link auth} puts in its Router, the guard and the
+ * endpoints (`createApp()` mounts them as they are).
+ */
+export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
   const { secrets, cookieName, ttl, sameSite, secure, store, credentials } = parseAuthOptions(opts);
 
   const cookie = (req: Request, value: string, clear: boolean): string =>
@@ -202,8 +204,11 @@ export function auth(opts?: AuthOptions): Router {
     next(decide(req, paths, mount, session));
   };
 
-  const router = express.Router();
-  router.use(function authMiddleware(req: Request, _res: Response, next: NextFunction) {
+  const guardMiddleware: RequestHandler = function authGuard(
+    req: Request,
+    _res: Response,
+    next: NextFunction,
+  ) {
     const id = sessionIdOf(req, cookieName);
     if (id === undefined) {
       if (!sessions.has(req)) sessions.set(req, null);
@@ -215,7 +220,7 @@ export function auth(opts?: AuthOptions): Router {
       else if (!sessions.has(req)) sessions.set(req, null);
       guard(req, next, session);
     }, next);
-  });
+  };
 
   const spec: Record<string, EndpointSpec[string]> = { login: {}, logout: {} };
   const handlers: Record<string, EndpointHandlers[string]> = {
@@ -310,8 +315,7 @@ export function auth(opts?: AuthOptions): Router {
     }
   }
 
-  router.use(endpoints(spec, handlers));
-  return router;
+  return [guardMiddleware, endpointsHandler(spec, handlers)];
 }
 
 /** Options for {@link requireSession}. */

@@ -1,8 +1,8 @@
 // The cache() router factory: POST /echo and the /cache page store, built as an endpoints() spec.
 import { randomUUID } from 'node:crypto';
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { bodyKind, rawBodyParser, readBody, type BodyKind } from '../body';
-import { endpoints } from '../endpoints';
+import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints/spec';
 import { HttpError } from '../errors';
 import { assertNotMiddlewareCall, show } from '../options';
@@ -139,6 +139,11 @@ function isPage(value: unknown): value is CachedPage {
  */
 export function cache(opts?: CacheOptions): Router {
   assertNotMiddlewareCall('cache', opts);
+  return routerOf(cacheMiddleware(opts));
+}
+
+/** The middleware {@link cache} puts in its Router (and `createApp()` mounts as it is). */
+export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
   const { statusCodes, maxSize, bodyLimit, maxNames, store } = parseCacheOptions(opts);
   const status = STATUS[statusCodes];
   const limits: PageLimits = Object.freeze({ maxSize, maxNames });
@@ -230,7 +235,7 @@ export function cache(opts?: CacheOptions): Router {
     return Promise.resolve(store.get(name)).then((found) => answer(found, res));
   }
 
-  return endpoints(SPEC, {
+  return endpointsHandler(SPEC, {
     echo: async function cacheEcho(req: Request, res: Response) {
       sendPage(res, await readPage(req, res));
     },

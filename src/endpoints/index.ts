@@ -154,20 +154,15 @@ function invoke(handler: RequestHandler, req: Request, res: Response, next: Next
 }
 
 /**
- * A Router serving a tree of endpoints. Each node of `spec` names a path
- * segment, with its `methods`, its argument count `args`, `rawArgs` and
- * `children`; `handlers` maps node paths to ordinary Express handlers, and the
- * most specific one on a node's path serves it, with `req.endpoint` set.
- * Paths that name no endpoint fall through to later middleware; a wrong
- * method gets 405 with `Allow`, a wrong argument count 404 with the reason;
- * OPTIONS is answered with `Allow`. The spec is validated here, once.
+ * The middleware that {@link endpoints} puts in its Router: what a feature
+ * built on endpoints (`auth()`, `goto()`, `cache()`) mounts in its own
+ * Router, and `createApp()` mounts as it is. Validates the spec here, once.
  */
-export function endpoints(
+export function endpointsHandler(
   spec: EndpointSpec,
   handlers: EndpointHandlers,
   opts?: EndpointsOptions,
-): Router {
-  assertNotMiddlewareCall('endpoints', spec);
+): RequestHandler {
   const options = optionsObject('endpoints', opts, ['fallthrough'], EXAMPLE);
   const fallthrough = booleanOption('endpoints', options, 'fallthrough', true, EXAMPLE);
   const compiled = compileSpec(spec, handlers);
@@ -190,14 +185,37 @@ export function endpoints(
     invoke(node.handler, req, res, next);
   }
 
-  const router = express.Router();
-  router.use(function endpointsMiddleware(req: Request, res: Response, next: NextFunction) {
+  return function endpointsMiddleware(req: Request, res: Response, next: NextFunction) {
     defineForApp(req, 'request', 'rawPath', RAW_PATH);
     const match = resolve(compiled, req);
     if (match === undefined) {
       return fallthrough ? next() : next(new NotAnEndpointError(req.path));
     }
     serve(match, req, res, next);
-  });
+  };
+}
+
+/** An `express.Router()` holding `handlers`, as every router factory returns. */
+export function routerOf(...handlers: RequestHandler[]): Router {
+  const router = express.Router();
+  router.use(...handlers);
   return router;
+}
+
+/**
+ * A Router serving a tree of endpoints. Each node of `spec` names a path
+ * segment, with its `methods`, its argument count `args`, `rawArgs` and
+ * `children`; `handlers` maps node paths to ordinary Express handlers, and the
+ * most specific one on a node's path serves it, with `req.endpoint` set.
+ * Paths that name no endpoint fall through to later middleware; a wrong
+ * method gets 405 with `Allow`, a wrong argument count 404 with the reason;
+ * OPTIONS is answered with `Allow`. The spec is validated here, once.
+ */
+export function endpoints(
+  spec: EndpointSpec,
+  handlers: EndpointHandlers,
+  opts?: EndpointsOptions,
+): Router {
+  assertNotMiddlewareCall('endpoints', spec);
+  return routerOf(endpointsHandler(spec, handlers, opts));
 }

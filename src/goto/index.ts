@@ -1,6 +1,6 @@
 // The goto() router factory: /goto/{address} answers with a 307 redirect to the address.
-import type { NextFunction, Request, Response, Router } from 'express';
-import { endpoints } from '../endpoints';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_ANY } from '../endpoints/spec';
 import { HttpError } from '../errors';
 import { encodeLocation } from '../location';
@@ -35,6 +35,11 @@ const SPEC = {
  */
 export function goto(opts?: GotoOptions): Router {
   assertNotMiddlewareCall('goto', opts);
+  return routerOf(gotoMiddleware(opts));
+}
+
+/** The middleware {@link goto} puts in its Router (and `createApp()` mounts as it is). */
+export function gotoMiddleware(opts?: GotoOptions): RequestHandler {
   const { allowHost } = parseGotoOptions(opts);
 
   async function gotoHandler(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -64,5 +69,5 @@ export function goto(opts?: GotoOptions): Router {
     sendEmpty(res, 307);
   }
 
-  return endpoints(SPEC, { goto: gotoHandler });
+  return endpointsHandler(SPEC, { goto: gotoHandler });
 }
