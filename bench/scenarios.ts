@@ -1,6 +1,7 @@
 // The bench scenarios: for each, the request, the mixnmatch app, a plain Express app doing the same work by hand, and a node:http ceiling.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseCookie } from 'cookie';
@@ -164,8 +165,48 @@ function pageTypeByHand(type: unknown): string {
   return mime.extension(essence) ? essence : 'text/plain';
 }
 
+/**
+ * serve-static, behind the check a hand-written server needs to keep
+ * symbolic links from serving files outside the root (as serveStatic()
+ * does): the real location of the path must be inside the root's.
+ */
 function staticFiles(env: BenchEnv) {
-  return serveStaticFiles(env.root, { cacheControl: false });
+  const files = serveStaticFiles(env.root, { cacheControl: false });
+  const inside = insideRoot(env.root);
+  return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
+    if (!inside(pathOf(req.url ?? '/'))) return sendStatus(res, 404);
+    files(req, res, next);
+  };
+}
+
+/** True when the real location of a URL path under `root` is inside `root` (or does not exist). */
+function insideRoot(root: string): (urlPath: string) => boolean {
+  const real = realpathSync(root);
+  return (urlPath) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(urlPath);
+    } catch {
+      return true;
+    }
+    const named = path.join(real, decoded);
+    let resolved: string;
+    try {
+      resolved = realpathSync.native(named);
+    } catch {
+      return true;
+    }
+    return resolved === named || resolved.startsWith(real + path.sep);
+  };
+}
+
+/** express.static with the same check, as a hand-written app serving files safely has it. */
+function expressStatic(env: BenchEnv): express.RequestHandler[] {
+  const inside = insideRoot(env.root);
+  return [
+    (req, res, next) => (inside(req.path) ? next() : void res.sendStatus(404)),
+    express.static(env.root, { cacheControl: false }),
+  ];
 }
 
 /** A 1 KiB page as `POST /echo` and `POST /cache/{name}` take it: a form with `type` and `data`. */
@@ -255,7 +296,7 @@ function fullPlain(env: BenchEnv): RequestListener {
     pages.set(req.params.name, { data: Buffer.from(body.data), type: pageTypeByHand(body.type) });
     sendStatus(res, 204);
   });
-  app.use(express.static(env.root, { cacheControl: false }));
+  app.use(...expressStatic(env));
   app.use((_req, res) => void res.status(404).send('File not found.'));
   return app;
 }
@@ -397,7 +438,7 @@ const staticFile: Scenario = {
       name: 'plain',
       build(env) {
         const app = expressApp();
-        app.use(express.static(env.root, { cacheControl: false }));
+        app.use(...expressStatic(env));
         return app;
       },
     },
@@ -488,7 +529,7 @@ const protectedFile: Scenario = {
             return void res.status(401).send('Log in first.');
           next();
         });
-        app.use(express.static(env.root, { cacheControl: false }));
+        app.use(...expressStatic(env));
         return app;
       },
     },

@@ -1,5 +1,6 @@
-// Access checks on a path that a feature asks about for a request: auth() registers one for each request it guards.
+// What auth() decided for a request, kept for the features after it: the session, and checks on paths the request did not name.
 import type { Request } from 'express';
+import type { Session } from './types';
 
 /**
  * Decides whether the request may have what lives at `path` (decoded, from
@@ -7,25 +8,50 @@ import type { Request } from 'express';
  */
 export type AccessCheck = (path: string) => Error | undefined;
 
-const checks = new WeakMap<Request, AccessCheck[]>();
+/** What the `auth()` routers a request passed through recorded. */
+interface Access {
+  /** The session, or `null` when no valid session came with the request. */
+  session: Session | null;
+  /** One check per `auth()` with secrets. */
+  checks: AccessCheck[] | undefined;
+}
 
-/** Registers a check for the rest of this request (an `auth()` with secrets does, for each request it sees). */
-export function addAccessCheck(req: Request, check: AccessCheck): void {
-  const list = checks.get(req);
-  if (list) list.push(check);
-  else checks.set(req, [check]);
+/** One entry per request, written once by the first `auth()` it meets. */
+const access = new WeakMap<Request, Access>();
+
+/** Records what an `auth()` found for a request: its session (if any) and its check (if it has secrets). */
+export function recordAccess(
+  req: Request,
+  session: Session | undefined,
+  check: AccessCheck | undefined,
+): void {
+  const current = access.get(req);
+  if (current === undefined) {
+    access.set(req, { session: session ?? null, checks: check && [check] });
+    return;
+  }
+  if (session) current.session = session;
+  if (check) (current.checks ??= []).push(check);
 }
 
 /**
- * Asks every check registered for the request about `path`: the first error,
- * or `undefined` when all allow it (or none was registered). Static files
- * ask about the real location of a file reached through a symbolic link,
- * since the request's own path did not name it.
+ * The session an `auth()` found for the request: the session, `null` for
+ * none, or `undefined` when no `auth()` has seen the request.
+ */
+export function recordedSession(req: Request): Session | null | undefined {
+  return access.get(req)?.session;
+}
+
+/**
+ * Asks every check recorded for the request about `path`: the first error,
+ * or `undefined` when all allow it (or there are none). Static files ask
+ * about the real location of a file reached through a symbolic link, since
+ * the request's own path did not name it.
  */
 export function checkAccess(req: Request, path: string): Error | undefined {
-  const list = checks.get(req);
-  if (!list) return undefined;
-  for (const check of list) {
+  const checks = access.get(req)?.checks;
+  if (!checks) return undefined;
+  for (const check of checks) {
     const error = check(path);
     if (error) return error;
   }

@@ -68,18 +68,21 @@ export function canonicalPath(req: Request): DecodedPath {
   return canonicalDecoded(req.path);
 }
 
-/** Requests that `canonicalize()` has seen: Express routes them on their canonical path. */
-const canonicalized = new WeakSet<Request>();
+/** Apps with a `canonicalize()` that has seen a request: Express routes their requests on canonical paths. */
+const canonicalApps = new WeakSet<object>();
 
-/** Records that `canonicalize()` has made the request's routed path canonical. */
+/** Records that `canonicalize()` runs in the request's app (once per app, not per request). */
 export function markCanonical(req: Request): void {
-  canonicalized.add(req);
+  const app = req.app as object | undefined;
+  if (app !== undefined && !canonicalApps.has(app)) canonicalApps.add(app);
 }
 
 /**
- * Whether Express routes the request on its canonical path: `canonicalize()`
- * has seen it, so a mount prefix matches every spelling of the paths below it.
+ * Whether Express routes the request's app on canonical paths: a
+ * `canonicalize()` in it has seen a request, so a mount prefix matches every
+ * spelling of the paths below it.
  */
 export function isCanonical(req: Request): boolean {
-  return canonicalized.has(req);
+  const app = req.app as object | undefined;
+  return app !== undefined && canonicalApps.has(app);
 }

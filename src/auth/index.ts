@@ -7,7 +7,7 @@ import type { EndpointHandlers, EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
 import { assertNotMiddlewareCall, optionsObject, show } from '../options';
-import { addAccessCheck } from '../access';
+import { recordAccess, recordedSession } from '../access';
 import { isCanonical, mountSegments, pathSpellings } from '../request-path';
 import { queryParam, sendEmpty } from '../respond';
 import type { Session, SessionUser, UserRecord } from '../types';
@@ -34,14 +34,6 @@ export type {
 const SESSION_ID = /^[0-9a-f]{64}$/;
 
 /**
- * Each request an `auth()` has seen, with its session or `null`: what
- * {@link getSession} reads, and how `requireSession()` tells "no session"
- * from "no `auth()` before it". Never `req.session`, which belongs to
- * express-session.
- */
-const sessions = new WeakMap<Request, Session | null>();
-
-/**
  * The mixnmatch session of a request: set by an `auth()` mounted before, for
  * a request that carries a valid session cookie; `undefined` without one
  * (or without `auth()`). mixnmatch never sets or reads `req.session`, so
@@ -52,7 +44,7 @@ const sessions = new WeakMap<Request, Session | null>();
  * ```
  */
 export function getSession(req: Request): Session | undefined {
-  return sessions.get(req) ?? undefined;
+  return recordedSession(req) ?? undefined;
 }
 
 /** The session id the request's cookie carries, when it has the right form. */
@@ -188,7 +180,10 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
 
   let warnedPrefix = false;
   const guard = (req: Request, next: NextFunction, session: Session | undefined): void => {
-    if (secrets.length === 0 || isPreflight(req)) return next();
+    if (secrets.length === 0 || isPreflight(req)) {
+      recordAccess(req, session, undefined);
+      return next();
+    }
     if (!warnedPrefix && req.baseUrl !== '' && !isCanonical(req)) {
       warnedPrefix = true;
       process.emitWarning(
@@ -197,10 +192,13 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       );
     }
     const paths = pathSpellings(req);
-    if (typeof paths === 'string') return next(new HttpError(400, 'The path cannot be decoded.'));
+    if (typeof paths === 'string') {
+      recordAccess(req, session, undefined);
+      return next(new HttpError(400, 'The path cannot be decoded.'));
+    }
     const mount = mountOf(req);
     // Later features ask about paths the request did not name (a file's real location).
-    addAccessCheck(req, (path) => decide(req, [path], mount, session));
+    recordAccess(req, session, (path) => decide(req, [path], mount, session));
     next(decide(req, paths, mount, session));
   };
 
@@ -210,15 +208,9 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     next: NextFunction,
   ) {
     const id = sessionIdOf(req, cookieName);
-    if (id === undefined) {
-      if (!sessions.has(req)) sessions.set(req, null);
-      return guard(req, next, undefined);
-    }
+    if (id === undefined) return guard(req, next, undefined);
     Promise.resolve(store.get(id)).then((data) => {
-      const session = data ? { ...data, id } : undefined;
-      if (session) sessions.set(req, session);
-      else if (!sessions.has(req)) sessions.set(req, null);
-      guard(req, next, session);
+      guard(req, next, data ? { ...data, id } : undefined);
     }, next);
   };
 
@@ -348,7 +340,7 @@ export function requireSession(opts?: RequireSessionOptions): RequestHandler {
   }
   const needed = [{ roles: roles as string[] }];
   return function requireSessionMiddleware(req: Request, _res: Response, next: NextFunction) {
-    const session = sessions.get(req);
+    const session = recordedSession(req);
     if (session === undefined) {
       return next(
         new Error(

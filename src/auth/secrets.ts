@@ -120,7 +120,7 @@ function collect(
   path: string,
   mount: readonly string[],
   semantics: PathSemantics,
-  found: Set<Secret>,
+  found: Secret[],
 ): void {
   const m = mount.length;
   const root: WalkState = { segment: '', parent: undefined, depth: 0, inMount: true };
@@ -141,7 +141,7 @@ function collect(
       for (const secret of secrets) {
         const length = secret.segments.length;
         if (secret.anchored ? length === below : length <= below) {
-          if (!found.has(secret) && endsWith(state, secret.segments)) found.add(secret);
+          if (!found.includes(secret) && endsWith(state, secret.segments)) found.push(secret);
         }
       }
       return state;
@@ -149,6 +149,9 @@ function collect(
     semantics,
   );
 }
+
+/** What {@link findSecrets} gives for an open path: one shared empty list. */
+const NONE: readonly Secret[] = Object.freeze([]);
 
 /** True when a path needs the Windows reading as well: a `\`, or a name Windows trims. */
 function readsDifferentlyOnWindows(path: string): boolean {
@@ -169,14 +172,14 @@ export function findSecrets(
   secrets: readonly Secret[],
   paths: readonly string[],
   mount: readonly string[] = [],
-): Secret[] {
-  if (secrets.length === 0) return [];
-  const found = new Set<Secret>();
+): readonly Secret[] {
+  if (secrets.length === 0) return NONE;
+  const found: Secret[] = [];
   for (const path of paths) {
     collect(secrets, path, mount, 'posix', found);
     if (readsDifferentlyOnWindows(path)) collect(secrets, path, mount, 'windows', found);
   }
-  return [...found];
+  return found.length === 0 ? NONE : found;
 }
 
 /** True when `roles` holds one role of each secret (or guard) that asks for roles. */
