@@ -1,6 +1,6 @@
 // What a request's path is, decided in one place for auth, dispatch and static files.
 import type { Request } from 'express';
-import { canonicalDecoded, decodePath, splitTarget, type PathProblem } from './path';
+import { canonicalDecoded, decodePath, isPlainPath, splitTarget, type PathProblem } from './path';
 
 /** A decoded path, or why it cannot be decoded (`originalPath()` and `currentPath()` keep a NUL). */
 export type DecodedPath = string | PathProblem;
@@ -65,7 +65,9 @@ export function mountSegments(req: Request): string[] {
  * with dot segments resolved), as static files and folder listings use it.
  */
 export function canonicalPath(req: Request): DecodedPath {
-  return canonicalDecoded(req.path);
+  const path = req.path;
+  // Nothing to decode or resolve: after canonicalize(), the common case.
+  return isPlainPath(path) ? path : canonicalDecoded(path);
 }
 
 /** Apps with a `canonicalize()` that has seen a request: Express routes their requests on canonical paths. */

@@ -1,3 +1,4 @@
+import corsPackage from 'cors';
 import express from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
@@ -83,6 +84,31 @@ describe('cors()', () => {
       .set('Access-Control-Request-Method', 'PUT');
     expectHeaders(other, { 'access-control-allow-methods': 'GET,POST' });
   });
+
+  it.each([
+    [{}, {}],
+    [{ allowCredentials: true }, { credentials: true }],
+    [{ exposedHeaders: ['X-A', 'X-B'] }, { exposedHeaders: ['X-A', 'X-B'] }],
+  ])(
+    'answers a simple request with origin * exactly as the cors package does (%j)',
+    async (ours, theirs) => {
+      jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      const reference = express().use(corsPackage({ origin: '*', ...theirs }), (_req, res) => {
+        res.send('other');
+      });
+      const pick = (res: request.Response) =>
+        Object.fromEntries(
+          Object.entries(res.headers).filter(([name]) => name.startsWith('access-control-')),
+        );
+      const a = await request(app(ours as mixnmatch.CorsOptions))
+        .get('/x')
+        .set('Origin', 'http://a.test');
+      const b = await request(reference).get('/x').set('Origin', 'http://a.test');
+      expect(pick(a)).toEqual(pick(b));
+      expect(a.headers.vary).toEqual(b.headers.vary);
+      jest.restoreAllMocks();
+    },
+  );
 
   describe('exposedHeaders and maxAge options', () => {
     const server = app({ exposedHeaders: ['X-Token', 'ETag'], maxAge: 600 });

@@ -150,6 +150,22 @@ function collect(
   );
 }
 
+/**
+ * True when no secret can match `path`: it is plain ASCII (no `%`-decoded
+ * character beyond it, no `~` of a short name) and, lower-cased, holds no
+ * secret's segments as text. Folding an ASCII segment only lower-cases and
+ * trims it, so a segment that folds to a secret's holds its text. The walks
+ * are then skipped: most requests name no secret.
+ */
+function cannotMatch(secrets: readonly Secret[], path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c > 0x7e || c === 0x7e) return false;
+  }
+  const lower = path.toLowerCase();
+  return !secrets.some((secret) => secret.segments.every((segment) => lower.includes(segment)));
+}
+
 /** What {@link findSecrets} gives for an open path: one shared empty list. */
 const NONE: readonly Secret[] = Object.freeze([]);
 
@@ -176,6 +192,7 @@ export function findSecrets(
   if (secrets.length === 0) return NONE;
   const found: Secret[] = [];
   for (const path of paths) {
+    if (cannotMatch(secrets, path)) continue;
     collect(secrets, path, mount, 'posix', found);
     if (readsDifferentlyOnWindows(path)) collect(secrets, path, mount, 'windows', found);
   }
