@@ -12,8 +12,10 @@ export type AccessCheck = (path: string) => Error | undefined;
 interface Access {
   /** The session, or `null` when no valid session came with the request. */
   session: Session | null;
-  /** One check per `auth()` with secrets. */
-  checks: AccessCheck[] | undefined;
+  /** The check of the first `auth()` with secrets. */
+  check: AccessCheck | undefined;
+  /** The checks of any further ones (rare: `auth()` routers nest). */
+  more: AccessCheck[] | undefined;
 }
 
 /** One entry per request, written once by the first `auth()` it meets. */
@@ -27,11 +29,13 @@ export function recordAccess(
 ): void {
   const current = access.get(req);
   if (current === undefined) {
-    access.set(req, { session: session ?? null, checks: check && [check] });
+    access.set(req, { session: session ?? null, check, more: undefined });
     return;
   }
   if (session) current.session = session;
-  if (check) (current.checks ??= []).push(check);
+  if (!check) return;
+  if (current.check === undefined) current.check = check;
+  else (current.more ??= []).push(check);
 }
 
 /**
@@ -49,11 +53,13 @@ export function recordedSession(req: Request): Session | null | undefined {
  * the request's own path did not name it.
  */
 export function checkAccess(req: Request, path: string): Error | undefined {
-  const checks = access.get(req)?.checks;
-  if (!checks) return undefined;
-  for (const check of checks) {
-    const error = check(path);
-    if (error) return error;
+  const recorded = access.get(req);
+  if (recorded?.check === undefined) return undefined;
+  const error = recorded.check(path);
+  if (error || !recorded.more) return error;
+  for (const check of recorded.more) {
+    const more = check(path);
+    if (more) return more;
   }
   return undefined;
 }
