@@ -12,6 +12,7 @@ const config: Config = {
   },
   moduleNameMapper: {
     '^mixnmatch$': '<rootDir>/src/index.ts',
+    '^mixnmatch/testing$': '<rootDir>/src/testing/index.ts',
   },
 };
 

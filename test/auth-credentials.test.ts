@@ -3,8 +3,8 @@ import express from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { expectHeaders } from './helpers';
-import { lockoutStoreContract } from './helpers/lockout-store-contract';
-import { userStoreContract } from './helpers/user-store-contract';
+import { lockoutStoreContract } from 'mixnmatch/testing';
+import { userStoreContract } from 'mixnmatch/testing';
 
 /** Cheap hashing for most tests; the defaults are checked on their own. */
 const FAST = { cost: 1024 } as const;

@@ -4,7 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { expectHeaders, rawRequest, tempTree } from './helpers';
-import { sessionStoreContract } from './helpers/session-store-contract';
+import { sessionStoreContract } from 'mixnmatch/testing';
 import { testCertificate } from './helpers/tls';
 
 const COOKIE = /^SESSION=([0-9a-f]{64}); Path=\/; HttpOnly$/;

@@ -6,7 +6,7 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { expectHeaders } from './helpers';
-import { binaryPage, seededRandom } from './helpers/page-store-contract';
+import { binaryPage, seededRandom } from 'mixnmatch/testing';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));

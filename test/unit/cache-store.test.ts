@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { MemoryPageStore, type PageStore } from 'mixnmatch';
-import { pageStoreContract } from '../helpers/page-store-contract';
+import { pageStoreContract } from 'mixnmatch/testing';
 
 pageStoreContract('MemoryPageStore', () => new MemoryPageStore());
 

@@ -1,8 +1,10 @@
 // The LockoutStore contract as jest tests: run any store through it with lockoutStoreContract(name, makeStore).
-import type { LockoutStore } from 'mixnmatch';
+import assert from 'node:assert/strict';
+import type { LockoutStore } from '../types';
+import { testApi, type ContractOptions } from './api';
 
 /** Options for {@link lockoutStoreContract}. */
-export interface LockoutContractOptions {
+export interface LockoutContractOptions extends ContractOptions {
   /**
    * Moves the store's clock past a deadline (milliseconds since the epoch).
    * Defaults to waiting for the real clock to pass it, for stores that keep
@@ -27,6 +29,7 @@ export function lockoutStoreContract(
   makeStore: () => LockoutStore | Promise<LockoutStore>,
   options: LockoutContractOptions = {},
 ): void {
+  const { describe, it, beforeEach, afterEach } = testApi(options.api);
   const passTime = options.passTime ?? waitUntil;
 
   describe(`${name} (LockoutStore contract)`, () => {
@@ -40,19 +43,19 @@ export function lockoutStoreContract(
 
     it('has every required method', () => {
       for (const method of ['consume', 'decrement', 'reset'] as const) {
-        expect(typeof store[method]).toBe('function');
+        assert.equal(typeof store[method], 'function');
       }
     });
 
     it('counts attempts in a window that starts at the first one', async () => {
       const before = Date.now();
       const first = await store.consume('k', 60_000);
-      expect(first.count).toBe(1);
-      expect(first.resetAt).toBeGreaterThanOrEqual(before + 60_000 - 1000);
-      expect(first.resetAt).toBeLessThanOrEqual(Date.now() + 60_000 + 1000);
+      assert.equal(first.count, 1);
+      assert.ok(first.resetAt >= before + 60_000 - 1000, `${first.resetAt} >= ${before + 60_000 - 1000}`);
+      assert.ok(first.resetAt <= Date.now() + 60_000 + 1000, `${first.resetAt} <= ${Date.now() + 60_000 + 1000}`);
       const second = await store.consume('k', 60_000);
-      expect(second).toEqual({ count: 2, resetAt: first.resetAt });
-      expect((await store.consume('k', 60_000)).count).toBe(3);
+      assert.deepEqual(second, { count: 2, resetAt: first.resetAt });
+      assert.equal((await store.consume('k', 60_000)).count, 3);
     });
 
     it('starts again once the window has passed', async () => {
@@ -60,8 +63,8 @@ export function lockoutStoreContract(
       await store.consume('w', 50);
       await passTime(first.resetAt);
       const next = await store.consume('w', 50);
-      expect(next.count).toBe(1);
-      expect(next.resetAt).toBeGreaterThan(first.resetAt);
+      assert.equal(next.count, 1);
+      assert.ok(next.resetAt > first.resetAt, `${next.resetAt} > ${first.resetAt}`);
     });
 
     it('gives every one of many concurrent attempts its own count', async () => {
@@ -69,21 +72,21 @@ export function lockoutStoreContract(
         Array.from({ length: 50 }, () => store.consume('race', 60_000)),
       );
       const counts = results.map((r) => r.count).sort((a, b) => a - b);
-      expect(counts).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-      expect(new Set(results.map((r) => r.resetAt)).size).toBe(1);
+      assert.deepEqual(counts, Array.from({ length: 50 }, (_, i) => i + 1));
+      assert.equal(new Set(results.map((r) => r.resetAt)).size, 1);
     });
 
     it('gives one attempt back, never below zero, and leaves unknown keys alone', async () => {
       await store.consume('d', 60_000);
       await store.consume('d', 60_000);
       await store.decrement('d');
-      expect((await store.consume('d', 60_000)).count).toBe(2);
+      assert.equal((await store.consume('d', 60_000)).count, 2);
       await store.decrement('d');
       await store.decrement('d');
       await store.decrement('d');
-      expect((await store.consume('d', 60_000)).count).toBe(1);
+      assert.equal((await store.consume('d', 60_000)).count, 1);
       await store.decrement('unknown');
-      expect((await store.consume('unknown', 60_000)).count).toBe(1);
+      assert.equal((await store.consume('unknown', 60_000)).count, 1);
     });
 
     it('forgets a reset key', async () => {
@@ -91,21 +94,21 @@ export function lockoutStoreContract(
       await store.consume('r', 60_000);
       await store.reset('r');
       await store.reset('never-seen');
-      expect((await store.consume('r', 60_000)).count).toBe(1);
+      assert.equal((await store.consume('r', 60_000)).count, 1);
     });
 
     it('keeps keys apart', async () => {
       await store.consume('user:a', 60_000);
       await store.consume('user:a', 60_000);
-      expect((await store.consume('addr:a', 60_000)).count).toBe(1);
-      expect((await store.consume('user:b', 60_000)).count).toBe(1);
-      expect((await store.consume('user:a', 60_000)).count).toBe(3);
+      assert.equal((await store.consume('addr:a', 60_000)).count, 1);
+      assert.equal((await store.consume('user:b', 60_000)).count, 1);
+      assert.equal((await store.consume('user:a', 60_000)).count, 3);
     });
 
     it('takes keys with any characters', async () => {
       const keys = ['user:ünïcödé', 'addr:::1', 'user:a b', 'user:*', 'user:{x}'];
-      for (const key of keys) expect((await store.consume(key, 60_000)).count).toBe(1);
-      for (const key of keys) expect((await store.consume(key, 60_000)).count).toBe(2);
+      for (const key of keys) assert.equal((await store.consume(key, 60_000)).count, 1);
+      for (const key of keys) assert.equal((await store.consume(key, 60_000)).count, 2);
     });
   });
 }

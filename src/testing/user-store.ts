@@ -1,5 +1,7 @@
 // The UserStore contract as jest tests: run any store through it with userStoreContract(name, makeStore).
-import type { UserRecord, UserStore } from 'mixnmatch';
+import assert from 'node:assert/strict';
+import type { UserRecord, UserStore } from '../types';
+import { testApi, type ContractOptions } from './api';
 
 const hash = (n: number) =>
   `$scrypt$ln=10,r=8,p=1$${'A'.repeat(22)}$${String(n).padStart(43, 'B')}`;
@@ -17,7 +19,9 @@ function user(username: string, n = 1, roles: string[] = []): UserRecord {
 export function userStoreContract(
   name: string,
   makeStore: () => UserStore | Promise<UserStore>,
+  options: ContractOptions = {},
 ): void {
+  const { describe, it, beforeEach, afterEach } = testApi(options.api);
   describe(`${name} (UserStore contract)`, () => {
     let store: UserStore;
     beforeEach(async () => {
@@ -29,50 +33,50 @@ export function userStoreContract(
 
     it('has every required method', () => {
       for (const method of ['get', 'create', 'update'] as const) {
-        expect(typeof store[method]).toBe('function');
+        assert.equal(typeof store[method], 'function');
       }
     });
 
     it('gives back a created user, and undefined for an unknown one', async () => {
-      expect(await store.create(user('ann', 1, ['admin']))).toBe(true);
-      expect(await store.get('ann')).toEqual(user('ann', 1, ['admin']));
-      expect(await store.get('bob')).toBeUndefined();
+      assert.equal(await store.create(user('ann', 1, ['admin'])), true);
+      assert.deepEqual(await store.get('ann'), user('ann', 1, ['admin']));
+      assert.equal(await store.get('bob'), undefined);
     });
 
     it('compares names exactly', async () => {
       await store.create(user('ann'));
-      expect(await store.get('Ann')).toBeUndefined();
-      expect(await store.get('ann ')).toBeUndefined();
-      expect(await store.create(user('Ann', 2))).toBe(true);
-      expect((await store.get('Ann'))?.passwordHash).toBe(hash(2));
+      assert.equal(await store.get('Ann'), undefined);
+      assert.equal(await store.get('ann '), undefined);
+      assert.equal(await store.create(user('Ann', 2)), true);
+      assert.equal((await store.get('Ann'))?.passwordHash, hash(2));
     });
 
     it('never overwrites a user: a second create of a name is refused', async () => {
-      expect(await store.create(user('cy', 1))).toBe(true);
-      expect(await store.create(user('cy', 2))).toBe(false);
-      expect((await store.get('cy'))?.passwordHash).toBe(hash(1));
+      assert.equal(await store.create(user('cy', 1)), true);
+      assert.equal(await store.create(user('cy', 2)), false);
+      assert.equal((await store.get('cy'))?.passwordHash, hash(1));
     });
 
     it('lets exactly one of many concurrent creates of a name win', async () => {
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => store.create(user('race', i))),
       );
-      expect(results.filter(Boolean)).toHaveLength(1);
+      assert.equal((results.filter(Boolean)).length, 1);
       const winner = results.indexOf(true);
-      expect((await store.get('race'))?.passwordHash).toBe(hash(winner));
+      assert.equal((await store.get('race'))?.passwordHash, hash(winner));
     });
 
     it('updates the hash and the roles, each alone', async () => {
       await store.create(user('dee', 1, ['a']));
-      expect(await store.update('dee', { passwordHash: hash(2) })).toBe(true);
-      expect(await store.get('dee')).toEqual(user('dee', 2, ['a']));
-      expect(await store.update('dee', { roles: ['b', 'c'] })).toBe(true);
-      expect(await store.get('dee')).toEqual(user('dee', 2, ['b', 'c']));
+      assert.equal(await store.update('dee', { passwordHash: hash(2) }), true);
+      assert.deepEqual(await store.get('dee'), user('dee', 2, ['a']));
+      assert.equal(await store.update('dee', { roles: ['b', 'c'] }), true);
+      assert.deepEqual(await store.get('dee'), user('dee', 2, ['b', 'c']));
     });
 
     it('answers false for an update of an unknown user, and creates nothing', async () => {
-      expect(await store.update('ghost', { roles: ['x'] })).toBe(false);
-      expect(await store.get('ghost')).toBeUndefined();
+      assert.equal(await store.update('ghost', { roles: ['x'] }), false);
+      assert.equal(await store.get('ghost'), undefined);
     });
 
     it('keeps its own copies', async () => {
@@ -80,9 +84,9 @@ export function userStoreContract(
       await store.create(given);
       given.roles.push('admin');
       const got = (await store.get('eve'))!;
-      expect(got.roles).toEqual(['a']);
+      assert.deepEqual(got.roles, ['a']);
       got.roles.push('root');
-      expect((await store.get('eve'))?.roles).toEqual(['a']);
+      assert.deepEqual((await store.get('eve'))?.roles, ['a']);
     });
   });
 }

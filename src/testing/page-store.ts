@@ -1,5 +1,7 @@
 // The PageStore contract as jest tests: run any store through it with pageStoreContract(name, makeStore).
-import type { CachedPage, PageLimits, PageStore } from 'mixnmatch';
+import assert from 'node:assert/strict';
+import type { CachedPage, PageLimits, PageStore } from '../cache/store';
+import { testApi, type ContractOptions } from './api';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing run can be replayed. */
 export function seededRandom(seed: number): () => number {
@@ -40,7 +42,9 @@ function page(text: string, type = 'text/plain'): CachedPage {
 export function pageStoreContract(
   name: string,
   makeStore: () => PageStore | Promise<PageStore>,
+  options: ContractOptions = {},
 ): void {
+  const { describe, it, beforeEach, afterEach } = testApi(options.api);
   describe(`${name} (PageStore contract)`, () => {
     let store: PageStore;
 
@@ -54,58 +58,58 @@ export function pageStoreContract(
 
     it('has every required method', () => {
       for (const method of ['save', 'get', 'clear', 'clearAll', 'size'] as const) {
-        expect(typeof store[method]).toBe('function');
+        assert.equal(typeof store[method], 'function');
       }
     });
 
     it('starts empty', async () => {
-      expect(await store.size()).toBe(0);
-      expect(await store.get('anything')).toBeUndefined();
+      assert.equal(await store.size(), 0);
+      assert.equal(await store.get('anything'), undefined);
     });
 
     describe('when a page is saved', () => {
       it('gives it back byte for byte, with its type', async () => {
         const saved = binaryPage(300, 1, 'image/png');
-        expect(await store.save('p', saved, LIMITS)).toBe('saved');
+        assert.equal(await store.save('p', saved, LIMITS), 'saved');
         const got = await store.get('p');
-        expect(got).toEqual({ data: saved.data, type: 'image/png' });
-        expect(await store.size()).toBe(300);
+        assert.deepEqual(got, { data: saved.data, type: 'image/png' });
+        assert.equal(await store.size(), 300);
       });
 
       it('saves an empty page', async () => {
-        expect(await store.save('empty', page(''), LIMITS)).toBe('saved');
-        expect(await store.get('empty')).toEqual({ data: Buffer.alloc(0), type: 'text/plain' });
-        expect(await store.size()).toBe(0);
+        assert.equal(await store.save('empty', page(''), LIMITS), 'saved');
+        assert.deepEqual(await store.get('empty'), { data: Buffer.alloc(0), type: 'text/plain' });
+        assert.equal(await store.size(), 0);
       });
 
       it('refuses the same name again and keeps the first page', async () => {
         await store.save('p', page('foo'), LIMITS);
-        expect(await store.save('p', page('bar'), LIMITS)).toBe('exists');
-        expect(await store.get('p')).toEqual(page('foo'));
-        expect(await store.size()).toBe(3);
+        assert.equal(await store.save('p', page('bar'), LIMITS), 'exists');
+        assert.deepEqual(await store.get('p'), page('foo'));
+        assert.equal(await store.size(), 3);
       });
 
       it('treats names as exact strings (case, spaces, unicode)', async () => {
         await store.save('Page', page('1'), LIMITS);
-        expect(await store.save('page', page('2'), LIMITS)).toBe('saved');
-        expect(await store.save('p a/g?e\u00e9\u{1f600}', page('3'), LIMITS)).toBe('saved');
-        expect(await store.get('Page')).toEqual(page('1'));
-        expect(await store.get('page')).toEqual(page('2'));
-        expect(await store.get('p a/g?e\u00e9\u{1f600}')).toEqual(page('3'));
+        assert.equal(await store.save('page', page('2'), LIMITS), 'saved');
+        assert.equal(await store.save('p a/g?e\u00e9\u{1f600}', page('3'), LIMITS), 'saved');
+        assert.deepEqual(await store.get('Page'), page('1'));
+        assert.deepEqual(await store.get('page'), page('2'));
+        assert.deepEqual(await store.get('p a/g?e\u00e9\u{1f600}'), page('3'));
       });
 
       it('keeps a copy: changing the saved Buffer later changes nothing', async () => {
         const data = Buffer.from('original');
         await store.save('p', { data, type: 'text/plain' }, LIMITS);
         data.write('MUTATED!');
-        expect((await store.get('p')) as CachedPage).toEqual(page('original'));
+        assert.deepEqual((await store.get('p')) as CachedPage, page('original'));
       });
 
       it('hands out copies: changing a Buffer it returned changes nothing', async () => {
         await store.save('p', page('original'), LIMITS);
         const first = (await store.get('p')) as CachedPage;
         first.data.write('MUTATED!');
-        expect(await store.get('p')).toEqual(page('original'));
+        assert.deepEqual(await store.get('p'), page('original'));
       });
     });
 
@@ -114,12 +118,12 @@ export function pageStoreContract(
         await store.save('a', page('aaaa'), LIMITS);
         await store.save('b', page('bb'), LIMITS);
         await store.clear('a');
-        expect(await store.get('a')).toBe('cleared');
-        expect(await store.get('b')).toEqual(page('bb'));
-        expect(await store.size()).toBe(2);
-        expect(await store.save('a', page('new'), LIMITS)).toBe('exists');
-        expect(await store.get('a')).toBe('cleared');
-        expect(await store.size()).toBe(2);
+        assert.equal(await store.get('a'), 'cleared');
+        assert.deepEqual(await store.get('b'), page('bb'));
+        assert.equal(await store.size(), 2);
+        assert.equal(await store.save('a', page('new'), LIMITS), 'exists');
+        assert.equal(await store.get('a'), 'cleared');
+        assert.equal(await store.size(), 2);
       });
 
       it('frees its bytes only once when cleared twice', async () => {
@@ -127,13 +131,13 @@ export function pageStoreContract(
         await store.save('b', page('bb'), LIMITS);
         await store.clear('a');
         await store.clear('a');
-        expect(await store.size()).toBe(2);
+        assert.equal(await store.size(), 2);
       });
 
       it('leaves a name never saved alone (it stays free)', async () => {
         await store.clear('ghost');
-        expect(await store.get('ghost')).toBeUndefined();
-        expect(await store.save('ghost', page('boo'), LIMITS)).toBe('saved');
+        assert.equal(await store.get('ghost'), undefined);
+        assert.equal(await store.save('ghost', page('boo'), LIMITS), 'saved');
       });
     });
 
@@ -143,12 +147,12 @@ export function pageStoreContract(
         await store.save('b', page('bb'), LIMITS);
         await store.clear('b');
         await store.clearAll();
-        expect(await store.size()).toBe(0);
-        expect(await store.get('a')).toBe('cleared');
-        expect(await store.get('b')).toBe('cleared');
-        expect(await store.save('a', page('x'), LIMITS)).toBe('exists');
-        expect(await store.save('c', page('ccc'), LIMITS)).toBe('saved');
-        expect(await store.size()).toBe(3);
+        assert.equal(await store.size(), 0);
+        assert.equal(await store.get('a'), 'cleared');
+        assert.equal(await store.get('b'), 'cleared');
+        assert.equal(await store.save('a', page('x'), LIMITS), 'exists');
+        assert.equal(await store.save('c', page('ccc'), LIMITS), 'saved');
+        assert.equal(await store.size(), 3);
       });
     });
 
@@ -156,34 +160,34 @@ export function pageStoreContract(
       const limits: PageLimits = { maxSize: 10, maxNames: 100 };
 
       it('takes a page that fills the store exactly', async () => {
-        expect(await store.save('a', page('123456'), limits)).toBe('saved');
-        expect(await store.save('b', page('7890'), limits)).toBe('saved');
-        expect(await store.size()).toBe(10);
+        assert.equal(await store.save('a', page('123456'), limits), 'saved');
+        assert.equal(await store.save('b', page('7890'), limits), 'saved');
+        assert.equal(await store.size(), 10);
       });
 
       it('refuses a page that does not fit, without taking its name', async () => {
         await store.save('a', page('123456'), limits);
-        expect(await store.save('b', page('78901'), limits)).toBe('full');
-        expect(await store.get('b')).toBeUndefined();
-        expect(await store.size()).toBe(6);
-        expect(await store.save('b', page('7890'), limits)).toBe('saved');
+        assert.equal(await store.save('b', page('78901'), limits), 'full');
+        assert.equal(await store.get('b'), undefined);
+        assert.equal(await store.size(), 6);
+        assert.equal(await store.save('b', page('7890'), limits), 'saved');
       });
 
       it('refuses a page larger than maxSize on its own', async () => {
-        expect(await store.save('big', binaryPage(11), limits)).toBe('full');
-        expect(await store.size()).toBe(0);
+        assert.equal(await store.save('big', binaryPage(11), limits), 'full');
+        assert.equal(await store.size(), 0);
       });
 
       it('makes room again once pages are cleared', async () => {
         await store.save('a', page('1234567890'), limits);
-        expect(await store.save('b', page('1'), limits)).toBe('full');
+        assert.equal(await store.save('b', page('1'), limits), 'full');
         await store.clear('a');
-        expect(await store.save('b', page('1234567890'), limits)).toBe('saved');
+        assert.equal(await store.save('b', page('1234567890'), limits), 'saved');
       });
 
       it('reports a taken name as "exists" even when the page would not fit', async () => {
         await store.save('a', page('1234567890'), limits);
-        expect(await store.save('a', page('1'), limits)).toBe('exists');
+        assert.equal(await store.save('a', page('1'), limits), 'exists');
       });
     });
 
@@ -195,16 +199,16 @@ export function pageStoreContract(
         await store.save('b', page('b'), limits);
         await store.clear('a');
         await store.save('c', page('c'), limits);
-        expect(await store.save('d', page('d'), limits)).toBe('too-many-names');
+        assert.equal(await store.save('d', page('d'), limits), 'too-many-names');
         await store.clearAll();
-        expect(await store.save('d', page('d'), limits)).toBe('too-many-names');
-        expect(await store.get('d')).toBeUndefined();
-        expect(await store.size()).toBe(0);
+        assert.equal(await store.save('d', page('d'), limits), 'too-many-names');
+        assert.equal(await store.get('d'), undefined);
+        assert.equal(await store.size(), 0);
       });
 
       it('still answers "exists" for a taken name at the limit', async () => {
         for (const n of ['a', 'b', 'c']) await store.save(n, page(n), limits);
-        expect(await store.save('a', page('x'), limits)).toBe('exists');
+        assert.equal(await store.save('a', page('x'), limits), 'exists');
       });
     });
 
@@ -213,11 +217,11 @@ export function pageStoreContract(
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) => store.save('same', page(`v${i}`), LIMITS)),
         );
-        expect(results.filter((r) => r === 'saved')).toHaveLength(1);
-        expect(results.filter((r) => r === 'exists')).toHaveLength(49);
+        assert.equal((results.filter((r) => r === 'saved')).length, 1);
+        assert.equal((results.filter((r) => r === 'exists')).length, 49);
         const winner = results.indexOf('saved');
-        expect(await store.get('same')).toEqual(page(`v${winner}`));
-        expect(await store.size()).toBe(`v${winner}`.length);
+        assert.deepEqual(await store.get('same'), page(`v${winner}`));
+        assert.equal(await store.size(), `v${winner}`.length);
       });
 
       it('keeps the accounting exact: never over maxSize, never negative, no page lost', async () => {
@@ -242,25 +246,25 @@ export function pageStoreContract(
         await Promise.all(ops);
 
         for (const s of observed) {
-          expect(s).toBeGreaterThanOrEqual(0);
-          expect(s).toBeLessThanOrEqual(limits.maxSize);
+          assert.ok(s >= 0, `${s} >= ${0}`);
+          assert.ok(s <= limits.maxSize, `${s} <= ${limits.maxSize}`);
         }
         let live = 0;
         for (const [i, n] of names.entries()) {
           const result = await saves.get(n)!;
           const got = await store.get(n);
           if (result === 'saved') {
-            if (got === 'cleared') expect(clearedNames.has(n)).toBe(true);
-            else expect(got).toEqual(binaryPage(sizes[i]!, i));
+            if (got === 'cleared') assert.equal(clearedNames.has(n), true);
+            else assert.deepEqual(got, binaryPage(sizes[i]!, i));
           } else {
-            expect(result).toBe('full');
-            expect(got).toBeUndefined();
+            assert.equal(result, 'full');
+            assert.equal(got, undefined);
           }
           if (got !== undefined && got !== 'cleared') live += got.data.length;
         }
         const size = await store.size();
-        expect(size).toBe(live);
-        expect(size).toBeLessThanOrEqual(limits.maxSize);
+        assert.equal(size, live);
+        assert.ok(size <= limits.maxSize, `${size} <= ${limits.maxSize}`);
       });
 
       it('ends at size 0 after clearing everything, whatever the interleaving', async () => {
@@ -273,7 +277,7 @@ export function pageStoreContract(
         }
         await Promise.all(ops);
         await store.clearAll();
-        expect(await store.size()).toBe(0);
+        assert.equal(await store.size(), 0);
       });
     });
   });

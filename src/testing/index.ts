@@ -1,0 +1,8 @@
+// mixnmatch/testing: the store contract suites, for authors of stores (Redis, a database) to run theirs through.
+export { testApi } from './api';
+export type { ContractOptions, TestApi } from './api';
+export { binaryPage, pageStoreContract, seededRandom } from './page-store';
+export { sessionStoreContract } from './session-store';
+export { userStoreContract } from './user-store';
+export { lockoutStoreContract } from './lockout-store';
+export type { LockoutContractOptions } from './lockout-store';
