@@ -51,8 +51,14 @@ export function lockoutStoreContract(
       const before = Date.now();
       const first = await store.consume('k', 60_000);
       assert.equal(first.count, 1);
-      assert.ok(first.resetAt >= before + 60_000 - 1000, `${first.resetAt} >= ${before + 60_000 - 1000}`);
-      assert.ok(first.resetAt <= Date.now() + 60_000 + 1000, `${first.resetAt} <= ${Date.now() + 60_000 + 1000}`);
+      assert.ok(
+        first.resetAt >= before + 60_000 - 1000,
+        `${first.resetAt} >= ${before + 60_000 - 1000}`,
+      );
+      assert.ok(
+        first.resetAt <= Date.now() + 60_000 + 1000,
+        `${first.resetAt} <= ${Date.now() + 60_000 + 1000}`,
+      );
       const second = await store.consume('k', 60_000);
       assert.deepEqual(second, { count: 2, resetAt: first.resetAt });
       assert.equal((await store.consume('k', 60_000)).count, 3);
@@ -72,7 +78,10 @@ export function lockoutStoreContract(
         Array.from({ length: 50 }, () => store.consume('race', 60_000)),
       );
       const counts = results.map((r) => r.count).sort((a, b) => a - b);
-      assert.deepEqual(counts, Array.from({ length: 50 }, (_, i) => i + 1));
+      assert.deepEqual(
+        counts,
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
       assert.equal(new Set(results.map((r) => r.resetAt)).size, 1);
     });
 

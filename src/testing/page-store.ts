@@ -217,8 +217,8 @@ export function pageStoreContract(
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) => store.save('same', page(`v${i}`), LIMITS)),
         );
-        assert.equal((results.filter((r) => r === 'saved')).length, 1);
-        assert.equal((results.filter((r) => r === 'exists')).length, 49);
+        assert.equal(results.filter((r) => r === 'saved').length, 1);
+        assert.equal(results.filter((r) => r === 'exists').length, 49);
         const winner = results.indexOf('saved');
         assert.deepEqual(await store.get('same'), page(`v${winner}`));
         assert.equal(await store.size(), `v${winner}`.length);

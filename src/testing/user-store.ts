@@ -61,7 +61,7 @@ export function userStoreContract(
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => store.create(user('race', i))),
       );
-      assert.equal((results.filter(Boolean)).length, 1);
+      assert.equal(results.filter(Boolean).length, 1);
       const winner = results.indexOf(true);
       assert.equal((await store.get('race'))?.passwordHash, hash(winner));
     });
