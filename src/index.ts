@@ -79,3 +79,11 @@ export type {
   UserRecord,
   UserStore,
 } from './types';
+
+export { RedisLockoutStore, RedisSessionStore, RedisUserStore } from './auth/redis-store';
+export type { RedisSessionStoreOptions } from './auth/redis-store';
+export { RedisPageStore } from './cache/redis-store';
+export { redisStores } from './redis-stores';
+export type { RedisStores } from './redis-stores';
+export { StoreUnavailableError } from './redis';
+export type { RedisStoreOptions, SendCommand } from './redis';

@@ -29,8 +29,13 @@ export interface Session extends SessionData {
 }
 
 /**
- * Where `auth()` keeps sessions. Every method may return a promise. A store
- * must not return a session whose `expiresAt` has passed.
+ * Where `auth()` keeps sessions. Every method may return a promise, and
+ * each is one atomic call. The store bounds itself: it never returns a
+ * session whose `expiresAt` has passed (a shared store lets the session
+ * expire then), and it keeps at most its cap of sessions, forgetting the
+ * least recently used first. A session carries its user's roles as they
+ * were at login; a role change reaches a user's sessions by ending them
+ * (`deleteUser`), so the next login carries the new roles.
  */
 export interface SessionStore {
   /** Required. The session with this id, or `undefined` when it is unknown or expired. */
@@ -41,7 +46,9 @@ export interface SessionStore {
   delete(id: string): Promise<void> | void;
   /**
    * Optional; required when `auth()` has `users`. Forgets every session of a
-   * user (changing a password ends the user's other sessions).
+   * user (changing a password ends the user's other sessions), through an
+   * index of the user's sessions that `set` and `delete` keep in the same
+   * atomic call.
    */
   deleteUser?(username: string): Promise<void> | void;
   /** Optional. Releases the store's resources. */
@@ -64,10 +71,17 @@ export interface UserStore {
   get(username: string): Promise<UserRecord | undefined> | UserRecord | undefined;
   /** Required. Adds a user unless the name is taken; resolves to whether it was added. Must be atomic. */
   create(user: UserRecord): Promise<boolean> | boolean;
-  /** Required. Changes a user's hash and/or roles; resolves to whether the user exists. */
+  /**
+   * Required. Changes a user's hash and/or roles, atomically; resolves to
+   * whether it did. With `expected.passwordHash`, only while the stored hash
+   * is still that one (compare-and-set): a rehash at login that races a
+   * password change then fails instead of undoing the change. Resolves to
+   * `false` for an unknown user or a hash that moved on.
+   */
   update(
     username: string,
     changes: Partial<Omit<UserRecord, 'username'>>,
+    expected?: { passwordHash?: string },
   ): Promise<boolean> | boolean;
   /** Optional. Releases the store's resources. */
   close?(): Promise<void> | void;

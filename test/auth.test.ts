@@ -443,4 +443,6 @@ describe('MemorySessionStore', () => {
   });
 });
 
-sessionStoreContract('MemorySessionStore', () => new mixnmatch.MemorySessionStore());
+sessionStoreContract('MemorySessionStore', () => new mixnmatch.MemorySessionStore(), {
+  bounded: (maxSessions) => new mixnmatch.MemorySessionStore({ maxSessions }),
+});

@@ -142,9 +142,18 @@ export class Verifier {
     const ok = await verifyPassword(password, user?.passwordHash ?? this.decoy);
     if (!ok || !user) return undefined;
     if (needsRehash(user.passwordHash, this.scrypt)) {
-      await this.users.update(user.username, {
-        passwordHash: await hashPassword(password, this.scrypt),
-      });
+      // Only if the hash is still the one just checked: a password change in
+      // the meantime must not be undone by this upgrade.
+      const passwordHash = await hashPassword(password, this.scrypt);
+      if (
+        await this.users.update(
+          user.username,
+          { passwordHash },
+          { passwordHash: user.passwordHash },
+        )
+      ) {
+        return { ...user, passwordHash };
+      }
     }
     return user;
   }

@@ -288,9 +288,14 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       const fields = await readCredentials(req, res, ['username', 'password', 'new_password']);
       checkNewCredentials(undefined, fields.new_password, minPasswordLength);
       const user = await authenticate(req, fields.username, fields.password);
-      await users.update(user.username, {
-        passwordHash: await hashPassword(fields.new_password, credentials.scrypt),
-      });
+      const changed = await users.update(
+        user.username,
+        { passwordHash: await hashPassword(fields.new_password, credentials.scrypt) },
+        { passwordHash: user.passwordHash },
+      );
+      if (!changed) {
+        throw new HttpError(409, 'The password was changed meanwhile; log in with the new one.');
+      }
       // Every other session of the user ends; this request gets a fresh one.
       await store.deleteUser!(user.username);
       await startSession(req, res, user);

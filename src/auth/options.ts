@@ -182,9 +182,10 @@ function parseSecrets(value: unknown): Secret[] {
   });
 }
 
+const USERS_EXAMPLE =
+  "auth({ users: [{ username: 'alice', password: 'wonderland1', roles: ['admin'] }] })";
+
 function parseUsers(value: unknown, scrypt: ScryptParams): UserStore {
-  const example =
-    "auth({ users: [{ username: 'alice', password: 'wonderland1', roles: ['admin'] }] })";
   if (!Array.isArray(value)) {
     return storeOption<UserStore>(
       'auth',
@@ -192,9 +193,23 @@ function parseUsers(value: unknown, scrypt: ScryptParams): UserStore {
       value,
       'UserStore',
       ['get', 'create', 'update'],
-      example,
+      USERS_EXAMPLE,
     );
   }
+  return new MemoryUserStore(userRecords(value, scrypt));
+}
+
+/**
+ * Checks a list of users as the `users` option takes it and gives their
+ * records, plain passwords hashed with `scrypt`: the users of `auth({ users })`,
+ * and those the command loads into a shared store. A bad entry is a
+ * `ConfigError` naming the user.
+ */
+export function userRecords(
+  value: readonly unknown[],
+  scrypt: ScryptParams = DEFAULT_SCRYPT,
+): UserRecord[] {
+  const example = USERS_EXAMPLE;
   const failUser: (problem: string) => never = (problem) => fail(problem, example, 'users');
   const records: UserRecord[] = [];
   for (const entry of value as unknown[]) {
@@ -240,7 +255,7 @@ function parseUsers(value: unknown, scrypt: ScryptParams): UserStore {
       roles: checkRoles(`user "${username}"`, entry.roles ?? [], 'users'),
     });
   }
-  return new MemoryUserStore(records);
+  return records;
 }
 
 function parseLockout(value: unknown): Credentials['lockout'] {

@@ -34,9 +34,16 @@ export class MemoryUserStore implements UserStore {
     return true;
   }
 
-  update(username: string, changes: Partial<Omit<UserRecord, 'username'>>): boolean {
+  update(
+    username: string,
+    changes: Partial<Omit<UserRecord, 'username'>>,
+    expected: { passwordHash?: string } = {},
+  ): boolean {
     const user = this.users.get(username);
     if (!user) return false;
+    if (expected.passwordHash !== undefined && user.passwordHash !== expected.passwordHash) {
+      return false;
+    }
     if (changes.passwordHash !== undefined) user.passwordHash = changes.passwordHash;
     if (changes.roles !== undefined) user.roles = [...changes.roles];
     return true;

@@ -40,6 +40,10 @@ export interface ServerConfig {
   usersFile: string | undefined;
   /** Open `POST /register` (credential mode). */
   register: boolean;
+  /** Keep every store in Redis: its URL and the key prefix. */
+  redis: { url: string; prefix: string } | undefined;
+  /** How many worker processes serve the port (1: this process itself). */
+  workers: number;
   /** Warnings to print at start (plain passwords in the users file). */
   warnings: string[];
   /**
@@ -148,6 +152,18 @@ function program(version: string): Command {
     .addOption(new Option('--register', 'credential mode: let anyone POST /register'))
     .addOption(
       new Option(
+        '--redis <url>',
+        'keep sessions, pages, users and lockout counts in Redis (redis://host:port), shared by every worker and instance',
+      ),
+    )
+    .addOption(
+      new Option('--redis-prefix <prefix>', 'prefix of every Redis key (default: mixnmatch:)'),
+    )
+    .addOption(
+      new Option('--workers <n>', 'worker processes serving one port (more than 1 needs --redis)'),
+    )
+    .addOption(
+      new Option(
         '-c, --config <file>',
         'JSON file with the same options in camelCase (maxCacheSize, allowedOrigins, …); flags override it',
       ),
@@ -193,6 +209,9 @@ const CONFIG_KEYS = [
   'logFormat',
   'users',
   'register',
+  'redis',
+  'redisPrefix',
+  'workers',
 ];
 
 function asStringList(name: string, value: unknown): string[] | undefined {
@@ -423,7 +442,25 @@ function toConfig(
         ]
       : [];
 
+  const redisUrl = asString(n('redis'), values.redis);
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/i.test(redisUrl)) {
+    throw new UsageError(`${n('redis')} ${redisUrl}: not a redis:// or rediss:// URL`);
+  }
+  const redisPrefix = asString(n('redisPrefix'), values.redisPrefix);
+  if (redisPrefix !== undefined && redisUrl === undefined) {
+    throw new UsageError(`${n('redisPrefix')} needs --redis URL`);
+  }
+  const workers = asInteger(n('workers'), values.workers, 1, 64) ?? 1;
+  if (workers > 1 && redisUrl === undefined) {
+    throw new UsageError(
+      `${n('workers')} ${workers} needs --redis URL: separate processes share sessions, pages and lockout counts only through Redis`,
+    );
+  }
+
   return {
+    redis:
+      redisUrl === undefined ? undefined : { url: redisUrl, prefix: redisPrefix ?? 'mixnmatch:' },
+    workers,
     users: loaded?.users,
     usersFile,
     register,

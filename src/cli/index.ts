@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
+import cluster from 'node:cluster';
+import type { ServerConfig } from './args';
+import { loadSharedUsers, runPrimary } from './cluster';
+import { connectStores, RedisUnreachableError, type CommandStores } from './redis';
 import { ConfigurationError, StartError, startServer, type Running } from './server';
 
 /** How long requests in flight get to finish after a stop signal. */
@@ -78,12 +82,39 @@ async function main(): Promise<void> {
     process.exitCode = parsed.code;
     return;
   }
-  const output = {
-    out,
-    err: (text: string) => void process.stderr.write(text),
-  };
+  const config = parsed.config;
+  if (config.workers > 1 && cluster.isPrimary)
+    return runPrimary(config, version(), output, watchParent);
+  await runServer(config);
+}
+
+const output = {
+  out,
+  err: (text: string) => void process.stderr.write(text),
+};
+
+/** Reports a start-up failure in one line and exits: 2 for a configuration refused, 1 otherwise. */
+function startFailed(err: unknown): never {
+  if (
+    !(err instanceof StartError) &&
+    !(err instanceof ConfigurationError) &&
+    !(err instanceof RedisUnreachableError)
+  ) {
+    throw err;
+  }
+  process.stderr.write(`mixnmatch: ${err.message}\n`);
+  process.exit(err instanceof ConfigurationError ? 2 : 1);
+}
+
+/**
+ * Serves in this process: the whole command, or one worker of several (which
+ * prints no summary, tells its primary where it listens, and stops with it).
+ */
+async function runServer(config: ServerConfig): Promise<void> {
+  const worker = cluster.isWorker;
   // Signals are taken from now on: one that comes while the server starts stops it once it runs.
   let running: Running | undefined;
+  let stores: CommandStores | undefined;
   let pending: string | undefined;
   let stopping = false;
   const stop = (why: string) => {
@@ -92,31 +123,46 @@ async function main(): Promise<void> {
       return;
     }
     if (stopping) {
-      if (why !== 'SIGINT' && why !== 'SIGTERM') return;
+      // A worker gets the signal from its primary too (and from a service
+      // manager that signals the whole group): once is enough there.
+      if (worker || (why !== 'SIGINT' && why !== 'SIGTERM')) return;
       process.stderr.write(`mixnmatch: ${why} again, stopping now\n`);
       process.exit(1);
     }
     stopping = true;
-    out(`mixnmatch: ${why}, stopping once requests in flight are done\n`);
+    if (!worker) out(`mixnmatch: ${why}, stopping once requests in flight are done\n`);
     const server = running.server;
     setTimeout(() => {
       process.stderr.write('mixnmatch: requests still in flight after 10 s, closing them\n');
       server.closeAllConnections();
     }, GRACE_MS).unref();
-    running.stop().then(() => process.exit(0));
+    running
+      .stop()
+      .then(() => stores?.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   onStdoutClosed = () => stop('stdout closed');
-  watchParent(stop);
+  if (worker) process.on('disconnect', () => stop('the primary went away'));
+  else watchParent(stop);
   try {
-    running = await startServer(parsed.config, version(), output);
+    if (config.redis) {
+      stores = await connectStores(config.redis.url, config.redis.prefix, undefined, (message) =>
+        output.err(`mixnmatch: ${message}\n`),
+      );
+      // A primary has loaded the users for its workers.
+      if (!worker) await loadSharedUsers(config, stores, output);
+    }
+    running = await startServer(config, version(), output, {
+      ...(stores ? { stores: stores.stores } : {}),
+      quiet: worker,
+    });
   } catch (err) {
-    if (!(err instanceof StartError) && !(err instanceof ConfigurationError)) throw err;
-    process.stderr.write(`mixnmatch: ${err.message}\n`);
-    process.exitCode = err instanceof ConfigurationError ? 2 : 1;
-    process.exit();
+    await stores?.close();
+    startFailed(err);
   }
+  if (worker) process.send?.({ listening: running.urls, fingerprint: running.fingerprint });
   if (pending !== undefined || stdoutClosed) stop(pending ?? 'stdout closed');
 }
 

@@ -10,6 +10,7 @@ import type { Express } from 'express';
 import { createApp, type CreateAppOptions } from '../app';
 import { ConfigError } from '../errors';
 import type { LogStream } from '../log';
+import type { RedisStores } from '../redis-stores';
 import type { ServerConfig } from './args';
 
 /** Where the server reports what it does. */
@@ -23,6 +24,8 @@ export interface Running {
   server: Server;
   /** The URLs it answers on. */
   urls: string[];
+  /** The TLS certificate's SHA-256 fingerprint, when it serves HTTPS. */
+  fingerprint: string | undefined;
   /** Stops accepting connections, lets requests in flight finish, then resolves. */
   stop(): Promise<void>;
 }
@@ -109,7 +112,11 @@ function logStream(target: string, output: Output): LogStream {
 }
 
 /** The app options for a configuration. */
-export function appOptions(config: ServerConfig, log: LogStream | undefined): CreateAppOptions {
+export function appOptions(
+  config: ServerConfig,
+  log: LogStream | undefined,
+  stores?: RedisStores,
+): CreateAppOptions {
   return {
     root: config.root,
     listing: config.listing,
@@ -120,11 +127,20 @@ export function appOptions(config: ServerConfig, log: LogStream | undefined): Cr
     cors: config.cors === false ? false : { ...config.cors, overrides: true },
     auth: {
       secrets: config.secrets,
-      ...(config.users !== undefined ? { users: config.users, register: config.register } : {}),
+      ...(config.users !== undefined
+        ? {
+            // With Redis, the users file was loaded into the shared store at start.
+            users: stores ? stores.users : config.users,
+            register: config.register,
+            ...(stores ? { lockout: { store: stores.lockout } } : {}),
+          }
+        : {}),
+      ...(stores ? { store: stores.sessions } : {}),
     },
     cache: {
       statusCodes: config.statusCodes,
       ...(config.maxCacheSize !== undefined ? { maxSize: config.maxCacheSize } : {}),
+      ...(stores ? { store: stores.pages } : {}),
     },
     log:
       config.log && log
@@ -139,9 +155,13 @@ export function appOptions(config: ServerConfig, log: LogStream | undefined): Cr
  * refusal is a {@link ConfigurationError} (exit 2) naming the flag or config
  * key the user wrote.
  */
-export function buildApp(config: ServerConfig, log: LogStream | undefined): Express {
+export function buildApp(
+  config: ServerConfig,
+  log: LogStream | undefined,
+  stores?: RedisStores,
+): Express {
   try {
-    return createApp(appOptions(config, log));
+    return createApp(appOptions(config, log, stores));
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
     throw err;
@@ -158,6 +178,30 @@ function urlsFor(scheme: string, address: string, port: number): string[] {
           .map((i) => i!.address)
       : [address];
   return hosts.map((host) => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`);
+}
+
+/** What {@link startServer} needs besides the configuration. */
+export interface StartExtras {
+  /** The stores in Redis, when the configuration has `redis`. */
+  stores?: RedisStores;
+  /** Print no start-up summary (a worker: its primary prints one for all). */
+  quiet?: boolean;
+}
+
+/** The start-up summary: where the server listens and which features are on. */
+export function banner(
+  config: ServerConfig,
+  version: string,
+  urls: readonly string[],
+  fingerprint: string | undefined,
+): string {
+  const lines = [
+    `mixnmatch ${version} serving ${config.root}${config.workers > 1 ? ` with ${config.workers} workers` : ''}`,
+    ...urls.map((url) => `  listening on ${url}`),
+    ...(fingerprint ? [`  TLS certificate SHA-256 fingerprint: ${fingerprint}`] : []),
+    ...features(config).map((line) => `  ${line}`),
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** One line per feature that is on, for the start-up summary. */
@@ -179,6 +223,9 @@ function features(config: ServerConfig): string[] {
       : `CORS: origins ${cors.allowAllOrigins ? 'echoed' : cors.origins === '*' ? '*' : cors.origins.join(' ')}, credentials ${cors.allowCredentials ? 'on' : 'off'}; ?origin= and ?creds= override`,
     `no-cache: every response${config.cacheable !== undefined ? ` but paths matching /${config.cacheable}/` : ''}`,
     `files: ${config.root}${config.listing ? ', folders listed' : ''}${config.followSymlinks ? ', symbolic links followed out of it (unsafe)' : ''}`,
+    config.redis
+      ? `state: Redis at ${config.redis.url} (keys ${config.redis.prefix}…): sessions, pages, users and lockout counts shared${config.workers > 1 ? ` by ${config.workers} workers` : ''}`
+      : "state: this process's memory (forgotten on restart)",
     ...(headerNames.length ? [`headers: ${headerNames.join(', ')}`] : []),
     ...(config.log
       ? [
@@ -198,10 +245,13 @@ export async function startServer(
   config: ServerConfig,
   version: string,
   output: Output,
+  extras: StartExtras = {},
 ): Promise<Running> {
-  for (const warning of config.warnings) output.err(`mixnmatch: warning: ${warning}\n`);
+  if (!extras.quiet) {
+    for (const warning of config.warnings) output.err(`mixnmatch: warning: ${warning}\n`);
+  }
   const log = config.log ? logStream(config.log.target, output) : undefined;
-  const app = buildApp(config, log);
+  const app = buildApp(config, log, extras.stores);
   let scheme = 'http';
   let server: Server;
   let fingerprint: string | undefined;
@@ -246,10 +296,7 @@ export async function startServer(
   const { port } = server.address() as AddressInfo;
   const urls = urlsFor(scheme, config.address, port);
 
-  output.out(`mixnmatch ${version} serving ${config.root}\n`);
-  for (const url of urls) output.out(`  listening on ${url}\n`);
-  if (fingerprint) output.out(`  TLS certificate SHA-256 fingerprint: ${fingerprint}\n`);
-  for (const line of features(config)) output.out(`  ${line}\n`);
+  if (!extras.quiet) output.out(banner(config, version, urls, fingerprint));
 
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -263,5 +310,5 @@ export async function startServer(
       idle.unref();
       server.once('close', () => clearInterval(idle));
     });
-  return { server, urls, stop };
+  return { server, urls, fingerprint, stop };
 }

@@ -3,6 +3,7 @@ export { testApi } from './api';
 export type { ContractOptions, TestApi } from './api';
 export { binaryPage, pageStoreContract, seededRandom } from './page-store';
 export { sessionStoreContract } from './session-store';
+export type { SessionContractOptions } from './session-store';
 export { userStoreContract } from './user-store';
 export { lockoutStoreContract } from './lockout-store';
 export type { LockoutContractOptions } from './lockout-store';

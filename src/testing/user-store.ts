@@ -74,6 +74,32 @@ export function userStoreContract(
       assert.deepEqual(await store.get('dee'), user('dee', 2, ['b', 'c']));
     });
 
+    it('updates only while the hash is the expected one (compare-and-set)', async () => {
+      await store.create(user('fay', 1, ['a']));
+      assert.equal(
+        await store.update('fay', { passwordHash: hash(2) }, { passwordHash: hash(9) }),
+        false,
+      );
+      assert.equal((await store.get('fay'))?.passwordHash, hash(1));
+      assert.equal(
+        await store.update('fay', { passwordHash: hash(2) }, { passwordHash: hash(1) }),
+        true,
+      );
+      assert.equal((await store.get('fay'))?.passwordHash, hash(2));
+      assert.equal(await store.update('ghost', { roles: [] }, { passwordHash: hash(2) }), false);
+    });
+
+    it('lets one of many concurrent compare-and-set updates from one hash win', async () => {
+      await store.create(user('gus', 1));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.update('gus', { passwordHash: hash(100 + i) }, { passwordHash: hash(1) }),
+        ),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal((await store.get('gus'))?.passwordHash, hash(100 + results.indexOf(true)));
+    });
+
     it('answers false for an update of an unknown user, and creates nothing', async () => {
       assert.equal(await store.update('ghost', { roles: ['x'] }), false);
       assert.equal(await store.get('ghost'), undefined);

@@ -2,7 +2,8 @@
 import type { ChildProcess } from 'node:child_process';
 
 /**
- * Resolves with the first match of `pattern` in the child's stdout, read in
+ * Resolves with the first match of `pattern` in the child's stdout (or
+ * stderr), read in
  * full by `read()` (which an earlier 'data' listener keeps up to date): now,
  * or at the next chunk that makes it match. Rejects when the child exits
  * first, with what it printed.
@@ -11,6 +12,7 @@ export function untilOutput(
   child: ChildProcess,
   read: () => string,
   pattern: RegExp,
+  stream: 'stdout' | 'stderr' = 'stdout',
 ): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     const check = (): boolean => {
@@ -26,12 +28,12 @@ export function untilOutput(
       reject(new Error(`exited (${code}) before printing ${pattern}; stdout: ${read()}`));
     };
     const done = () => {
-      child.stdout?.off('data', check);
+      child[stream]?.off('data', check);
       child.off('exit', onExit);
     };
     if (check()) return;
     if (child.exitCode !== null) return onExit(child.exitCode);
-    child.stdout?.on('data', check);
+    child[stream]?.on('data', check);
     child.once('exit', onExit);
   });
 }

@@ -75,8 +75,21 @@ describe('parseArgs', () => {
       users: undefined,
       usersFile: undefined,
       register: false,
+      redis: undefined,
+      workers: 1,
       warnings: [],
       given: expect.any(Object),
+    });
+  });
+
+  it('takes --redis, --redis-prefix and --workers', () => {
+    expect(run('--redis', 'redis://127.0.0.1:6379', '--workers', '3')).toMatchObject({
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'mixnmatch:' },
+      workers: 3,
+    });
+    expect(run('--redis', 'redis://h:1', '--redis-prefix', 'staging:').redis).toEqual({
+      url: 'redis://h:1',
+      prefix: 'staging:',
     });
   });
 
@@ -259,6 +272,10 @@ describe('parseArgs', () => {
     [['-p', '70000'], /--port must be an integer/],
     [['-r', '/no/such/folder'], /--root \/no\/such\/folder: no such folder/],
     [['-H', 'NoColon'], /--header "NoColon": expected 'Name: value'/],
+    [['--workers', '2'], /--workers 2 needs --redis URL/],
+    [['--workers', '0'], /--workers must be an integer from 1 to 64/],
+    [['--redis', 'http://x'], /--redis http:\/\/x: not a redis:\/\/ or rediss:\/\/ URL/],
+    [['--redis-prefix', 'p:'], /--redis-prefix needs --redis URL/],
     [['-a', '999.1.1.1'], /--address 999\.1\.1\.1: not a valid IPv4 address/],
     [['-a', '1.2.3'], /--address 1\.2\.3: not a valid IPv4 address/],
     [['--tls-cert', '/nope.pem'], /--tls-cert and --tls-key go together/],

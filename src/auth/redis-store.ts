@@ -1,0 +1,350 @@
+// The Redis stores of auth(): sessions, users and the lockout, shared by every process that uses the same Redis and prefix.
+import { positiveIntegerOption } from '../options';
+import {
+  command,
+  parseReply,
+  RedisScript,
+  redisOptions,
+  replyArray,
+  replyInteger,
+  replyString,
+  type RedisStoreOptions,
+  type SendCommand,
+} from '../redis';
+import type {
+  AttemptCount,
+  LockoutStore,
+  SessionData,
+  SessionStore,
+  UserRecord,
+  UserStore,
+} from '../types';
+
+/** Options for {@link RedisSessionStore}. */
+export interface RedisSessionStoreOptions extends RedisStoreOptions {
+  /** How many sessions it keeps, for every process together; past it, the least recently used is forgotten. Defaults to `1000`. */
+  maxSessions?: number;
+}
+
+/**
+ * set: the session under its key, expiring at `expiresAt` (in the same
+ * write); its id in the recency set and in its user's index; then, past the
+ * cap, the least recently used sessions forgotten with their index entries.
+ * The recency set is scored by a counter (KEYS[3]), so every use is ordered,
+ * even within one millisecond and across processes. KEYS: session key,
+ * recency set, use counter. ARGV: id, JSON, expiresAt, now, max, user-index
+ * prefix, username (or ''), session-key prefix.
+ */
+const SET = new RedisScript(`
+redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
+if ARGV[7] ~= '' then
+  local index = ARGV[6] .. ARGV[7]
+  redis.call('SADD', index, ARGV[1])
+  local left = tonumber(ARGV[3]) - tonumber(ARGV[4])
+  if redis.call('PTTL', index) < left then redis.call('PEXPIRE', index, left) end
+end
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+if over > 0 then
+  local victims = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #victims, 2 do
+    local key = ARGV[8] .. victims[i]
+    local value = redis.call('GET', key)
+    if value then
+      local ok, data = pcall(cjson.decode, value)
+      if ok and type(data) == 'table' and type(data.user) == 'table' and type(data.user.username) == 'string' then
+        redis.call('SREM', ARGV[6] .. data.user.username, victims[i])
+      end
+      redis.call('DEL', key)
+    end
+  end
+end
+return 1
+`);
+
+/** get: the session, marked as just used. KEYS: session key, recency set, use counter. ARGV: id. */
+const GET = new RedisScript(`
+local value = redis.call('GET', KEYS[1])
+if value then redis.call('ZADD', KEYS[2], 'XX', redis.call('INCR', KEYS[3]), ARGV[1]) end
+return value
+`);
+
+/** delete: the session, its recency entry and its user-index entry. KEYS: session key, recency set. ARGV: id, user-index prefix. */
+const DELETE = new RedisScript(`
+local value = redis.call('GET', KEYS[1])
+if value then
+  local ok, data = pcall(cjson.decode, value)
+  if ok and type(data) == 'table' and type(data.user) == 'table' and type(data.user.username) == 'string' then
+    redis.call('SREM', ARGV[2] .. data.user.username, ARGV[1])
+  end
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`);
+
+/** deleteUser: every session in the user's index, and the index. KEYS: user index, recency set. ARGV: session-key prefix. */
+const DELETE_USER = new RedisScript(`
+local ids = redis.call('SMEMBERS', KEYS[1])
+for _, id in ipairs(ids) do
+  redis.call('DEL', ARGV[1] .. id)
+  redis.call('ZREM', KEYS[2], id)
+end
+redis.call('DEL', KEYS[1])
+return #ids
+`);
+
+function isSessionData(value: unknown): value is SessionData {
+  const data = value as SessionData | null;
+  return (
+    data !== null &&
+    typeof data === 'object' &&
+    typeof data.createdAt === 'number' &&
+    typeof data.expiresAt === 'number' &&
+    (data.user === undefined ||
+      (typeof data.user === 'object' &&
+        data.user !== null &&
+        typeof data.user.username === 'string' &&
+        Array.isArray(data.user.roles) &&
+        data.user.roles.every((role) => typeof role === 'string')))
+  );
+}
+
+/**
+ * Sessions in Redis, shared by every process with the same Redis and prefix.
+ * Each operation is one Lua script, so one atomic round trip: a session
+ * expires in Redis at its `expiresAt`, set in the same write; a sorted set of
+ * last use keeps at most `maxSessions`, dropping the least recently used in
+ * the same script that adds one; an index per user, kept in the same
+ * scripts, lets `deleteUser` end a user's sessions. A value under a session
+ * key that this store did not write is no session.
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly maxSessions: number;
+  readonly #send: SendCommand;
+  readonly #prefix: string;
+
+  constructor(options: RedisSessionStoreOptions) {
+    const { send, prefix } = redisOptions('RedisSessionStore', options);
+    this.#send = send;
+    this.#prefix = prefix;
+    this.maxSessions = positiveIntegerOption(
+      'RedisSessionStore',
+      'maxSessions',
+      options.maxSessions,
+      1000,
+      'new RedisSessionStore({ sendCommand, maxSessions: 1000 })',
+    );
+  }
+
+  #key(id: string): string {
+    return `${this.#prefix}sess:${id}`;
+  }
+
+  get #recency(): string {
+    return `${this.#prefix}sess-recency`;
+  }
+
+  get #uses(): string {
+    return `${this.#prefix}sess-uses`;
+  }
+
+  get #userPrefix(): string {
+    return `${this.#prefix}sess-user:`;
+  }
+
+  async get(id: string): Promise<SessionData | undefined> {
+    const reply = await GET.run(
+      this.#send,
+      'session store',
+      [this.#key(id), this.#recency, this.#uses],
+      [id],
+    );
+    const text = parseReply('session store', reply, replyString);
+    if (text === undefined) return undefined;
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (!isSessionData(data) || data.expiresAt <= Date.now()) return undefined;
+    return data;
+  }
+
+  async set(id: string, data: SessionData): Promise<void> {
+    await SET.run(
+      this.#send,
+      'session store',
+      [this.#key(id), this.#recency, this.#uses],
+      [
+        id,
+        JSON.stringify(data),
+        Math.max(data.expiresAt, Date.now() + 1),
+        Date.now(),
+        this.maxSessions,
+        this.#userPrefix,
+        data.user?.username ?? '',
+        `${this.#prefix}sess:`,
+      ],
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    await DELETE.run(
+      this.#send,
+      'session store',
+      [this.#key(id), this.#recency],
+      [id, this.#userPrefix],
+    );
+  }
+
+  async deleteUser(username: string): Promise<void> {
+    await DELETE_USER.run(
+      this.#send,
+      'session store',
+      [`${this.#userPrefix}${username}`, this.#recency],
+      [`${this.#prefix}sess:`],
+    );
+  }
+}
+
+/** create: the user unless the name is taken. KEYS: user key. ARGV: hash, roles JSON. */
+const CREATE_USER = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1], 'roles', ARGV[2])
+return 1
+`);
+
+/**
+ * update: the hash and/or roles, only while the stored hash is the expected
+ * one. KEYS: user key. ARGV: expected hash or '', '1' + new hash or '0',
+ * '1' + roles JSON or '0'.
+ */
+const UPDATE_USER = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'passwordHash') ~= ARGV[1] then return 0 end
+if string.sub(ARGV[2], 1, 1) == '1' then redis.call('HSET', KEYS[1], 'passwordHash', string.sub(ARGV[2], 2)) end
+if string.sub(ARGV[3], 1, 1) == '1' then redis.call('HSET', KEYS[1], 'roles', string.sub(ARGV[3], 2)) end
+return 1
+`);
+
+/**
+ * Users in Redis, one hash each (`passwordHash`, `roles`), shared by every
+ * process. `create` is create-if-absent and `update` a compare-and-set on
+ * the old hash, each one script.
+ */
+export class RedisUserStore implements UserStore {
+  readonly #send: SendCommand;
+  readonly #prefix: string;
+
+  constructor(options: RedisStoreOptions) {
+    const { send, prefix } = redisOptions('RedisUserStore', options);
+    this.#send = send;
+    this.#prefix = prefix;
+  }
+
+  #key(username: string): string {
+    return `${this.#prefix}user:${username}`;
+  }
+
+  async get(username: string): Promise<UserRecord | undefined> {
+    const reply = await command(this.#send, 'user store', [
+      'HMGET',
+      this.#key(username),
+      'passwordHash',
+      'roles',
+    ]);
+    return parseReply('user store', reply, (value) => {
+      const [hash, roles] = replyArray(value).map(replyString);
+      if (hash === undefined) return undefined;
+      const parsed = JSON.parse(roles ?? '[]') as unknown;
+      if (!Array.isArray(parsed) || !parsed.every((role) => typeof role === 'string')) {
+        throw new TypeError('roles are not a list of names');
+      }
+      return { username, passwordHash: hash, roles: parsed as string[] };
+    });
+  }
+
+  async create(user: UserRecord): Promise<boolean> {
+    const reply = await CREATE_USER.run(
+      this.#send,
+      'user store',
+      [this.#key(user.username)],
+      [user.passwordHash, JSON.stringify(user.roles)],
+    );
+    return parseReply('user store', reply, replyInteger) === 1;
+  }
+
+  async update(
+    username: string,
+    changes: Partial<Omit<UserRecord, 'username'>>,
+    expected: { passwordHash?: string } = {},
+  ): Promise<boolean> {
+    const reply = await UPDATE_USER.run(
+      this.#send,
+      'user store',
+      [this.#key(username)],
+      [
+        expected.passwordHash ?? '',
+        changes.passwordHash === undefined ? '0' : `1${changes.passwordHash}`,
+        changes.roles === undefined ? '0' : `1${JSON.stringify(changes.roles)}`,
+      ],
+    );
+    return parseReply('user store', reply, replyInteger) === 1;
+  }
+}
+
+/**
+ * consume: one more attempt, the window (its TTL) set in the same write when
+ * it starts. KEYS: the key. ARGV: window. Returns the count and when the
+ * window ends (Redis's clock, milliseconds; PEXPIRETIME needs Redis 7).
+ */
+const CONSUME = new RedisScript(`
+local count = redis.call('INCR', KEYS[1])
+if count == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return { count, redis.call('PEXPIRETIME', KEYS[1]) }
+`);
+
+/** decrement: one attempt back, never below zero, the window kept. KEYS: the key. */
+const DECREMENT = new RedisScript(`
+local count = tonumber(redis.call('GET', KEYS[1]))
+if count and count > 0 then redis.call('DECR', KEYS[1]) end
+return 1
+`);
+
+/**
+ * Attempt counts in Redis, shared by every process: `consume` is one script
+ * (INCR, and PEXPIRE when a window starts), so parallel attempts on several
+ * processes each get their own count. Windows end by Redis's own expiry.
+ */
+export class RedisLockoutStore implements LockoutStore {
+  readonly #send: SendCommand;
+  readonly #prefix: string;
+
+  constructor(options: RedisStoreOptions) {
+    const { send, prefix } = redisOptions('RedisLockoutStore', options);
+    this.#send = send;
+    this.#prefix = prefix;
+  }
+
+  #key(key: string): string {
+    return `${this.#prefix}lockout:${key}`;
+  }
+
+  async consume(key: string, windowMs: number): Promise<AttemptCount> {
+    const reply = await CONSUME.run(this.#send, 'lockout store', [this.#key(key)], [windowMs]);
+    return parseReply('lockout store', reply, (value) => {
+      const [count, resetAt] = replyArray(value).map(replyInteger);
+      return { count: count!, resetAt: resetAt! };
+    });
+  }
+
+  async decrement(key: string): Promise<void> {
+    await DECREMENT.run(this.#send, 'lockout store', [this.#key(key)], []);
+  }
+
+  async reset(key: string): Promise<void> {
+    await command(this.#send, 'lockout store', ['DEL', this.#key(key)]);
+  }
+}

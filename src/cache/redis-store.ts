@@ -1,0 +1,153 @@
+// RedisPageStore: cache() pages in Redis, shared by every process, with the accounting done inside Redis.
+import {
+  command,
+  parseReply,
+  RedisScript,
+  redisOptions,
+  replyArray,
+  replyInteger,
+  replyString,
+  type RedisStoreOptions,
+  type SendCommand,
+} from '../redis';
+import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } from './store';
+
+/**
+ * save: checks the name, the free space and the count of names, then saves,
+ * all in one script. KEYS: page key, names set, size counter. ARGV: name,
+ * data (base64), type, bytes, maxSize, maxNames.
+ */
+const SAVE = new RedisScript(`
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'exists' end
+local size = tonumber(redis.call('GET', KEYS[3]) or '0')
+if size + tonumber(ARGV[4]) > tonumber(ARGV[5]) then return 'full' end
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[6]) then return 'too-many-names' end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'data', ARGV[2], 'type', ARGV[3], 'bytes', ARGV[4])
+redis.call('INCRBY', KEYS[3], ARGV[4])
+return 'saved'
+`);
+
+/** get: the page, 'cleared' for a name whose page went, or nil. KEYS: page key, names set. ARGV: name. */
+const GET = new RedisScript(`
+local page = redis.call('HMGET', KEYS[1], 'data', 'type')
+if page[1] then return { page[1], page[2] } end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'cleared' end
+return false
+`);
+
+/** clear: frees the page's bytes, once; the name stays. KEYS: page key, size counter. */
+const CLEAR = new RedisScript(`
+local bytes = redis.call('HGET', KEYS[1], 'bytes')
+if bytes then
+  redis.call('DECRBY', KEYS[2], bytes)
+  redis.call('DEL', KEYS[1])
+end
+return 1
+`);
+
+/** clearAll: every page, the size back to 0; every name stays. KEYS: names set, size counter. ARGV: page-key prefix. */
+const CLEAR_ALL = new RedisScript(`
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  redis.call('DEL', ARGV[1] .. name)
+end
+redis.call('SET', KEYS[2], 0)
+return 1
+`);
+
+/**
+ * Pages in Redis, shared by every process with the same Redis and prefix:
+ * each page a hash (its bytes as base64, so they come back byte for byte
+ * through any client, its type, its size), every name ever saved in a set
+ * (names stay taken for every process), and the bytes held in a counter.
+ * Each operation is one script, so `save` checks the name, the space and
+ * the names left and saves atomically: the total never passes `maxSize`,
+ * whichever process saves. A value under its keys that this store did not
+ * write is a 503.
+ */
+export class RedisPageStore implements PageStore {
+  readonly #send: SendCommand;
+  readonly #prefix: string;
+
+  constructor(options: RedisStoreOptions) {
+    const { send, prefix } = redisOptions('RedisPageStore', options);
+    this.#send = send;
+    this.#prefix = prefix;
+  }
+
+  #page(name: string): string {
+    return `${this.#prefix}page:${name}`;
+  }
+
+  get #names(): string {
+    return `${this.#prefix}page-names`;
+  }
+
+  get #size(): string {
+    return `${this.#prefix}page-bytes`;
+  }
+
+  async save(name: string, page: CachedPage, limits: PageLimits): Promise<PageSaveResult> {
+    const reply = await SAVE.run(
+      this.#send,
+      'page store',
+      [this.#page(name), this.#names, this.#size],
+      [
+        name,
+        page.data.toString('base64'),
+        page.type,
+        page.data.length,
+        limits.maxSize,
+        limits.maxNames,
+      ],
+    );
+    return parseReply('page store', reply, (value) => {
+      const result = replyString(value);
+      if (
+        result !== 'saved' &&
+        result !== 'exists' &&
+        result !== 'full' &&
+        result !== 'too-many-names'
+      ) {
+        throw new TypeError(`unexpected result ${String(result)}`);
+      }
+      return result;
+    });
+  }
+
+  async get(name: string): Promise<PageLookup> {
+    const reply = await GET.run(this.#send, 'page store', [this.#page(name), this.#names], [name]);
+    return parseReply('page store', reply, (value): PageLookup => {
+      if (value === null || value === undefined) return undefined;
+      if (!Array.isArray(value)) {
+        if (replyString(value) === 'cleared') return 'cleared';
+        throw new TypeError('unexpected reply');
+      }
+      const [data, type] = replyArray(value).map(replyString);
+      if (data === undefined || type === undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
+        throw new TypeError('not a page this store saved');
+      }
+      return { data: Buffer.from(data, 'base64'), type };
+    });
+  }
+
+  async clear(name: string): Promise<void> {
+    await CLEAR.run(this.#send, 'page store', [this.#page(name), this.#size], []);
+  }
+
+  async clearAll(): Promise<void> {
+    await CLEAR_ALL.run(
+      this.#send,
+      'page store',
+      [this.#names, this.#size],
+      [`${this.#prefix}page:`],
+    );
+  }
+
+  async size(): Promise<number> {
+    const reply = await command(this.#send, 'page store', ['GET', this.#size]);
+    return parseReply('page store', reply, (value) =>
+      value === null || value === undefined ? 0 : replyInteger(value),
+    );
+  }
+}

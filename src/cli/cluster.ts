@@ -1,0 +1,135 @@
+// --workers N: a primary process that forks N workers serving one port with node:cluster, and stops them all cleanly.
+import cluster, { type Worker } from 'node:cluster';
+import { ConfigError } from '../errors';
+import type { ServerConfig } from './args';
+import { connectStores, loadUsers, RedisUnreachableError, type CommandStores } from './redis';
+import { banner, buildApp, ConfigurationError, describeConfigError, type Output } from './server';
+
+/** A worker's first message: where it listens. */
+interface Listening {
+  listening: string[];
+  fingerprint: string | undefined;
+}
+
+function isListening(message: unknown): message is Listening {
+  return (
+    message !== null &&
+    typeof message === 'object' &&
+    Array.isArray((message as Listening).listening)
+  );
+}
+
+/**
+ * Loads the users file into the shared user store (see `loadUsers()`), once,
+ * before any process serves; a user the file gets wrong is a
+ * {@link ConfigurationError} naming `--users`.
+ */
+export async function loadSharedUsers(
+  config: ServerConfig,
+  stores: CommandStores,
+  output: Output,
+): Promise<void> {
+  if (config.users === undefined) return;
+  let changed: string[];
+  try {
+    changed = await loadUsers(stores.stores, config.users);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
+    throw err;
+  }
+  for (const name of changed) {
+    output.err(
+      `mixnmatch: user "${name}" has new roles from ${config.usersFile}; their sessions were ended\n`,
+    );
+  }
+}
+
+/**
+ * The primary of `--workers N`: checks that Redis answers and the
+ * configuration is one the app takes, loads the users file into Redis,
+ * forks the workers (each runs the whole app on the shared port), prints
+ * one summary once they all listen, and on SIGINT/SIGTERM stops them and
+ * exits 0 once they have all stopped cleanly. A worker that dies while
+ * serving is replaced; one that cannot start stops the command.
+ */
+export async function runPrimary(
+  config: ServerConfig,
+  version: string,
+  output: Output,
+  watchParent: (stop: (why: string) => void) => void,
+): Promise<void> {
+  const redis = config.redis!;
+  let stores: CommandStores;
+  try {
+    stores = await connectStores(redis.url, redis.prefix, undefined, (message) =>
+      output.err(`mixnmatch: ${message}\n`),
+    );
+  } catch (err) {
+    if (!(err instanceof RedisUnreachableError)) throw err;
+    output.err(`mixnmatch: ${err.message}\n`);
+    process.exit(1);
+  }
+  try {
+    // The workers would refuse the same configuration: say so once, here.
+    buildApp(config, undefined, stores.stores);
+    await loadSharedUsers(config, stores, output);
+  } catch (err) {
+    if (!(err instanceof ConfigurationError)) throw err;
+    output.err(`mixnmatch: ${err.message}\n`);
+    process.exit(2);
+  } finally {
+    // The workers have connections of their own; the primary needs none while they serve.
+    await stores.close();
+  }
+  for (const warning of config.warnings) output.err(`mixnmatch: warning: ${warning}\n`);
+
+  let stopping = false;
+  /** The exit code when a worker could not start: the command fails with it. */
+  let failure: number | undefined;
+  let listening = 0;
+  const workers = new Set<Worker>();
+  const finish = () => process.exit(failure ?? 0);
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (failure === undefined) {
+      output.out(
+        `mixnmatch: ${why}, stopping ${workers.size} workers once requests in flight are done\n`,
+      );
+    }
+    if (workers.size === 0) return finish();
+    for (const worker of workers) worker.process.kill('SIGTERM');
+  };
+
+  const fork = () => {
+    const worker = cluster.fork();
+    workers.add(worker);
+    let ready = false;
+    worker.on('message', (message: unknown) => {
+      if (ready || !isListening(message)) return;
+      ready = true;
+      listening += 1;
+      if (listening === config.workers) {
+        output.out(banner(config, version, message.listening, message.fingerprint));
+      }
+    });
+    worker.on('exit', (code) => {
+      workers.delete(worker);
+      if (stopping) {
+        if (workers.size === 0) finish();
+      } else if (!ready) {
+        // It could not start (the port is taken, say): it said why; the command stops.
+        failure = code || 1;
+        stop('a worker could not start');
+      } else {
+        output.err(`mixnmatch: a worker exited (${code}); starting another\n`);
+        fork();
+      }
+    });
+  };
+
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  watchParent(stop);
+  for (let i = 0; i < config.workers; i++) fork();
+}

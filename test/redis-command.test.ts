@@ -1,0 +1,236 @@
+// The command with --redis and --workers against a real redis-server: shared state, restarts, outages.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { untilOutput } from './helpers/process';
+import { freePort, startRedis, type TestRedis } from './helpers/redis';
+
+jest.setTimeout(60_000);
+
+const BIN = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
+
+interface Command {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function launch(...args: string[]): Command {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Waits for the summary (printed once every worker listens) and gives the URL. */
+async function url(command: Command): Promise<string> {
+  return (
+    await untilOutput(command.child, command.stdout, /listening on (http\S+)[\s\S]*\n {2}state: /)
+  )[1]!;
+}
+
+/** A request on a connection of its own, so the cluster hands it to any worker. */
+function get(base: string, target: string, headers: Record<string, string> = {}) {
+  return fetch(new URL(target, base), { headers: { connection: 'close', ...headers } });
+}
+
+function post(base: string, target: string, body: string) {
+  return fetch(new URL(target, base), {
+    method: 'POST',
+    headers: { connection: 'close', 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+}
+
+function sessionOf(res: Response): string {
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('SESSION='));
+  if (!cookie) throw new Error(`no session cookie (status ${res.status})`);
+  return cookie.split(';')[0]!;
+}
+
+describe('mixnmatch --workers 2 --redis URL', () => {
+  let redis: TestRedis;
+  let dir: string;
+  let users: string;
+  const commands: Command[] = [];
+  const start = (...extra: string[]) => {
+    const command = launch(
+      '--workers',
+      '2',
+      '--redis',
+      redis.url,
+      '--redis-prefix',
+      prefix,
+      '-p',
+      '0',
+      '-r',
+      dir,
+      '-S',
+      'secret',
+      '--users',
+      users,
+      '--register',
+      ...extra,
+    );
+    commands.push(command);
+    return command;
+  };
+  let prefix: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    dir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-workers-'));
+    writeFileSync(path.join(dir, 'public.txt'), 'public');
+    users = path.join(dir, '.users.json');
+    writeFileSync(users, JSON.stringify([{ username: 'ann', password: 'annie-password' }]));
+  });
+  beforeEach(() => {
+    prefix = redis.prefix();
+  });
+  afterEach(async () => {
+    for (const command of commands.splice(0)) {
+      if (command.child.exitCode === null) {
+        command.child.kill('SIGTERM');
+        await command.exited;
+      }
+    }
+  });
+  afterAll(async () => {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shares sessions, pages, registered users and the lockout between workers, and keeps them over a restart', async () => {
+    const first = start();
+    const base = await url(first);
+    expect(first.stdout()).toContain('with 2 workers');
+
+    const login = await post(base, '/login', 'username=ann&password=annie-password');
+    expect(login.status).toBe(200);
+    const cookie = sessionOf(login);
+    // Many connections: the cluster gives them to both workers; each knows the session.
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () => get(base, '/secret/', { cookie }).then((r) => r.status)),
+    );
+    expect(statuses.every((s) => s !== 401)).toBe(true);
+    expect((await get(base, '/secret/')).status).toBe(401);
+
+    expect((await post(base, '/cache/shared', 'data=from%20a%20worker')).status).toBe(204);
+    for (let i = 0; i < 6; i++) {
+      expect(await (await get(base, '/cache/shared')).text()).toBe('from a worker');
+      expect((await post(base, '/cache/shared', 'data=again')).status).toBe(409);
+    }
+
+    const registered = await post(base, '/register', 'username=bea&password=bea-password1');
+    expect(registered.status).toBe(201);
+    for (let i = 0; i < 4; i++) {
+      expect((await post(base, '/login', 'username=bea&password=bea-password1')).status).toBe(200);
+    }
+
+    // A password change survives a restart: the users file is loaded without undoing it.
+    const changed = await post(
+      base,
+      '/changepwd',
+      'username=bea&password=bea-password1&new_password=bea-password2',
+    );
+    expect(changed.status).toBe(200);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.stdout()).toContain('stopping 2 workers');
+
+    const second = start();
+    const again = await url(second);
+    expect((await get(again, '/secret/', { cookie })).status).not.toBe(401);
+    expect(await (await get(again, '/cache/shared')).text()).toBe('from a worker');
+    expect((await post(again, '/login', 'username=bea&password=bea-password2')).status).toBe(200);
+  });
+
+  it('counts 30 parallel wrong passwords on both workers as one lockout, which outlives a restart', async () => {
+    const first = start();
+    const base = await url(first);
+    // 30 parallel wrong passwords, spread over both workers: at most 5 are checked.
+    const guesses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        post(base, '/login', `username=ann&password=wrong-${i}`),
+      ),
+    );
+    const counts = { 401: 0, 429: 0 } as Record<number, number>;
+    for (const guess of guesses) counts[guess.status] = (counts[guess.status] ?? 0) + 1;
+    expect(counts[401]).toBe(5);
+    expect(counts[429]).toBe(25);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const second = start();
+    const again = await url(second);
+    expect((await post(again, '/login', 'username=ann&password=annie-password')).status).toBe(429);
+  });
+
+  it('answers quickly with 503 while Redis is down, serves what needs no store, and heals', async () => {
+    const own = await startRedis();
+    const command = launch(
+      '--workers',
+      '2',
+      '--redis',
+      own.url,
+      '-p',
+      '0',
+      '-r',
+      dir,
+      '-S',
+      'secret',
+    );
+    commands.push(command);
+    const base = await url(command);
+    const cookie = sessionOf(await get(base, '/login'));
+    expect((await get(base, '/secret/', { cookie })).status).toBe(404);
+
+    const port = own.port;
+    await own.stop();
+    const started = Date.now();
+    const down = await get(base, '/secret/', { cookie });
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect((await get(base, '/public.txt')).status).toBe(200);
+    expect((await get(base, '/cache/new')).status).toBe(200);
+    expect((await get(base, '/cache/page')).status).toBe(503);
+
+    const back = await startRedis(port);
+    try {
+      // The command reconnects on its own; Redis came back empty, so a new login is needed.
+      await untilOutput(
+        command.child,
+        command.stderr,
+        /Redis at \S+ is back[\s\S]*is back/,
+        'stderr',
+      );
+      const fresh = sessionOf(await get(base, '/login'));
+      expect((await get(base, '/secret/', { cookie: fresh })).status).toBe(404);
+      expect(command.child.exitCode).toBeNull();
+    } finally {
+      await back.stop();
+    }
+  });
+
+  it('says in one line that Redis cannot be reached at start, and exits 1', async () => {
+    const port = await freePort();
+    const command = launch('--workers', '2', '--redis', `redis://127.0.0.1:${port}`, '-p', '0');
+    expect(await command.exited).toBe(1);
+    expect(command.stderr()).toMatch(
+      new RegExp(`^mixnmatch: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}: .*\\n$`),
+    );
+  });
+
+  it('refuses --workers above 1 without --redis, naming --redis', async () => {
+    const command = launch('--workers', '2', '-p', '0');
+    expect(await command.exited).toBe(2);
+    expect(command.stderr()).toMatch(/^mixnmatch: --workers 2 needs --redis URL/);
+  });
+});

@@ -1,0 +1,191 @@
+// The Redis stores against a real redis-server: every store contract, concurrency across clients, faults.
+import Redis from 'ioredis';
+import { createClient } from 'redis';
+import request from 'supertest';
+import * as mixnmatch from 'mixnmatch';
+import {
+  lockoutStoreContract,
+  pageStoreContract,
+  sessionStoreContract,
+  userStoreContract,
+} from 'mixnmatch/testing';
+import { startRedis, type TestRedis } from './helpers/redis';
+
+jest.setTimeout(30_000);
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+/** Each store gets a prefix of its own: tests never see each other's keys. */
+const options = () => ({ sendCommand: redis.send, prefix: redis.prefix() });
+
+sessionStoreContract('RedisSessionStore', () => new mixnmatch.RedisSessionStore(options()), {
+  bounded: (maxSessions) => new mixnmatch.RedisSessionStore({ ...options(), maxSessions }),
+});
+userStoreContract('RedisUserStore', () => new mixnmatch.RedisUserStore(options()));
+lockoutStoreContract('RedisLockoutStore', () => new mixnmatch.RedisLockoutStore(options()));
+pageStoreContract('RedisPageStore', () => new mixnmatch.RedisPageStore(options()));
+
+describe('with node-redis instead of ioredis', () => {
+  it('works through the documented one-liner', async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      const store = new mixnmatch.RedisPageStore({
+        sendCommand: (args) => client.sendCommand(args),
+        prefix: redis.prefix(),
+      });
+      const data = Buffer.from([0xff, 0x00, 0xfe, 0x80]);
+      expect(
+        await store.save('bin', { data, type: 'image/png' }, { maxSize: 100, maxNames: 10 }),
+      ).toBe('saved');
+      const page = await store.get('bin');
+      expect(page).toEqual({ data, type: 'image/png' });
+      const sessions = new mixnmatch.RedisSessionStore({
+        sendCommand: (args) => client.sendCommand(args),
+        prefix: redis.prefix(),
+      });
+      const id = 'c'.repeat(64);
+      await sessions.set(id, {
+        createdAt: 1,
+        expiresAt: Date.now() + 60_000,
+        user: { username: 'u', roles: [] },
+      });
+      expect((await sessions.get(id))?.user?.username).toBe('u');
+      const lockout = new mixnmatch.RedisLockoutStore({
+        sendCommand: (args) => client.sendCommand(args),
+        prefix: redis.prefix(),
+      });
+      expect((await lockout.consume('k', 60_000)).count).toBe(1);
+    } finally {
+      await client.quit();
+    }
+  });
+});
+
+describe('a value in Redis that the stores did not write', () => {
+  const app = (prefix: string) => {
+    const stores = mixnmatch.redisStores({ sendCommand: redis.send, prefix });
+    return {
+      stores,
+      server: mixnmatch.createApp({
+        root: __dirname,
+        auth: {
+          secrets: ['secret'],
+          store: stores.sessions,
+          users: stores.users,
+          lockout: { store: stores.lockout },
+          scrypt: { cost: 1024 },
+        },
+        cache: { store: stores.pages },
+        errors: { log: false },
+      }),
+    };
+  };
+
+  it('is no session (401), never a crash', async () => {
+    const prefix = redis.prefix();
+    const { server } = app(prefix);
+    const id = 'd'.repeat(64);
+    for (const value of [
+      'not json',
+      '{"createdAt":"x"}',
+      '[]',
+      `{"createdAt":1,"expiresAt":${Date.now() + 60_000},"user":{"username":5}}`,
+    ]) {
+      await redis.client.set(`${prefix}sess:${id}`, value);
+      const res = await request(server).get('/secret/x').set('Cookie', `SESSION=${id}`);
+      expect(res.status).toBe(401);
+    }
+    await redis.client.del(`${prefix}sess:${id}`);
+    await redis.client.hset(`${prefix}sess:${id}`, 'a', 'b');
+    expect((await request(server).get('/secret/x').set('Cookie', `SESSION=${id}`)).status).toBe(
+      503,
+    );
+  });
+
+  it('is a 503 for a page, a user or a count, never a crash', async () => {
+    const prefix = redis.prefix();
+    const { server } = app(prefix);
+    await redis.client.hset(`${prefix}page:odd`, 'data', '!!not base64!!', 'type', 'text/plain');
+    expect((await request(server).get('/cache/odd')).status).toBe(503);
+    await redis.client.set(`${prefix}page:str`, 'a string, not a hash');
+    expect((await request(server).get('/cache/str')).status).toBe(503);
+    await redis.client.hset(`${prefix}user:mal`, 'passwordHash', 'x', 'roles', '{not json');
+    const login = await request(server)
+      .post('/login')
+      .type('form')
+      .send({ username: 'mal', password: 'whatever1' });
+    expect(login.status).toBe(503);
+    expect(login.headers['retry-after']).toBe('5');
+    for (const address of ['::ffff:127.0.0.1', '127.0.0.1']) {
+      await redis.client.del(`${prefix}lockout:addr:${address}`);
+      await redis.client.hset(`${prefix}lockout:addr:${address}`, 'x', 'y');
+    }
+    const locked = await request(server)
+      .post('/login')
+      .type('form')
+      .send({ username: 'any', password: 'whatever1' });
+    expect(locked.status).toBe(503);
+  });
+});
+
+describe('when Redis is down', () => {
+  it('answers requests that need it with a quick 503, serves the rest, and heals when it is back', async () => {
+    const own = await startRedis();
+    // As the command sets its client up: no queue while Redis is away, 2 s per command at most.
+    const client = new Redis({
+      port: own.port,
+      host: '127.0.0.1',
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 2000,
+      retryStrategy: () => 50,
+    });
+    client.on('error', () => undefined);
+    await new Promise((resolve) => client.once('ready', resolve));
+    const stores = mixnmatch.redisStores({
+      sendCommand: (args) => client.call(args[0]!, ...args.slice(1)),
+    });
+    const server = mixnmatch.createApp({
+      root: __dirname,
+      auth: { secrets: ['secret'], store: stores.sessions },
+      cache: { store: stores.pages },
+      errors: { log: false },
+    });
+    try {
+      const login = await request(server).get('/login');
+      const cookie = (login.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+      const port = own.port;
+      const closed = new Promise((resolve) => client.once('close', resolve));
+      await own.stop();
+      await closed;
+      const started = Date.now();
+      const res = await request(server).get('/secret/x').set('Cookie', cookie);
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect((await request(server).get('/cache/anything')).status).toBe(503);
+      expect((await request(server).get('/redis-stores.test.ts')).status).toBe(200);
+      expect((await request(server).get('/secret/x')).status).toBe(401);
+
+      const back = await startRedis(port);
+      try {
+        await new Promise((resolve) => client.once('ready', resolve));
+        const again = await request(server).get('/login');
+        expect(again.status).toBe(200);
+        const fresh = (again.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+        expect((await request(server).get('/secret/x').set('Cookie', fresh)).status).toBe(404);
+      } finally {
+        await back.stop();
+      }
+    } finally {
+      client.disconnect();
+    }
+  });
+});
