@@ -16,4 +16,5 @@ const config: Config = {
   },
 };
 
-export default config;
+// CommonJS, as the package is: Node 22+ would otherwise try (and fail) to load this file as ESM first.
+module.exports = config;
