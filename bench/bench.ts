@@ -15,6 +15,7 @@ import {
   type Host,
   type Measurement,
 } from './load';
+import { startRedis, type TestRedis } from '../test/helpers/redis';
 import { HEAP_VARIANTS, PAGE_FORM, SCENARIOS, type Scenario } from './scenarios';
 import { count, fixed, mib, table } from './table';
 
@@ -453,8 +454,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (pinned) pin(process.pid, LOAD_CPU);
 
   const fixtures = createFixtures();
-  const env: BenchEnv = { root: fixtures.root, sessionId: fixtures.sessionId };
-  const scenarios = SCENARIOS.filter((s) => selected(options, s.id));
+  let scenarios = SCENARIOS.filter((s) => selected(options, s.id));
+  // The Redis scenarios get a redis-server of their own, stopped at the end.
+  let redis: TestRedis | undefined;
+  if (scenarios.some((s) => s.redis)) {
+    try {
+      redis = await startRedis();
+    } catch (err) {
+      log(`(no redis-server: the Redis scenarios are left out: ${(err as Error).message})`);
+      scenarios = scenarios.filter((s) => !s.redis);
+    }
+  }
+  const env: BenchEnv = {
+    root: fixtures.root,
+    sessionId: fixtures.sessionId,
+    ...(redis ? { redisUrl: redis.url } : {}),
+  };
   const wantHeap = selected(options, 'heap');
   let shared: Host | undefined;
   const results: ScenarioResult[] = [];
@@ -557,6 +572,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     reportSummary(results, options);
   } finally {
     await shared?.close();
+    await redis?.stop();
     fixtures.remove();
   }
   return { scenarios: results, canonical, hostile, heap };

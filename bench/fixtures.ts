@@ -9,6 +9,8 @@ export interface BenchEnv {
   readonly root: string;
   /** A session id (64 lowercase hex digits) every server accepts as logged in. */
   readonly sessionId: string;
+  /** The redis-server the Redis scenarios use (started by the bench), when there is one. */
+  readonly redisUrl?: string;
 }
 
 /** 1 KiB of HTML, with spaces and markup so that form-encoding it changes it. */

@@ -1,10 +1,13 @@
 // The bench scenarios: for each, the request, the mixnmatch app, a plain Express app doing the same work by hand, and a node:http ceiling.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseCookie } from 'cookie';
+import { RedisStore } from 'connect-redis';
+import expressSession from 'express-session';
+import { createClient } from 'redis';
 import mime from 'mime-types';
 import serveStaticFiles from 'serve-static';
 import {
@@ -15,9 +18,11 @@ import {
   endpoints,
   MemoryPageStore,
   MemorySessionStore,
+  RedisPageStore,
+  RedisSessionStore,
   serveStatic,
 } from '../src';
-import { PAGE, PAGE_BYTES, SESSION_COOKIE, type BenchEnv } from './fixtures';
+import { PAGE, PAGE_BYTES, SESSION_COOKIE, SESSION_ID, type BenchEnv } from './fixtures';
 
 /** One request, sent over and over by every connection. */
 export interface BenchRequest {
@@ -59,6 +64,8 @@ export interface Scenario {
   readonly ratios: readonly Ratio[];
   /** Node's limit on a request head, raised for long paths. Defaults to Node's 16 KiB. */
   readonly maxHeaderSize?: number;
+  /** Needs the redis-server the bench starts (`env.redisUrl`). */
+  readonly redis?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -66,6 +73,20 @@ const NO_CACHE = 'no-cache, no-store, must-revalidate';
 const MIXNMATCH_VS_PLAIN: readonly Ratio[] = [
   { label: 'mixnmatch / plain', numerator: 'mixnmatch', denominator: 'plain', target: 0.9 },
 ];
+
+/** A node-redis client of the bench's redis-server, connected. */
+async function redisClient(env: BenchEnv) {
+  if (!env.redisUrl) throw new Error('this scenario needs the redis-server the bench starts');
+  const client = createClient({ url: env.redisUrl });
+  await client.connect();
+  return client;
+}
+
+/** The secret of the express-session app, and the cookie its requests carry, signed as express-session signs it. */
+const EXPRESS_SESSION_SECRET = 'bench-secret';
+const EXPRESS_SESSION_COOKIE = `connect.sid=${encodeURIComponent(
+  `s:${SESSION_ID}.${createHmac('sha256', EXPRESS_SESSION_SECRET).update(SESSION_ID).digest('base64').replace(/=+$/, '')}`,
+)}`;
 
 /** An Express app without `X-Powered-By`, so every server sends the same headers. */
 function expressApp(): express.Express {
@@ -713,6 +734,126 @@ const dispatchExpress: Scenario = {
 };
 
 /** Every scenario, in the order the bench runs them. */
+/** Requests of the Redis scenarios: keys of their own, so nothing else in the bench's Redis meets them. */
+const REDIS_PREFIX = 'bench:';
+
+const protectedRedis: Scenario = {
+  id: 'protected-redis',
+  title:
+    'GET a protected file with a session in Redis: auth() + RedisSessionStore vs express-session + connect-redis',
+  request: { path: '/secret/page.html', headers: { cookie: SESSION_COOKIE } },
+  status: 200,
+  redis: true,
+  ratios: [
+    {
+      label: 'mixnmatch / express-session',
+      numerator: 'mixnmatch',
+      denominator: 'express-session',
+      target: 1,
+    },
+  ],
+  variants: [
+    {
+      name: 'mixnmatch',
+      async build(env) {
+        const client = await redisClient(env);
+        const store = new RedisSessionStore({
+          sendCommand: (args) => client.sendCommand(args),
+          prefix: REDIS_PREFIX,
+        });
+        await store.set(env.sessionId, {
+          createdAt: Date.now(),
+          expiresAt: Date.now() + 86_400_000,
+        });
+        const app = expressApp();
+        app.use(auth({ secrets: ['secret'], store }));
+        app.use(serveStatic(env.root));
+        return app;
+      },
+    },
+    {
+      name: 'express-session',
+      request: { path: '/secret/page.html', headers: { cookie: EXPRESS_SESSION_COOKIE } },
+      async build(env) {
+        const client = await redisClient(env);
+        const store = new RedisStore({ client, prefix: `${REDIS_PREFIX}es:` });
+        // The session as express-session saves one, logged in.
+        await client.set(
+          `${REDIS_PREFIX}es:${env.sessionId}`,
+          JSON.stringify({
+            cookie: { originalMaxAge: null, httpOnly: true, path: '/' },
+            loggedIn: true,
+          }),
+          { EX: 86_400 },
+        );
+        const app = expressApp();
+        app.use(
+          expressSession({
+            store,
+            secret: EXPRESS_SESSION_SECRET,
+            resave: false,
+            saveUninitialized: false,
+          }),
+        );
+        app.use((req, res, next) => {
+          const loggedIn = (req.session as unknown as { loggedIn?: boolean }).loggedIn === true;
+          if (!loggedIn && isSecret(req.path)) return void res.status(401).send('Log in first.');
+          next();
+        });
+        app.use(...expressStatic(env));
+        return app;
+      },
+    },
+  ],
+};
+
+const cachedPageRedis: Scenario = {
+  id: 'cache-get-redis',
+  title:
+    'GET a 1 KiB page cached in Redis: cache() + RedisPageStore vs a route reading the same key',
+  request: { path: '/cache/page' },
+  status: 200,
+  redis: true,
+  ratios: MIXNMATCH_VS_PLAIN,
+  variants: [
+    {
+      name: 'mixnmatch',
+      async build(env) {
+        const client = await redisClient(env);
+        const store = new RedisPageStore({
+          sendCommand: (args) => client.sendCommand(args),
+          prefix: REDIS_PREFIX,
+        });
+        await store.clearAll();
+        await store.save(
+          'page',
+          { data: PAGE_BYTES, type: 'text/html' },
+          { maxSize: 2 * MiB, maxNames: 100_000 },
+        );
+        const app = expressApp();
+        app.use(cache({ store }));
+        return app;
+      },
+    },
+    {
+      name: 'plain',
+      async build(env) {
+        const client = await redisClient(env);
+        const app = expressApp();
+        app.get('/cache/:name', (req, res, next) => {
+          client
+            .hmGet(`${REDIS_PREFIX}page:${req.params.name}`, ['data', 'type'])
+            .then(([data, type]) => {
+              if (!data || !type) return next();
+              sendBytes(res, Buffer.from(data, 'base64'), type);
+            }, next);
+        });
+        return app;
+      },
+    },
+  ],
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   cachedPage,
   threeArgs,
@@ -724,6 +865,8 @@ export const SCENARIOS: readonly Scenario[] = [
   longPath,
   dispatch,
   dispatchExpress,
+  protectedRedis,
+  cachedPageRedis,
 ];
 
 /** The apps of the heap scenario: a cache() that takes 10,000 pages, and a Map doing the same by hand. */

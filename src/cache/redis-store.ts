@@ -55,6 +55,14 @@ redis.call('SET', KEYS[2], 0)
 return 1
 `);
 
+/** A page from the `data` (base64) and `type` fields; anything else is not a page this store saved. */
+function toPage([data, type]: (string | undefined)[]): CachedPage {
+  if (data === undefined || type === undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
+    throw new TypeError('not a page this store saved');
+  }
+  return { data: Buffer.from(data, 'base64'), type };
+}
+
 /**
  * Pages in Redis, shared by every process with the same Redis and prefix:
  * each page a hash (its bytes as base64, so they come back byte for byte
@@ -116,6 +124,16 @@ export class RedisPageStore implements PageStore {
   }
 
   async get(name: string): Promise<PageLookup> {
+    // A page that is there is one plain HMGET; only a miss asks the script,
+    // which tells a cleared name from one never saved in one atomic look.
+    const hit = await command(this.#send, 'page store', [
+      'HMGET',
+      this.#page(name),
+      'data',
+      'type',
+    ]);
+    const page = parseReply('page store', hit, (value) => replyArray(value).map(replyString));
+    if (page[0] !== undefined) return parseReply('page store', page, () => toPage(page));
     const reply = await GET.run(this.#send, 'page store', [this.#page(name), this.#names], [name]);
     return parseReply('page store', reply, (value): PageLookup => {
       if (value === null || value === undefined) return undefined;
@@ -123,11 +141,7 @@ export class RedisPageStore implements PageStore {
         if (replyString(value) === 'cleared') return 'cleared';
         throw new TypeError('unexpected reply');
       }
-      const [data, type] = replyArray(value).map(replyString);
-      if (data === undefined || type === undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
-        throw new TypeError('not a page this store saved');
-      }
-      return { data: Buffer.from(data, 'base64'), type };
+      return toPage(replyArray(value).map(replyString));
     });
   }
 
