@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { untilOutput } from './helpers/process';
 import { freePort, startRedis, type TestRedis } from './helpers/redis';
 
@@ -217,6 +218,29 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     } finally {
       await back.stop();
     }
+  });
+
+  it('serves one generated TLS certificate from every worker', async () => {
+    const command = start('--tls');
+    const base = new URL(await url(command));
+    const printed = /fingerprint: (\S+)/.exec(command.stdout())![1];
+    const fingerprints = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const socket = tlsConnect(
+              { host: base.hostname, port: Number(base.port), rejectUnauthorized: false },
+              () => {
+                resolve(socket.getPeerX509Certificate()!.fingerprint256);
+                socket.end();
+              },
+            );
+            socket.on('error', reject);
+          }),
+      ),
+    );
+    expect(new Set(fingerprints)).toEqual(new Set([printed]));
   });
 
   it('says in one line that Redis cannot be reached at start, and exits 1', async () => {

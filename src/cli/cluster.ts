@@ -3,7 +3,14 @@ import cluster, { type Worker } from 'node:cluster';
 import { ConfigError } from '../errors';
 import type { ServerConfig } from './args';
 import { connectStores, loadUsers, RedisUnreachableError, type CommandStores } from './redis';
-import { banner, buildApp, ConfigurationError, describeConfigError, type Output } from './server';
+import {
+  banner,
+  buildApp,
+  ConfigurationError,
+  describeConfigError,
+  selfSignedCertificate,
+  type Output,
+} from './server';
 
 /** A worker's first message: where it listens. */
 interface Listening {
@@ -101,8 +108,15 @@ export async function runPrimary(
     for (const worker of workers) worker.process.kill('SIGTERM');
   };
 
+  // One certificate for every worker: a browser sees the same one whichever answers.
+  const certificate =
+    config.tls && 'generate' in config.tls ? await selfSignedCertificate() : undefined;
+  const env = certificate
+    ? { MIXNMATCH_TLS_KEY: certificate.key, MIXNMATCH_TLS_CERT: certificate.cert }
+    : {};
+
   const fork = () => {
-    const worker = cluster.fork();
+    const worker = cluster.fork(env);
     workers.add(worker);
     let ready = false;
     worker.on('message', (message: unknown) => {
@@ -132,4 +146,11 @@ export async function runPrimary(
   process.on('SIGTERM', () => stop('SIGTERM'));
   watchParent(stop);
   for (let i = 0; i < config.workers; i++) fork();
+}
+
+/** In a worker: the certificate its primary made for every worker, if it made one. */
+export function primaryCertificate(): { key: string; cert: string } | undefined {
+  const key = process.env.MIXNMATCH_TLS_KEY;
+  const cert = process.env.MIXNMATCH_TLS_CERT;
+  return key && cert ? { key, cert } : undefined;
 }

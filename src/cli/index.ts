@@ -6,7 +6,7 @@ import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
 import cluster from 'node:cluster';
 import type { ServerConfig } from './args';
-import { loadSharedUsers, runPrimary } from './cluster';
+import { loadSharedUsers, primaryCertificate, runPrimary } from './cluster';
 import { connectStores, RedisUnreachableError, type CommandStores } from './redis';
 import { ConfigurationError, StartError, startServer, type Running } from './server';
 
@@ -154,8 +154,10 @@ async function runServer(config: ServerConfig): Promise<void> {
       // A primary has loaded the users for its workers.
       if (!worker) await loadSharedUsers(config, stores, output);
     }
+    const certificate = worker ? primaryCertificate() : undefined;
     running = await startServer(config, version(), output, {
       ...(stores ? { stores: stores.stores } : {}),
+      ...(certificate ? { certificate } : {}),
       quiet: worker,
     });
   } catch (err) {

@@ -78,7 +78,7 @@ export function describeConfigError(err: ConfigError, config: ServerConfig): str
 }
 
 /** A self-signed certificate for localhost and 127.0.0.1, made now, valid for 30 days. */
-async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
+export async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     notAfterDate: new Date(Date.now() + 30 * 86_400_000),
@@ -186,6 +186,8 @@ export interface StartExtras {
   stores?: RedisStores;
   /** Print no start-up summary (a worker: its primary prints one for all). */
   quiet?: boolean;
+  /** The certificate `--tls` serves instead of making one (the primary made it once for every worker). */
+  certificate?: { key: string; cert: string };
 }
 
 /** The start-up summary: where the server listens and which features are on. */
@@ -259,7 +261,7 @@ export async function startServer(
     scheme = 'https';
     const pems =
       'generate' in config.tls
-        ? await selfSignedCertificate()
+        ? (extras.certificate ?? (await selfSignedCertificate()))
         : {
             cert: readFileSync(config.tls.certFile, 'utf8'),
             key: readFileSync(config.tls.keyFile, 'utf8'),
