@@ -9,7 +9,13 @@ const config: Config = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    // jose is ESM only: jest (on Node 20 and 22) loads it only compiled to CommonJS.
+    '^.+/node_modules/jose/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022' }, isolatedModules: true },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: {
     '^mixnmatch$': '<rootDir>/src/index.ts',
     '^mixnmatch/testing$': '<rootDir>/src/testing/index.ts',

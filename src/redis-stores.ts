@@ -1,5 +1,10 @@
 // redisStores(): every store mixnmatch keeps state in, in one Redis, for several processes to share.
-import { RedisLockoutStore, RedisSessionStore, RedisUserStore } from './auth/redis-store';
+import {
+  RedisLockoutStore,
+  RedisRefreshTokenStore,
+  RedisSessionStore,
+  RedisUserStore,
+} from './auth/redis-store';
 import type { RedisSessionStoreOptions } from './auth/redis-store';
 import { RedisPageStore } from './cache/redis-store';
 
@@ -13,6 +18,8 @@ export interface RedisStores {
   lockout: RedisLockoutStore;
   /** For `cache({ store })`. */
   pages: RedisPageStore;
+  /** For `auth({ tokens: { store } })`. */
+  refreshTokens: RedisRefreshTokenStore;
 }
 
 /**
@@ -34,5 +41,6 @@ export function redisStores(options: RedisSessionStoreOptions): RedisStores {
     users: new RedisUserStore(shared),
     lockout: new RedisLockoutStore(shared),
     pages: new RedisPageStore(shared),
+    refreshTokens: new RedisRefreshTokenStore(shared),
   };
 }

@@ -121,3 +121,44 @@ export interface LockoutStore {
   /** Optional. Releases the store's resources. */
   close?(): Promise<void> | void;
 }
+
+/** What a {@link RefreshTokenStore} keeps for a refresh token (by its digest; the token itself is never stored). */
+export interface RefreshRecord {
+  /** Whose token it is. */
+  username: string;
+  /** The login it descends from: every token rotated from one login shares it. */
+  family: string;
+  /** When it expires, in milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * What {@link RefreshTokenStore.use} found: `'ok'` the first time a token is
+ * used (it is spent now), `'reused'` for a token spent before (its whole
+ * family has just been revoked: someone holds a stolen copy), `'unknown'`
+ * for a token never issued, expired or revoked.
+ */
+export type RefreshUse = { status: 'ok' | 'reused'; record: RefreshRecord } | { status: 'unknown' };
+
+/**
+ * Where token mode keeps refresh tokens, by digest (SHA-256 of the token),
+ * so a copy of the store gives no usable token. Every method may return a
+ * promise, and each is one atomic call.
+ */
+export interface RefreshTokenStore {
+  /** Required. Keeps a new token until its `expiresAt`, in its family and its user's index. */
+  add(digest: string, record: RefreshRecord): Promise<void> | void;
+  /**
+   * Required. Spends a token, atomically (rotation): of any number of
+   * concurrent uses of one token, one is `'ok'`; a later one is `'reused'`,
+   * and revokes every token of the family (the spent ones stay known until
+   * they expire, so that a reuse is recognised).
+   */
+  use(digest: string): Promise<RefreshUse> | RefreshUse;
+  /** Required. Revokes one token (logout); resolves to whether it was there. */
+  revoke(digest: string): Promise<boolean> | boolean;
+  /** Required. Revokes every token of a user (a password change). */
+  revokeUser(username: string): Promise<void> | void;
+  /** Optional. Releases the store's resources. */
+  close?(): Promise<void> | void;
+}

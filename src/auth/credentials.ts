@@ -110,19 +110,45 @@ export async function readCredentials<K extends string>(
   return values;
 }
 
-/** Checks a new username and password against the rules; a 400 with the reason when they fail. */
+/** The kinds of characters a password policy counts. */
+const CLASSES: readonly [string, RegExp][] = [
+  ['lower case', /\p{Ll}/u],
+  ['upper case', /\p{Lu}/u],
+  ['digits', /\p{Nd}/u],
+  ['others', /[^\p{Ll}\p{Lu}\p{Nd}]/u],
+];
+
+/**
+ * Checks a new username and password against the rules; a 400 naming the
+ * rule that failed: the username's form, the password's length, or the
+ * kinds of characters it mixes.
+ */
 export function checkNewCredentials(
   username: string | undefined,
   password: string,
-  minLength: number,
+  policy: { minLength: number; classes: number },
 ): void {
   if (username !== undefined && !USERNAME.test(username)) {
     throw new HttpError(400, 'A username is 1–64 characters: letters, digits and . _ @ + -.');
   }
-  if ([...password].length < minLength) {
-    throw new HttpError(400, `A password needs at least ${minLength} characters.`);
+  if ([...password].length < policy.minLength) {
+    throw new HttpError(400, `A password needs at least ${policy.minLength} characters.`);
+  }
+  const kinds = CLASSES.filter(([, test]) => test.test(password)).length;
+  if (kinds < policy.classes) {
+    throw new HttpError(
+      400,
+      `A password needs characters of at least ${policy.classes} kinds of ${CLASSES.map(([name]) => name).join(', ')} (this one has ${kinds}).`,
+    );
   }
 }
+
+/** Verifies a username and password for a request (under the lockout); resolves to the user or rejects with 401/429. */
+export type Authenticate = (
+  req: Request,
+  username: string,
+  password: string,
+) => Promise<UserRecord>;
 
 /** Verifies usernames and passwords, at the same cost whether or not the user exists. */
 export class Verifier {

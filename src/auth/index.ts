@@ -11,8 +11,17 @@ import { recordAccess, recordedSession } from '../access';
 import { isCanonical, mountSegments, pathSpellings } from '../request-path';
 import { queryParam, sendEmpty } from '../respond';
 import type { Session, SessionUser, UserRecord } from '../types';
-import { checkNewCredentials, Lockout, readCredentials, Verifier } from './credentials';
-import { parseAuthOptions, type AuthOptions } from './options';
+import {
+  checkNewCredentials,
+  Lockout,
+  readCredentials,
+  Verifier,
+  type Authenticate,
+} from './credentials';
+import { decideRules } from './rules';
+import { tokenEndpoints } from './token-mode';
+import { verifyAccessToken, type VerifiedClaims } from './tokens';
+import { parseAuthOptions, type AuthOptions, type Credentials } from './options';
 import { hashPassword } from './password';
 import { findSecrets, foldSegment, hasRoles } from './secrets';
 
@@ -99,6 +108,56 @@ function isPreflight(req: Request): boolean {
   );
 }
 
+/**
+ * Verifies a username and password under the lockout: 429 past its limits,
+ * 401 when wrong; resolves to the user.
+ */
+function authenticateWith(credentials: Credentials): Authenticate {
+  const verifier = new Verifier(credentials.users, credentials.scrypt);
+  const lockout = credentials.lockout
+    ? new Lockout(
+        credentials.lockout.store,
+        credentials.lockout.attempts,
+        credentials.lockout.addressAttempts,
+        credentials.lockout.window,
+      )
+    : undefined;
+  return async (req, username, password) => {
+    const address = addressOf(req);
+    // Counted before the password is checked, so parallel guesses cannot outrun the count.
+    await lockout?.consume(username, address);
+    const user = await verifier.verify(username, password);
+    if (!user) throw new HttpError(401, 'Wrong username or password.');
+    await lockout?.succeed(username, address);
+    return user;
+  };
+}
+
+/** The path below a mount point, for rules (a path that does not start with it stays as it is). */
+function belowMount(path: string, base: string): string {
+  if (base === '' || !path.toLowerCase().startsWith(base.toLowerCase())) return path;
+  const below = path.slice(base.length);
+  return below.startsWith('/') ? below : `/${below}`;
+}
+
+/** The access token of `Authorization: Bearer <token>`, or `undefined` without one. */
+function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i.exec(header);
+  return match ? match[1] : '';
+}
+
+/** A verified access token as the session `getSession(req)` gives in token mode. */
+function tokenSession(claims: VerifiedClaims): Session {
+  return {
+    id: claims.id,
+    createdAt: claims.issuedAt,
+    expiresAt: claims.expiresAt,
+    user: { username: claims.username, roles: [...claims.roles] },
+  };
+}
+
 /** The client's address for the lockout (Express's `req.ip` follows `trust proxy`). */
 function addressOf(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -135,7 +194,9 @@ export function auth(opts?: AuthOptions): Router {
  * endpoints (`createApp()` mounts them as they are).
  */
 export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
-  const { secrets, cookieName, ttl, sameSite, secure, store, credentials } = parseAuthOptions(opts);
+  const { secrets, rules, cookieName, ttl, sameSite, secure, store, credentials } =
+    parseAuthOptions(opts);
+  const tokens = credentials?.tokens;
 
   const cookie = (req: Request, value: string, clear: boolean): string =>
     stringifySetCookie({
@@ -180,15 +241,50 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     mount: readonly string[],
     session: Session | undefined,
   ): HttpError | undefined => {
+    if (rules.length > 0) {
+      const identity = session && {
+        username: session.user?.username,
+        roles: session.user?.roles ?? [],
+      };
+      // Rules see the path below the mount point, as secrets do.
+      const below = paths.map((path) => belowMount(path, req.baseUrl));
+      const ruled = decideRules(rules, below, identity);
+      if (ruled === 'allow') return undefined;
+      if (ruled === 401) return denied(req, 401);
+      if (ruled === 403) return denied(req, 403);
+    }
     const matched = findSecrets(secrets, paths, mount);
     if (matched.length === 0) return undefined;
-    if (session === undefined) return unauthorized(req);
-    return hasRoles(matched, session.user?.roles) ? undefined : forbidden();
+    if (session === undefined) return denied(req, 401);
+    return hasRoles(matched, session.user?.roles) ? undefined : denied(req, 403);
+  };
+
+  /** Why the token a request carried was refused (token mode), for its 401's WWW-Authenticate. */
+  const refusals = new WeakMap<Request, string>();
+
+  /** A 401 or 403; in token mode with the WWW-Authenticate RFC 6750 asks for. */
+  const denied = (req: Request, status: 401 | 403): HttpError => {
+    if (!tokens) return status === 401 ? unauthorized(req) : forbidden();
+    const refused = refusals.get(req);
+    const challenge =
+      status === 403
+        ? 'Bearer realm="mixnmatch", error="insufficient_scope"'
+        : refused !== undefined
+          ? `Bearer realm="mixnmatch", error="invalid_token", error_description="${refused.replace(/["\\]/g, '')}"`
+          : 'Bearer realm="mixnmatch"';
+    return new HttpError(
+      status,
+      status === 403
+        ? 'Your user does not have a role this path needs.'
+        : (refused ??
+            `This path needs an access token: POST ${req.baseUrl}/login, then send Authorization: Bearer <access_token>.`),
+      { headers: { 'WWW-Authenticate': challenge } },
+    );
   };
 
   let warnedPrefix = false;
   const guard = (req: Request, next: NextFunction, session: Session | undefined): void => {
-    if (secrets.length === 0 || isPreflight(req)) {
+    if ((secrets.length === 0 && rules.length === 0) || isPreflight(req)) {
       recordAccess(req, session, undefined);
       return next();
     }
@@ -215,6 +311,18 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     _res: Response,
     next: NextFunction,
   ) {
+    if (tokens) {
+      const token = bearerToken(req);
+      if (token === undefined) return guard(req, next, undefined);
+      verifyAccessToken(tokens.settings, token).then((claims) => {
+        if ('refused' in claims) {
+          refusals.set(req, claims.refused);
+          return guard(req, next, undefined);
+        }
+        guard(req, next, tokenSession(claims));
+      }, next);
+      return;
+    }
     const id = sessionIdOf(req, cookieName);
     if (id === undefined) return guard(req, next, undefined);
     const found = store.get(id);
@@ -241,32 +349,9 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     },
   };
 
-  if (credentials) {
-    const { users, register, minPasswordLength } = credentials;
-    const verifier = new Verifier(users, credentials.scrypt);
-    const lockout = credentials.lockout
-      ? new Lockout(
-          credentials.lockout.store,
-          credentials.lockout.attempts,
-          credentials.lockout.addressAttempts,
-          credentials.lockout.window,
-        )
-      : undefined;
-
-    /** Verifies a username and password under the lockout: 429 past its limits, 401 when wrong. */
-    const authenticate = async (
-      req: Request,
-      username: string,
-      password: string,
-    ): Promise<UserRecord> => {
-      const address = addressOf(req);
-      // Counted before the password is checked, so parallel guesses cannot outrun the count.
-      await lockout?.consume(username, address);
-      const user = await verifier.verify(username, password);
-      if (!user) throw new HttpError(401, 'Wrong username or password.');
-      await lockout?.succeed(username, address);
-      return user;
-    };
+  if (credentials && !tokens) {
+    const { users, register, passwordPolicy } = credentials;
+    const authenticate = authenticateWith(credentials);
 
     spec.login = { methods: ['GET', 'POST'] };
     handlers.login = async function loginWithCredentials(req, res) {
@@ -286,7 +371,7 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     handlers.changepwd = async function changePassword(req, res) {
       const location = gotoLocation(req);
       const fields = await readCredentials(req, res, ['username', 'password', 'new_password']);
-      checkNewCredentials(undefined, fields.new_password, minPasswordLength);
+      checkNewCredentials(undefined, fields.new_password, passwordPolicy);
       const user = await authenticate(req, fields.username, fields.password);
       const changed = await users.update(
         user.username,
@@ -307,7 +392,7 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       handlers.register = async function registerUser(req, res) {
         const location = gotoLocation(req);
         const { username, password } = await readCredentials(req, res, ['username', 'password']);
-        checkNewCredentials(username, password, minPasswordLength);
+        checkNewCredentials(username, password, passwordPolicy);
         if ((await register(req, username)) !== true) {
           throw new HttpError(403, 'Registration is not open to this user.');
         }
@@ -321,6 +406,19 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
         sendGoto(res, location, 201);
       };
     }
+  }
+
+  if (credentials && tokens) {
+    // Token mode: the endpoints answer with tokens, never a session cookie.
+    const endpoints = tokenEndpoints({
+      tokens,
+      users: credentials.users,
+      register: credentials.register,
+      policy: credentials.passwordPolicy,
+      scrypt: credentials.scrypt,
+      authenticate: authenticateWith(credentials),
+    });
+    return [guardMiddleware, endpointsHandler(endpoints.spec, endpoints.handlers)];
   }
 
   return [guardMiddleware, endpointsHandler(spec, handlers)];

@@ -10,7 +10,17 @@ import {
   show,
   storeOption,
 } from '../options';
-import type { LockoutStore, SessionStore, UserRecord, UserStore } from '../types';
+import type { KeyObject } from 'node:crypto';
+import type {
+  LockoutStore,
+  RefreshTokenStore,
+  SessionStore,
+  UserRecord,
+  UserStore,
+} from '../types';
+import { MemoryRefreshTokenStore } from './refresh-store';
+import { compileRules, type AccessRule, type CompiledRule } from './rules';
+import { loadTokenKey, type TokenSettings } from './tokens';
 import { MemorySessionStore } from './memory-store';
 import {
   DEFAULT_SCRYPT,
@@ -56,6 +66,40 @@ export interface LockoutOptions {
   store?: LockoutStore;
 }
 
+/** Token mode: JWT access tokens and opaque refresh tokens instead of session cookies. */
+export interface TokenOptions {
+  /**
+   * The signing key, which also pins the algorithm: an HMAC secret (32 bytes
+   * or more, HS256), or a PEM private key (EC P-256: ES256; RSA of 2048 bits
+   * or more: RS256; Ed25519: EdDSA), or a `KeyObject`. Required.
+   */
+  key: string | Buffer | KeyObject;
+  /** Access-token lifetime, in seconds. Defaults to `900` (15 minutes). */
+  accessTtl?: number;
+  /** Refresh-token lifetime, in seconds. Defaults to `86400` (a day). */
+  refreshTtl?: number;
+  /** The `iss` claim tokens carry and must carry. Defaults to none. */
+  issuer?: string;
+  /** The `aud` claim tokens carry and must carry. Defaults to none. */
+  audience?: string;
+  /** Where refresh tokens are kept (by digest). Defaults to a `MemoryRefreshTokenStore`. */
+  store?: RefreshTokenStore;
+}
+
+/** What `/register` and `/changepwd` ask of a new password. */
+export interface PasswordPolicy {
+  /** The fewest characters. Defaults to `8`. */
+  minLength?: number;
+  /** How many of the classes lower case, upper case, digits and others it must mix. Defaults to `1`. */
+  classes?: number;
+}
+
+/** The original's password rule: 10 characters from 3 classes. */
+export const ORIGINAL_PASSWORD_POLICY: Readonly<Required<PasswordPolicy>> = Object.freeze({
+  minLength: 10,
+  classes: 3,
+});
+
 /** Options for `auth()`. */
 export interface AuthOptions {
   /**
@@ -86,8 +130,17 @@ export interface AuthOptions {
   users?: readonly UserEntry[] | UserStore;
   /** Open `POST /register` (credential mode): `true`, or a predicate deciding each registration. Defaults to `false`. */
   register?: boolean | RegisterPredicate;
-  /** The shortest password `/register` and `/changepwd` accept. Defaults to `8`. */
+  /** The shortest password `/register` and `/changepwd` accept (`passwordPolicy.minLength`). Defaults to `8`. */
   minPasswordLength?: number;
+  /** What a new password must be; `ORIGINAL_PASSWORD_POLICY` is the original's rule. Defaults to `{ minLength: 8, classes: 1 }`. */
+  passwordPolicy?: PasswordPolicy;
+  /** Token mode (credential mode with JWTs instead of session cookies). Defaults to none: session cookies. */
+  tokens?: TokenOptions;
+  /**
+   * Ordered access rules, checked before `secrets`: the first whose pattern
+   * matches the path decides (see `AccessRule`). Defaults to `[]`.
+   */
+  rules?: readonly AccessRule[];
   /** Brute-force protection in credential mode, or `false` for none. Defaults to `{}` (5 attempts per username, 20 per address, 15 minutes). */
   lockout?: LockoutOptions | false;
   /** scrypt parameters for new hashes; existing hashes keep theirs and are upgraded at the next login. Defaults to `{ cost: 32768, blockSize: 8, parallelization: 1 }`. */
@@ -98,15 +151,25 @@ export interface AuthOptions {
 export interface Credentials {
   users: UserStore;
   register: RegisterPredicate | undefined;
-  minPasswordLength: number;
+  passwordPolicy: Required<PasswordPolicy>;
+  tokens: ParsedTokens | undefined;
   lockout:
     { attempts: number; addressAttempts: number; window: number; store: LockoutStore } | undefined;
   scrypt: ScryptParams;
 }
 
+/** {@link TokenOptions} after validation. */
+export interface ParsedTokens {
+  settings: TokenSettings;
+  /** Refresh-token lifetime, in seconds. */
+  refreshTtl: number;
+  store: RefreshTokenStore;
+}
+
 /** {@link AuthOptions} after validation. */
 export interface ParsedAuthOptions {
   secrets: Secret[];
+  rules: CompiledRule[];
   cookieName: string;
   ttl: number;
   sameSite: 'strict' | 'lax' | 'none' | undefined;
@@ -127,6 +190,9 @@ const KNOWN = [
   'users',
   'register',
   'minPasswordLength',
+  'passwordPolicy',
+  'tokens',
+  'rules',
   'lockout',
   'scrypt',
 ];
@@ -301,9 +367,94 @@ function parseLockout(value: unknown): Credentials['lockout'] {
   };
 }
 
+function parsePasswordPolicy(options: Record<string, unknown>): Required<PasswordPolicy> {
+  const example = 'auth({ users, passwordPolicy: ORIGINAL_PASSWORD_POLICY })';
+  if (options.minPasswordLength !== undefined && options.passwordPolicy !== undefined) {
+    fail('give "passwordPolicy.minLength" or "minPasswordLength", not both.', example);
+  }
+  const policy = optionsObject('auth', options.passwordPolicy, ['minLength', 'classes'], example);
+  const classes = positiveIntegerOption(
+    'auth',
+    'passwordPolicy.classes',
+    policy.classes,
+    1,
+    example,
+  );
+  if (classes > 4) fail(`"passwordPolicy.classes" must be 1 to 4 (got ${classes}).`, example);
+  return {
+    minLength: positiveIntegerOption(
+      'auth',
+      options.minPasswordLength !== undefined ? 'minPasswordLength' : 'passwordPolicy.minLength',
+      options.minPasswordLength ?? policy.minLength,
+      8,
+      example,
+    ),
+    classes,
+  };
+}
+
+function parseTokens(value: unknown): ParsedTokens | undefined {
+  if (value === undefined) return undefined;
+  const example = 'auth({ users, tokens: { key: process.env.JWT_SECRET, accessTtl: 900 } })';
+  const options = optionsObject(
+    'auth',
+    value,
+    ['key', 'accessTtl', 'refreshTtl', 'issuer', 'audience', 'store'],
+    example,
+  );
+  if (options.key === undefined)
+    fail('"tokens.key" is required: the secret or private key tokens are signed with.', example);
+  for (const key of ['issuer', 'audience'] as const) {
+    if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) {
+      fail(`"tokens.${key}" must be a non-empty string (got ${show(options[key])}).`, example);
+    }
+  }
+  return {
+    settings: {
+      key: loadTokenKey(options.key),
+      accessTtl: positiveIntegerOption(
+        'auth',
+        'tokens.accessTtl',
+        options.accessTtl,
+        900,
+        example,
+        'a positive number of seconds',
+      ),
+      issuer: options.issuer as string | undefined,
+      audience: options.audience as string | undefined,
+    },
+    refreshTtl: positiveIntegerOption(
+      'auth',
+      'tokens.refreshTtl',
+      options.refreshTtl,
+      86_400,
+      example,
+      'a positive number of seconds',
+    ),
+    store:
+      options.store === undefined
+        ? new MemoryRefreshTokenStore()
+        : storeOption<RefreshTokenStore>(
+            'auth',
+            'tokens.store',
+            options.store,
+            'RefreshTokenStore',
+            ['add', 'use', 'revoke', 'revokeUser'],
+            example,
+          ),
+  };
+}
+
 function parseCredentials(options: Record<string, unknown>): Credentials | undefined {
   if (options.users === undefined) {
-    for (const key of ['register', 'minPasswordLength', 'lockout', 'scrypt']) {
+    for (const key of [
+      'register',
+      'minPasswordLength',
+      'passwordPolicy',
+      'tokens',
+      'lockout',
+      'scrypt',
+    ]) {
       if (options[key] !== undefined)
         fail(`"${key}" is for credential mode: give "users" too (a list, or a UserStore).`);
     }
@@ -335,13 +486,8 @@ function parseCredentials(options: Record<string, unknown>): Credentials | undef
         : register === false
           ? undefined
           : (register as RegisterPredicate),
-    minPasswordLength: positiveIntegerOption(
-      'auth',
-      'minPasswordLength',
-      options.minPasswordLength,
-      8,
-      'auth({ users, minPasswordLength: 12 })',
-    ),
+    passwordPolicy: parsePasswordPolicy(options),
+    tokens: parseTokens(options.tokens),
     lockout: parseLockout(options.lockout),
     scrypt,
   };
@@ -351,6 +497,7 @@ function parseCredentials(options: Record<string, unknown>): Credentials | undef
 export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
   const options = optionsObject('auth', opts, KNOWN, EXAMPLE);
   const secrets = parseSecrets(options.secrets ?? []);
+  const rules = compileRules(options.rules);
 
   const cookieName = options.cookieName ?? 'SESSION';
   if (typeof cookieName !== 'string' || !isToken(cookieName)) {
@@ -414,5 +561,14 @@ export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
       ),
     });
   }
-  return { secrets, cookieName: cookieName as string, ttl, sameSite, secure, store, credentials };
+  return {
+    secrets,
+    rules,
+    cookieName: cookieName as string,
+    ttl,
+    sameSite,
+    secure,
+    store,
+    credentials,
+  };
 }

@@ -14,6 +14,9 @@ import {
 import type {
   AttemptCount,
   LockoutStore,
+  RefreshRecord,
+  RefreshTokenStore,
+  RefreshUse,
   SessionData,
   SessionStore,
   UserRecord,
@@ -346,5 +349,137 @@ export class RedisLockoutStore implements LockoutStore {
 
   async reset(key: string): Promise<void> {
     await command(this.#send, 'lockout store', ['DEL', this.#key(key)]);
+  }
+}
+
+/**
+ * add: the token (a hash, expiring at expiresAt), in its family's set and
+ * the family in its user's set, each set living as long as its longest
+ * token. KEYS: token key, family set, user set. ARGV: username, family,
+ * expiresAt, now.
+ */
+const ADD_REFRESH = new RedisScript(`
+redis.call('HSET', KEYS[1], 'username', ARGV[1], 'family', ARGV[2], 'expiresAt', ARGV[3], 'spent', '0')
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+local left = tonumber(ARGV[3]) - tonumber(ARGV[4])
+redis.call('SADD', KEYS[2], KEYS[1])
+if redis.call('PTTL', KEYS[2]) < left then redis.call('PEXPIRE', KEYS[2], left) end
+redis.call('SADD', KEYS[3], ARGV[2])
+if redis.call('PTTL', KEYS[3]) < left then redis.call('PEXPIRE', KEYS[3], left) end
+return 1
+`);
+
+/**
+ * use: spends the token; a token spent already revokes its whole family.
+ * KEYS: token key. ARGV: family-set prefix. Returns status, username,
+ * family, expiresAt, or nil for a token not there.
+ */
+const USE_REFRESH = new RedisScript(`
+local token = redis.call('HMGET', KEYS[1], 'username', 'family', 'expiresAt', 'spent')
+if not token[1] then return false end
+if token[4] == '1' then
+  local family = ARGV[1] .. token[2]
+  for _, key in ipairs(redis.call('SMEMBERS', family)) do redis.call('DEL', key) end
+  redis.call('DEL', family)
+  return { 'reused', token[1], token[2], token[3] }
+end
+redis.call('HSET', KEYS[1], 'spent', '1')
+return { 'ok', token[1], token[2], token[3] }
+`);
+
+/** revoke: one token. KEYS: token key. ARGV: family-set prefix. Returns whether it was there. */
+const REVOKE_REFRESH = new RedisScript(`
+local family = redis.call('HGET', KEYS[1], 'family')
+if not family then return 0 end
+redis.call('SREM', ARGV[1] .. family, KEYS[1])
+redis.call('DEL', KEYS[1])
+return 1
+`);
+
+/** revokeUser: every token of every family of the user. KEYS: user set. ARGV: family-set prefix. */
+const REVOKE_REFRESH_USER = new RedisScript(`
+for _, family in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local set = ARGV[1] .. family
+  for _, key in ipairs(redis.call('SMEMBERS', set)) do redis.call('DEL', key) end
+  redis.call('DEL', set)
+end
+redis.call('DEL', KEYS[1])
+return 1
+`);
+
+/**
+ * Refresh tokens in Redis, by digest, shared by every process: each a hash
+ * expiring with the token, in a set per family and a set of families per
+ * user. `use` is one script, so of concurrent uses of one token on any
+ * processes exactly one rotates it, and a reuse revokes the family.
+ */
+export class RedisRefreshTokenStore implements RefreshTokenStore {
+  readonly #send: SendCommand;
+  readonly #prefix: string;
+
+  constructor(options: RedisStoreOptions) {
+    const { send, prefix } = redisOptions('RedisRefreshTokenStore', options);
+    this.#send = send;
+    this.#prefix = prefix;
+  }
+
+  #token(digest: string): string {
+    return `${this.#prefix}rt:${digest}`;
+  }
+
+  get #familyPrefix(): string {
+    return `${this.#prefix}rt-family:`;
+  }
+
+  #user(username: string): string {
+    return `${this.#prefix}rt-user:${username}`;
+  }
+
+  async add(digest: string, record: RefreshRecord): Promise<void> {
+    await ADD_REFRESH.run(
+      this.#send,
+      'refresh-token store',
+      [this.#token(digest), `${this.#familyPrefix}${record.family}`, this.#user(record.username)],
+      [record.username, record.family, Math.max(record.expiresAt, Date.now() + 1), Date.now()],
+    );
+  }
+
+  async use(digest: string): Promise<RefreshUse> {
+    const reply = await USE_REFRESH.run(
+      this.#send,
+      'refresh-token store',
+      [this.#token(digest)],
+      [this.#familyPrefix],
+    );
+    return parseReply('refresh-token store', reply, (value): RefreshUse => {
+      if (value === null || value === undefined) return { status: 'unknown' };
+      const [status, username, family, expiresAt] = replyArray(value).map(replyString);
+      if ((status !== 'ok' && status !== 'reused') || !username || !family) {
+        throw new TypeError('not a token this store saved');
+      }
+      const record = { username, family, expiresAt: replyInteger(expiresAt) };
+      // Redis expires the key itself; a clock between processes may lag.
+      if (status === 'ok' && record.expiresAt <= Date.now()) return { status: 'unknown' };
+      return { status, record };
+    });
+  }
+
+  async revoke(digest: string): Promise<boolean> {
+    const reply = await REVOKE_REFRESH.run(
+      this.#send,
+      'refresh-token store',
+      [this.#token(digest)],
+      [this.#familyPrefix],
+    );
+    return parseReply('refresh-token store', reply, replyInteger) === 1;
+  }
+
+  async revokeUser(username: string): Promise<void> {
+    await REVOKE_REFRESH_USER.run(
+      this.#send,
+      'refresh-token store',
+      [this.#user(username)],
+      [this.#familyPrefix],
+    );
   }
 }

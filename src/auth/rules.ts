@@ -1,0 +1,155 @@
+// Ordered access rules: a path pattern and who may have it (users, #roles, !exclusions); the first rule that matches decides.
+import { setFlagsFromString } from 'node:v8';
+import { ConfigError } from '../errors';
+import { isPlainObject, show } from '../options';
+
+/** One access rule, as `auth({ rules })` and the command's config file take it. */
+export interface AccessRule {
+  /** A regular expression (its source) matched against the path below the mount point: `'^/admin/'`. */
+  pattern: string;
+  /** Users who may have what it matches. */
+  users?: readonly string[];
+  /** Roles of which a user needs one. */
+  roles?: readonly string[];
+  /** Users refused even when `users` or `roles` would let them in. */
+  except?: readonly string[];
+  /** Anyone may have it, logged in or not (to carve a public path out of a later, broader rule). Defaults to `false`. */
+  public?: boolean;
+}
+
+/** A rule after checking, its pattern compiled once. */
+export interface CompiledRule {
+  readonly source: string;
+  readonly regex: RegExp;
+  readonly users: ReadonlySet<string>;
+  readonly roles: readonly string[];
+  readonly except: ReadonlySet<string>;
+  readonly public: boolean;
+}
+
+/** Who asks: the user of the session or token, when there is one. */
+export interface Identity {
+  readonly username: string | undefined;
+  readonly roles: readonly string[];
+}
+
+const EXAMPLE =
+  "auth({ users, rules: [{ pattern: '^/admin/', roles: ['ops'], except: ['mallory'] }] })";
+
+let linearEngine = false;
+
+/**
+ * V8's linear-time regular-expression engine (the `l` flag), which runs in
+ * time linear in the input whatever the pattern, and refuses what it cannot
+ * so run (backreferences, lookarounds). Turned on once, when a rule needs it.
+ */
+function linear(source: string): RegExp {
+  if (!linearEngine) {
+    setFlagsFromString('--enable-experimental-regexp-engine');
+    linearEngine = true;
+  }
+  // eslint-disable-next-line no-invalid-regexp -- 'l' is V8's linear engine, on from the line above
+  return new RegExp(source, 'l');
+}
+
+function names(where: string, key: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new ConfigError(
+      'auth',
+      `${where}: "${key}" must be an array of names (got ${show(value)}).`,
+      EXAMPLE,
+      'rules',
+    );
+  }
+  return [...(value as string[])];
+}
+
+/**
+ * Checks and compiles the rules, once. A pattern that is not a regular
+ * expression, or that cannot be matched in linear time, is a `ConfigError`
+ * naming the rule: a rule runs on every request's path, so one that can
+ * backtrack catastrophically would let a long path stall the server.
+ */
+export function compileRules(value: unknown): CompiledRule[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new ConfigError(
+      'auth',
+      `"rules" must be an array of rules (got ${show(value)}).`,
+      EXAMPLE,
+      'rules',
+    );
+  }
+  return value.map((rule: unknown, index) => {
+    const where = `rule ${index + 1}`;
+    if (!isPlainObject(rule) || typeof rule.pattern !== 'string' || rule.pattern === '') {
+      throw new ConfigError(
+        'auth',
+        `${where} must be { pattern, users?, roles?, except?, public? } (got ${show(rule)}).`,
+        EXAMPLE,
+        'rules',
+      );
+    }
+    for (const key of Object.keys(rule)) {
+      if (!['pattern', 'users', 'roles', 'except', 'public'].includes(key)) {
+        throw new ConfigError(
+          'auth',
+          `${where} has an unknown key "${key}" (keys: pattern, users, roles, except, public).`,
+          EXAMPLE,
+          'rules',
+        );
+      }
+    }
+    if (rule.public !== undefined && typeof rule.public !== 'boolean') {
+      throw new ConfigError('auth', `${where}: "public" must be true or false.`, EXAMPLE, 'rules');
+    }
+    let regex: RegExp;
+    try {
+      regex = linear(rule.pattern);
+    } catch (err) {
+      const message = (err as Error).message;
+      throw new ConfigError(
+        'auth',
+        /linear time/.test(message)
+          ? `${where}: the pattern ${show(rule.pattern)} cannot be matched in linear time (backreferences and lookarounds are refused, so a path cannot make it backtrack).`
+          : `${where}: the pattern ${show(rule.pattern)} is not a regular expression (${message}).`,
+        EXAMPLE,
+        'rules',
+      );
+    }
+    return {
+      source: rule.pattern,
+      regex,
+      users: new Set(names(where, 'users', rule.users)),
+      roles: names(where, 'roles', rule.roles),
+      except: new Set(names(where, 'except', rule.except)),
+      public: rule.public === true,
+    };
+  });
+}
+
+/** What the first rule matching a path says: allow, 401 (log in), 403 (not you), or `undefined` when none matches. */
+export type RuleDecision = 'allow' | 401 | 403 | undefined;
+
+/**
+ * Decides with the first rule whose pattern matches one of `paths`: a public
+ * rule lets anyone in; otherwise a request without a user gets 401, a user
+ * in `except` 403, and a user neither listed nor holding one of the rule's
+ * roles 403 (a rule with neither lets every user in).
+ */
+export function decideRules(
+  rules: readonly CompiledRule[],
+  paths: readonly string[],
+  identity: Identity | undefined,
+): RuleDecision {
+  const rule = rules.find((r) => paths.some((path) => r.regex.test(path)));
+  if (!rule) return undefined;
+  if (rule.public) return 'allow';
+  if (identity === undefined) return 401;
+  const { username } = identity;
+  if (username !== undefined && rule.except.has(username)) return 403;
+  if (rule.users.size === 0 && rule.roles.length === 0) return 'allow';
+  if (username !== undefined && rule.users.has(username)) return 'allow';
+  return rule.roles.some((role) => identity.roles.includes(role)) ? 'allow' : 403;
+}
