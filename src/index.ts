@@ -53,6 +53,8 @@ export {
   MemorySessionStore,
   MemoryUserStore,
   MemoryLockoutStore,
+  MemoryRefreshTokenStore,
+  ORIGINAL_PASSWORD_POLICY,
   DEFAULT_SCRYPT,
   hashPassword,
   verifyPassword,
@@ -60,8 +62,12 @@ export {
 } from './auth';
 export type {
   AuthOptions,
+  AccessRule,
   LockoutOptions,
   MemoryLockoutStoreOptions,
+  MemoryRefreshTokenStoreOptions,
+  PasswordPolicy,
+  TokenOptions,
   MemorySessionStoreOptions,
   RegisterPredicate,
   RequireSessionOptions,
@@ -72,6 +78,9 @@ export type {
 export type {
   AttemptCount,
   LockoutStore,
+  RefreshRecord,
+  RefreshTokenStore,
+  RefreshUse,
   Session,
   SessionData,
   SessionStore,
@@ -80,7 +89,12 @@ export type {
   UserStore,
 } from './types';
 
-export { RedisLockoutStore, RedisSessionStore, RedisUserStore } from './auth/redis-store';
+export {
+  RedisLockoutStore,
+  RedisRefreshTokenStore,
+  RedisSessionStore,
+  RedisUserStore,
+} from './auth/redis-store';
 export type { RedisSessionStoreOptions } from './auth/redis-store';
 export { RedisPageStore } from './cache/redis-store';
 export { redisStores } from './redis-stores';

@@ -28,11 +28,17 @@ import { findSecrets, foldSegment, hasRoles } from './secrets';
 export { MemorySessionStore } from './memory-store';
 export type { MemorySessionStoreOptions } from './memory-store';
 export { MemoryLockoutStore, MemoryUserStore } from './stores';
+export { MemoryRefreshTokenStore } from './refresh-store';
+export type { MemoryRefreshTokenStoreOptions } from './refresh-store';
+export type { AccessRule } from './rules';
 export type { MemoryLockoutStoreOptions } from './stores';
 export { DEFAULT_SCRYPT, hashPassword, verifyPassword, needsRehash } from './password';
 export type { ScryptParams } from './password';
+export { ORIGINAL_PASSWORD_POLICY } from './options';
 export type {
   AuthOptions,
+  PasswordPolicy,
+  TokenOptions,
   LockoutOptions,
   RegisterPredicate,
   RoleSecret,

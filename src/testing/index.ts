@@ -7,3 +7,4 @@ export type { SessionContractOptions } from './session-store';
 export { userStoreContract } from './user-store';
 export { lockoutStoreContract } from './lockout-store';
 export type { LockoutContractOptions } from './lockout-store';
+export { refreshTokenStoreContract } from './refresh-store';
