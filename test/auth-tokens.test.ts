@@ -23,7 +23,10 @@ function pem(type: 'ec' | 'rsa' | 'ed25519'): {
 } {
   const options =
     type === 'ec' ? { namedCurve: 'P-256' } : type === 'rsa' ? { modulusLength: 2048 } : {};
-  const { privateKey, publicKey } = generateKeyPairSync(type as 'ec', options as never);
+  const { privateKey, publicKey } = generateKeyPairSync(
+    type as 'ec',
+    options as { namedCurve: string },
+  ) as unknown as { privateKey: KeyObject; publicKey: KeyObject };
   return {
     privateKey,
     publicKey,
