@@ -293,3 +293,34 @@ describe('auth() mounted at a prefix', () => {
     }
   });
 });
+
+describe('a CORS preflight to a protected path', () => {
+  const app = express().use(
+    mixnmatch.cors({ origins: ['http://a.test'], allowCredentials: true }),
+    mixnmatch.auth({ secrets: ['/admin'] }),
+    express.Router().use('/admin', (req, res) => {
+      res.send(`SECRET ${req.method}`);
+    }),
+    mixnmatch.errorHandler({ log: false }),
+  );
+
+  it('is answered by the guard itself, never handed to a handler that ignores the method', async () => {
+    const res = await request(app)
+      .options('/admin/x')
+      .set('Origin', 'http://a.test')
+      .set('Access-Control-Request-Method', 'PUT');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+    expect(res.headers.allow).toBe('PUT, OPTIONS');
+    expect(res.headers['access-control-allow-origin']).toBe('http://a.test');
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+  });
+
+  it('leaves the request it announces, and a bare OPTIONS, to the guard', async () => {
+    expect((await request(app).put('/admin/x').set('Origin', 'http://a.test')).status).toBe(401);
+    expect((await request(app).options('/admin/x')).status).toBe(401);
+    const login = await request(app).get('/login');
+    const cookie = (login.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    expect((await request(app).put('/admin/x').set('Cookie', cookie)).text).toBe('SECRET PUT');
+  });
+});

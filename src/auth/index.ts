@@ -9,7 +9,8 @@ import { gotoParamLocation } from '../location';
 import { assertNotMiddlewareCall, optionsObject, show } from '../options';
 import { recordAccess, recordedSession } from '../access';
 import { isCanonical, mountSegments, pathSpellings } from '../request-path';
-import { queryParam, sendEmpty } from '../respond';
+import { answerOptions, queryParam, sendEmpty } from '../respond';
+import { isToken } from '../http';
 import type { Session, SessionUser, UserRecord } from '../types';
 import {
   checkNewCredentials,
@@ -164,6 +165,20 @@ function tokenSession(claims: VerifiedClaims): Session {
   };
 }
 
+/**
+ * Answers a CORS preflight to a protected path: 200 and `Allow` with the
+ * method it announces (the request itself still needs its session or token).
+ */
+function answerPreflight(req: Request, res: Response): void {
+  const method = String(req.headers['access-control-request-method']).toUpperCase();
+  answerOptions(
+    req,
+    res,
+    isToken(method) && method !== 'OPTIONS' ? `${method}, OPTIONS` : 'OPTIONS',
+    true,
+  );
+}
+
 /** The client's address for the lockout (Express's `req.ip` follows `trust proxy`). */
 function addressOf(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -289,8 +304,13 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
   };
 
   let warnedPrefix = false;
-  const guard = (req: Request, next: NextFunction, session: Session | undefined): void => {
-    if ((secrets.length === 0 && rules.length === 0) || isPreflight(req)) {
+  const guard = (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    session: Session | undefined,
+  ): void => {
+    if (secrets.length === 0 && rules.length === 0) {
       recordAccess(req, session, undefined);
       return next();
     }
@@ -309,33 +329,38 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     const mount = mountOf(req);
     // Later features ask about paths the request did not name (a file's real location).
     recordAccess(req, session, (path) => decide(req, [path], mount, session));
-    next(decide(req, paths, mount, session));
+    const refusal = decide(req, paths, mount, session);
+    // A CORS preflight carries no cookie or token: answered here for a
+    // protected path (CORS headers already set are kept), never passed on to
+    // a handler that would not tell it from the request it announces.
+    if (refusal && isPreflight(req)) return answerPreflight(req, res);
+    next(refusal);
   };
 
   const guardMiddleware: RequestHandler = function authGuard(
     req: Request,
-    _res: Response,
+    res: Response,
     next: NextFunction,
   ) {
     if (tokens) {
       const token = bearerToken(req);
-      if (token === undefined) return guard(req, next, undefined);
+      if (token === undefined) return guard(req, res, next, undefined);
       verifyAccessToken(tokens.settings, token).then((claims) => {
         if ('refused' in claims) {
           refusals.set(req, claims.refused);
-          return guard(req, next, undefined);
+          return guard(req, res, next, undefined);
         }
-        guard(req, next, tokenSession(claims));
+        guard(req, res, next, tokenSession(claims));
       }, next);
       return;
     }
     const id = sessionIdOf(req, cookieName);
-    if (id === undefined) return guard(req, next, undefined);
+    if (id === undefined) return guard(req, res, next, undefined);
     const found = store.get(id);
     // A store that answers at once (the memory store) costs no promise turn.
-    if (!isThenable(found)) return guard(req, next, found ? { ...found, id } : undefined);
+    if (!isThenable(found)) return guard(req, res, next, found ? { ...found, id } : undefined);
     found.then((data) => {
-      guard(req, next, data ? { ...data, id } : undefined);
+      guard(req, res, next, data ? { ...data, id } : undefined);
     }, next);
   };
 
