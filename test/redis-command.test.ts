@@ -1,6 +1,6 @@
 // The command with --redis and --workers against a real redis-server: shared state, restarts, outages.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -16,6 +16,21 @@ interface Command {
   stdout: () => string;
   stderr: () => string;
   exited: Promise<number | null>;
+}
+
+/** The processes whose parent is `pid` (Linux: from /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 function launch(...args: string[]): Command {
@@ -209,7 +224,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
       await untilOutput(
         command.child,
         command.stderr,
-        /Redis at \S+ is back[\s\S]*is back/,
+        /Redis at \S+ is back\n[\s\S]*Redis at \S+ is back\n/,
         'stderr',
       );
       const fresh = sessionOf(await get(base, '/login'));
@@ -241,6 +256,62 @@ describe('mixnmatch --workers 2 --redis URL', () => {
       ),
     );
     expect(new Set(fingerprints)).toEqual(new Set([printed]));
+  });
+
+  it('stops every worker when its stdout goes away, instead of replacing them', async () => {
+    const command = start('-l', '-');
+    const base = await url(command);
+    command.child.stdout.destroy();
+    await get(base, '/public.txt').catch(() => undefined);
+    await get(base, '/public.txt').catch(() => undefined);
+    expect(await command.exited).toBe(0);
+    expect(command.stderr()).not.toContain('starting another');
+  });
+
+  it('replaces a worker that dies while Redis is down, and heals with it', async () => {
+    const own = await startRedis();
+    const command = launch(
+      '--workers',
+      '2',
+      '--redis',
+      own.url,
+      '-p',
+      '0',
+      '-r',
+      dir,
+      '-S',
+      'secret',
+    );
+    commands.push(command);
+    const base = await url(command);
+    const port = own.port;
+    await own.stop();
+    await untilOutput(command.child, command.stderr, /unreachable[\s\S]*unreachable/, 'stderr');
+    // A worker dies (killed by hand); its replacement starts though Redis does not answer.
+    const before = command.stderr().length;
+    process.kill(childrenOf(command.child.pid!)[0]!, 'SIGKILL');
+    // The replacement starts and finds Redis down too.
+    await untilOutput(
+      command.child,
+      () => command.stderr().slice(before),
+      /starting another[\s\S]*unreachable/,
+      'stderr',
+    );
+    expect((await get(base, '/public.txt')).status).toBe(200);
+    expect((await get(base, '/cache/x')).status).toBe(503);
+    const back = await startRedis(port);
+    try {
+      await untilOutput(
+        command.child,
+        () => command.stderr().slice(before),
+        /Redis at \S+ is back\n[\s\S]*Redis at \S+ is back\n/,
+        'stderr',
+      );
+      expect((await get(base, '/login')).status).toBe(200);
+      expect(command.child.exitCode).toBeNull();
+    } finally {
+      await back.stop();
+    }
   });
 
   it('says in one line that Redis cannot be reached at start, and exits 1', async () => {

@@ -6,6 +6,7 @@ import * as mixnmatch from 'mixnmatch';
 import {
   lockoutStoreContract,
   pageStoreContract,
+  refreshTokenStoreContract,
   sessionStoreContract,
   userStoreContract,
 } from 'mixnmatch/testing';
@@ -68,6 +69,39 @@ describe('with node-redis instead of ioredis', () => {
   });
 });
 
+describe('what the Redis stores keep', () => {
+  it("keeps a user's session index to its live sessions", async () => {
+    const prefix = redis.prefix();
+    const store = new mixnmatch.RedisSessionStore({ sendCommand: redis.send, prefix });
+    const expiresAt = Date.now() + 30;
+    for (let n = 0; n < 50; n++) {
+      await store.set(n.toString(16).padStart(64, '0'), {
+        createdAt: 1,
+        expiresAt,
+        user: { username: 'ann', roles: [] },
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 5));
+    await store.set('f'.repeat(64), {
+      createdAt: 1,
+      expiresAt: Date.now() + 60_000,
+      user: { username: 'ann', roles: [] },
+    });
+    expect(await redis.client.zcard(`${prefix}sess-user:ann`)).toBe(1);
+  });
+
+  it('keeps a refresh-token family that keeps rotating to its live tokens', async () => {
+    const prefix = redis.prefix();
+    const store = new mixnmatch.RedisRefreshTokenStore({ sendCommand: redis.send, prefix });
+    const expiresAt = Date.now() + 30;
+    for (let n = 0; n < 20; n++)
+      await store.add(`old-${n}`, { username: 'ann', family: 'f', expiresAt });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 5));
+    await store.add('new', { username: 'ann', family: 'f', expiresAt: Date.now() + 60_000 });
+    expect(await redis.client.zcard(`${prefix}rt-family:f`)).toBe(1);
+  });
+});
+
 describe('a value in Redis that the stores did not write', () => {
   const app = (prefix: string) => {
     const stores = mixnmatch.redisStores({ sendCommand: redis.send, prefix });
@@ -114,6 +148,16 @@ describe('a value in Redis that the stores did not write', () => {
     const { server } = app(prefix);
     await redis.client.hset(`${prefix}page:odd`, 'data', '!!not base64!!', 'type', 'text/plain');
     expect((await request(server).get('/cache/odd')).status).toBe(503);
+    await redis.client.hset(
+      `${prefix}page:header`,
+      'data',
+      'eA==',
+      'type',
+      'text/html\r\nSet-Cookie: x=1',
+    );
+    const injected = await request(server).get('/cache/header');
+    expect(injected.status).toBe(503);
+    expect(injected.headers['set-cookie']).toBeUndefined();
     await redis.client.set(`${prefix}page:str`, 'a string, not a hash');
     expect((await request(server).get('/cache/str')).status).toBe(503);
     await redis.client.hset(`${prefix}user:mal`, 'passwordHash', 'x', 'roles', '{not json');
@@ -189,3 +233,8 @@ describe('when Redis is down', () => {
     }
   });
 });
+
+refreshTokenStoreContract(
+  'RedisRefreshTokenStore',
+  () => new mixnmatch.RedisRefreshTokenStore(options()),
+);

@@ -36,14 +36,17 @@ export interface RedisSessionStoreOptions extends RedisStoreOptions {
  * The recency set is scored by a counter (KEYS[3]), so every use is ordered,
  * even within one millisecond and across processes. KEYS: session key,
  * recency set, use counter. ARGV: id, JSON, expiresAt, now, max, user-index
- * prefix, username (or ''), session-key prefix.
+ * prefix, username (or ''), session-key prefix. The user index is a sorted
+ * set scored by expiry: entries of sessions that expired go in the same
+ * script, so it never holds more than the user's live sessions for long.
  */
 const SET = new RedisScript(`
 redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
 if ARGV[7] ~= '' then
   local index = ARGV[6] .. ARGV[7]
-  redis.call('SADD', index, ARGV[1])
+  redis.call('ZADD', index, ARGV[3], ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', ARGV[4])
   local left = tonumber(ARGV[3]) - tonumber(ARGV[4])
   if redis.call('PTTL', index) < left then redis.call('PEXPIRE', index, left) end
 end
@@ -56,7 +59,7 @@ if over > 0 then
     if value then
       local ok, data = pcall(cjson.decode, value)
       if ok and type(data) == 'table' and type(data.user) == 'table' and type(data.user.username) == 'string' then
-        redis.call('SREM', ARGV[6] .. data.user.username, victims[i])
+        redis.call('ZREM', ARGV[6] .. data.user.username, victims[i])
       end
       redis.call('DEL', key)
     end
@@ -78,7 +81,7 @@ local value = redis.call('GET', KEYS[1])
 if value then
   local ok, data = pcall(cjson.decode, value)
   if ok and type(data) == 'table' and type(data.user) == 'table' and type(data.user.username) == 'string' then
-    redis.call('SREM', ARGV[2] .. data.user.username, ARGV[1])
+    redis.call('ZREM', ARGV[2] .. data.user.username, ARGV[1])
   end
 end
 redis.call('DEL', KEYS[1])
@@ -88,7 +91,7 @@ return 1
 
 /** deleteUser: every session in the user's index, and the index. KEYS: user index, recency set. ARGV: session-key prefix. */
 const DELETE_USER = new RedisScript(`
-local ids = redis.call('SMEMBERS', KEYS[1])
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
 for _, id in ipairs(ids) do
   redis.call('DEL', ARGV[1] .. id)
   redis.call('ZREM', KEYS[2], id)
@@ -354,17 +357,21 @@ export class RedisLockoutStore implements LockoutStore {
 
 /**
  * add: the token (a hash, expiring at expiresAt), in its family's set and
- * the family in its user's set, each set living as long as its longest
- * token. KEYS: token key, family set, user set. ARGV: username, family,
- * expiresAt, now.
+ * the family in its user's set: sorted sets scored by expiry, whose expired
+ * entries go in the same script (a family that keeps rotating does not
+ * grow), each living as long as its longest token. KEYS: token key, family
+ * set, user set. ARGV: username, family, expiresAt, now.
  */
 const ADD_REFRESH = new RedisScript(`
 redis.call('HSET', KEYS[1], 'username', ARGV[1], 'family', ARGV[2], 'expiresAt', ARGV[3], 'spent', '0')
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 local left = tonumber(ARGV[3]) - tonumber(ARGV[4])
-redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
 if redis.call('PTTL', KEYS[2]) < left then redis.call('PEXPIRE', KEYS[2], left) end
-redis.call('SADD', KEYS[3], ARGV[2])
+local family = redis.call('ZSCORE', KEYS[3], ARGV[2])
+if not family or tonumber(family) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[4])
 if redis.call('PTTL', KEYS[3]) < left then redis.call('PEXPIRE', KEYS[3], left) end
 return 1
 `);
@@ -379,7 +386,7 @@ local token = redis.call('HMGET', KEYS[1], 'username', 'family', 'expiresAt', 's
 if not token[1] then return false end
 if token[4] == '1' then
   local family = ARGV[1] .. token[2]
-  for _, key in ipairs(redis.call('SMEMBERS', family)) do redis.call('DEL', key) end
+  for _, key in ipairs(redis.call('ZRANGE', family, 0, -1)) do redis.call('DEL', key) end
   redis.call('DEL', family)
   return { 'reused', token[1], token[2], token[3] }
 end
@@ -391,16 +398,16 @@ return { 'ok', token[1], token[2], token[3] }
 const REVOKE_REFRESH = new RedisScript(`
 local family = redis.call('HGET', KEYS[1], 'family')
 if not family then return 0 end
-redis.call('SREM', ARGV[1] .. family, KEYS[1])
+redis.call('ZREM', ARGV[1] .. family, KEYS[1])
 redis.call('DEL', KEYS[1])
 return 1
 `);
 
 /** revokeUser: every token of every family of the user. KEYS: user set. ARGV: family-set prefix. */
 const REVOKE_REFRESH_USER = new RedisScript(`
-for _, family in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, family in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local set = ARGV[1] .. family
-  for _, key in ipairs(redis.call('SMEMBERS', set)) do redis.call('DEL', key) end
+  for _, key in ipairs(redis.call('ZRANGE', set, 0, -1)) do redis.call('DEL', key) end
   redis.call('DEL', set)
 end
 redis.call('DEL', KEYS[1])

@@ -10,19 +10,23 @@ import {
   type RedisStoreOptions,
   type SendCommand,
 } from '../redis';
+import { pageType } from './decode';
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } from './store';
 
 /**
  * save: checks the name, the free space and the count of names, then saves,
- * all in one script. KEYS: page key, names set, size counter. ARGV: name,
- * data (base64), type, bytes, maxSize, maxNames.
+ * all in one script. KEYS: page key, names set, size counter, live-names set.
+ * ARGV: name, data (base64), type, bytes, maxSize, maxNames.
  */
 const SAVE = new RedisScript(`
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'exists' end
 local size = tonumber(redis.call('GET', KEYS[3]) or '0')
+-- Checked before any write: a script that fails halfway is not undone.
+if not size or size ~= math.floor(size) or size < 0 then return redis.error_reply('page-bytes is not a count') end
 if size + tonumber(ARGV[4]) > tonumber(ARGV[5]) then return 'full' end
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[6]) then return 'too-many-names' end
 redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'type', ARGV[3], 'bytes', ARGV[4])
 redis.call('INCRBY', KEYS[3], ARGV[4])
 return 'saved'
@@ -36,28 +40,40 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'cleared' end
 return false
 `);
 
-/** clear: frees the page's bytes, once; the name stays. KEYS: page key, size counter. */
+/** clear: frees the page's bytes, once; the name stays. KEYS: page key, size counter, live-names set. ARGV: name. */
 const CLEAR = new RedisScript(`
 local bytes = redis.call('HGET', KEYS[1], 'bytes')
 if bytes then
   redis.call('DECRBY', KEYS[2], bytes)
   redis.call('DEL', KEYS[1])
 end
+redis.call('SREM', KEYS[3], ARGV[1])
 return 1
 `);
 
-/** clearAll: every page, the size back to 0; every name stays. KEYS: names set, size counter. ARGV: page-key prefix. */
+/**
+ * clearAll: every live page, the size back to 0; every name stays. Only the
+ * live pages are walked, not every name ever saved. KEYS: live-names set,
+ * size counter. ARGV: page-key prefix.
+ */
 const CLEAR_ALL = new RedisScript(`
 for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   redis.call('DEL', ARGV[1] .. name)
 end
+redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], 0)
 return 1
 `);
 
 /** A page from the `data` (base64) and `type` fields; anything else is not a page this store saved. */
 function toPage([data, type]: (string | undefined)[]): CachedPage {
-  if (data === undefined || type === undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
+  if (
+    data === undefined ||
+    type === undefined ||
+    !/^[A-Za-z0-9+/]*={0,2}$/.test(data) ||
+    // The type goes into a header: only what this store saves (a known media type).
+    pageType(type) !== type
+  ) {
     throw new TypeError('not a page this store saved');
   }
   return { data: Buffer.from(data, 'base64'), type };
@@ -95,11 +111,15 @@ export class RedisPageStore implements PageStore {
     return `${this.#prefix}page-bytes`;
   }
 
+  get #live(): string {
+    return `${this.#prefix}page-live`;
+  }
+
   async save(name: string, page: CachedPage, limits: PageLimits): Promise<PageSaveResult> {
     const reply = await SAVE.run(
       this.#send,
       'page store',
-      [this.#page(name), this.#names, this.#size],
+      [this.#page(name), this.#names, this.#size, this.#live],
       [
         name,
         page.data.toString('base64'),
@@ -146,14 +166,14 @@ export class RedisPageStore implements PageStore {
   }
 
   async clear(name: string): Promise<void> {
-    await CLEAR.run(this.#send, 'page store', [this.#page(name), this.#size], []);
+    await CLEAR.run(this.#send, 'page store', [this.#page(name), this.#size, this.#live], [name]);
   }
 
   async clearAll(): Promise<void> {
     await CLEAR_ALL.run(
       this.#send,
       'page store',
-      [this.#names, this.#size],
+      [this.#live, this.#size],
       [`${this.#prefix}page:`],
     );
   }

@@ -18,6 +18,14 @@ interface Listening {
   fingerprint: string | undefined;
 }
 
+function isStopping(message: unknown): message is { stopping: string } {
+  return (
+    message !== null &&
+    typeof message === 'object' &&
+    typeof (message as { stopping?: unknown }).stopping === 'string'
+  );
+}
+
 function isListening(message: unknown): message is Listening {
   return (
     message !== null &&
@@ -93,11 +101,18 @@ export async function runPrimary(
   let stopping = false;
   /** The exit code when a worker could not start: the command fails with it. */
   let failure: number | undefined;
+  /** When workers were last replaced: a crash loop stops the command. */
+  const replaced: number[] = [];
   let listening = 0;
   const workers = new Set<Worker>();
   const finish = () => process.exit(failure ?? 0);
   const stop = (why: string) => {
-    if (stopping) return;
+    if (stopping) {
+      if (why !== 'SIGINT' && why !== 'SIGTERM') return;
+      output.err(`mixnmatch: ${why} again, stopping the workers now\n`);
+      for (const worker of workers) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }
     stopping = true;
     if (failure === undefined) {
       output.out(
@@ -119,7 +134,14 @@ export async function runPrimary(
     const worker = cluster.fork(env);
     workers.add(worker);
     let ready = false;
+    let leaving = false;
     worker.on('message', (message: unknown) => {
+      if (isStopping(message)) {
+        leaving = true;
+        // The workers share the command's stdout: when it is gone, everyone stops.
+        if (message.stopping === 'stdout closed') stop('stdout closed');
+        return;
+      }
       if (ready || !isListening(message)) return;
       ready = true;
       listening += 1;
@@ -131,12 +153,22 @@ export async function runPrimary(
       workers.delete(worker);
       if (stopping) {
         if (workers.size === 0) finish();
-      } else if (!ready) {
-        // It could not start (the port is taken, say): it said why; the command stops.
+      } else if (!ready && listening < config.workers) {
+        // One of the first could not start (the port is taken, say): it said why; the command stops.
         failure = code || 1;
         stop('a worker could not start');
       } else {
-        output.err(`mixnmatch: a worker exited (${code}); starting another\n`);
+        const now = Date.now();
+        replaced.push(now);
+        while (replaced.length > 0 && replaced[0]! < now - 10_000) replaced.shift();
+        if (replaced.length > 5) {
+          output.err('mixnmatch: workers keep exiting (6 in 10 s); stopping\n');
+          failure = 1;
+          return stop('workers keep exiting');
+        }
+        output.err(
+          `mixnmatch: a worker ${leaving ? 'stopped' : 'exited'} (${code}); starting another\n`,
+        );
         fork();
       }
     });

@@ -131,6 +131,8 @@ async function runServer(config: ServerConfig): Promise<void> {
     }
     stopping = true;
     if (!worker) out(`mixnmatch: ${why}, stopping once requests in flight are done\n`);
+    // Its primary must not take this for a crash (and, for a closed stdout, stops too).
+    else process.send?.({ stopping: why });
     const server = running.server;
     setTimeout(() => {
       process.stderr.write('mixnmatch: requests still in flight after 10 s, closing them\n');
@@ -148,8 +150,13 @@ async function runServer(config: ServerConfig): Promise<void> {
   else watchParent(stop);
   try {
     if (config.redis) {
-      stores = await connectStores(config.redis.url, config.redis.prefix, undefined, (message) =>
-        output.err(`mixnmatch: ${message}\n`),
+      stores = await connectStores(
+        config.redis.url,
+        config.redis.prefix,
+        undefined,
+        (message) => output.err(`mixnmatch: ${message}\n`),
+        // Its primary checked Redis at start; a worker started later serves through an outage.
+        !worker,
       );
       // A primary has loaded the users for its workers.
       if (!worker) await loadSharedUsers(config, stores, output);

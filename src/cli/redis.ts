@@ -14,6 +14,11 @@ export interface CommandStores {
   close(): Promise<void>;
 }
 
+/** A Redis URL to print: its password (and user) left out. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/)[^@/]*@/i, '$1***@');
+}
+
 /** Why Redis could not be reached at start, for the exit code: 1. */
 export class RedisUnreachableError extends Error {}
 
@@ -29,9 +34,13 @@ export async function connectStores(
   prefix: string,
   maxSessions: number | undefined,
   onError: (message: string) => void,
+  waitForRedis = true,
 ): Promise<CommandStores> {
+  const shown = redactUrl(url);
   const client = new Redis(url, {
-    lazyConnect: true,
+    // Waiting: connect() below says whether Redis answers. Not waiting: connect
+    // at once, and keep trying, as after any outage.
+    lazyConnect: waitForRedis,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: COMMAND_TIMEOUT_MS,
@@ -44,26 +53,35 @@ export async function connectStores(
   let connected = false;
   let down = false;
   let closing = false;
-  client.on('error', (err: Error) => {
-    firstError ??= err;
-  });
-  client.on('close', () => {
+  const lost = () => {
     if (!connected || down || closing) return;
     down = true;
-    onError(`Redis at ${url} is unreachable; requests that need it get 503 until it is back`);
+    onError(`Redis at ${shown} is unreachable; requests that need it get 503 until it is back`);
+  };
+  client.on('error', (err: Error) => {
+    firstError ??= err;
+    // A connection refused before one ever opened (a worker started during an outage).
+    lost();
   });
+  client.on('close', lost);
   client.on('ready', () => {
-    if (down) onError(`Redis at ${url} is back`);
+    if (down) onError(`Redis at ${shown} is back`);
     connected = true;
     down = false;
   });
-  try {
-    await client.connect();
-  } catch (err) {
-    client.disconnect();
-    throw new RedisUnreachableError(
-      `cannot reach Redis at ${url}: ${(firstError ?? (err as Error)).message}`,
-    );
+  if (waitForRedis) {
+    try {
+      await client.connect();
+    } catch (err) {
+      client.disconnect();
+      throw new RedisUnreachableError(
+        `cannot reach Redis at ${shown}: ${(firstError ?? (err as Error)).message}`,
+      );
+    }
+  } else {
+    // A worker its primary started once Redis answered: it serves (503s where
+    // Redis is needed) until Redis answers again, however long that takes.
+    connected = true;
   }
   const stores = redisStores({
     sendCommand: (args) => client.call(args[0]!, ...args.slice(1)),

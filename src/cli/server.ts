@@ -11,6 +11,7 @@ import { createApp, type CreateAppOptions } from '../app';
 import { ConfigError } from '../errors';
 import type { LogStream } from '../log';
 import type { RedisStores } from '../redis-stores';
+import { redactUrl } from './redis';
 import type { ServerConfig } from './args';
 
 /** Where the server reports what it does. */
@@ -226,7 +227,7 @@ function features(config: ServerConfig): string[] {
     `no-cache: every response${config.cacheable !== undefined ? ` but paths matching /${config.cacheable}/` : ''}`,
     `files: ${config.root}${config.listing ? ', folders listed' : ''}${config.followSymlinks ? ', symbolic links followed out of it (unsafe)' : ''}`,
     config.redis
-      ? `state: Redis at ${config.redis.url} (keys ${config.redis.prefix}…): sessions, pages, users and lockout counts shared${config.workers > 1 ? ` by ${config.workers} workers` : ''}`
+      ? `state: Redis at ${redactUrl(config.redis.url)} (keys ${config.redis.prefix}…): sessions, pages, users and lockout counts shared${config.workers > 1 ? ` by ${config.workers} workers` : ''}`
       : "state: this process's memory (forgotten on restart)",
     ...(headerNames.length ? [`headers: ${headerNames.join(', ')}`] : []),
     ...(config.log
