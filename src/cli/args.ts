@@ -44,6 +44,20 @@ export interface ServerConfig {
   redis: { url: string; prefix: string } | undefined;
   /** How many worker processes serve the port (1: this process itself). */
   workers: number;
+  /**
+   * Token mode: the key (a PEM private key or a secret from `--jwt-key`, or
+   * `undefined` for a secret made at start) and the lifetimes, in seconds.
+   */
+  jwt:
+    | {
+        key: Buffer | undefined;
+        keyFile: string | undefined;
+        accessTtl: number | undefined;
+        refreshTtl: number | undefined;
+      }
+    | undefined;
+  /** Ordered access rules, from the config file's `rules`. */
+  rules: unknown[] | undefined;
   /** Warnings to print at start (plain passwords in the users file). */
   warnings: string[];
   /**
@@ -152,6 +166,20 @@ function program(version: string): Command {
     .addOption(new Option('--register', 'credential mode: let anyone POST /register'))
     .addOption(
       new Option(
+        '--jwt',
+        'token mode: POST /login answers JWT access and refresh tokens (HS256, a secret made at start)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--jwt-key <file>',
+        'token mode with this PEM private key (ES256, RS256, EdDSA) or secret',
+      ),
+    )
+    .addOption(new Option('--jwt-access-ttl <seconds>', 'access-token lifetime (default: 900)'))
+    .addOption(new Option('--jwt-refresh-ttl <seconds>', 'refresh-token lifetime (default: 86400)'))
+    .addOption(
+      new Option(
         '--redis <url>',
         'keep sessions, pages, users and lockout counts in Redis (redis://host:port), shared by every worker and instance',
       ),
@@ -181,7 +209,7 @@ Commands:
 }
 
 /** Config keys that name files or folders: relative to the config file. */
-const PATH_KEYS = ['root', 'users', 'tlsCert', 'tlsKey', 'log'];
+const PATH_KEYS = ['root', 'users', 'tlsCert', 'tlsKey', 'log', 'jwtKey'];
 
 /** Option names a config file may use: the flags' camelCase names. */
 const CONFIG_KEYS = [
@@ -212,6 +240,11 @@ const CONFIG_KEYS = [
   'redis',
   'redisPrefix',
   'workers',
+  'jwt',
+  'jwtKey',
+  'jwtAccessTtl',
+  'jwtRefreshTtl',
+  'rules',
 ];
 
 function asStringList(name: string, value: unknown): string[] | undefined {
@@ -457,7 +490,42 @@ function toConfig(
     );
   }
 
+  const jwtKeyFile = asString(n('jwtKey'), values.jwtKey);
+  const jwtOn = (asBoolean(n('jwt'), values.jwt) ?? false) || jwtKeyFile !== undefined;
+  const jwtAccessTtl = asInteger(n('jwtAccessTtl'), values.jwtAccessTtl, 1, 31_536_000);
+  const jwtRefreshTtl = asInteger(n('jwtRefreshTtl'), values.jwtRefreshTtl, 1, 31_536_000);
+  if (!jwtOn && (jwtAccessTtl !== undefined || jwtRefreshTtl !== undefined)) {
+    throw new UsageError(
+      `${n(jwtAccessTtl !== undefined ? 'jwtAccessTtl' : 'jwtRefreshTtl')} needs --jwt or --jwt-key FILE`,
+    );
+  }
+  if (jwtOn && usersFile === undefined) {
+    throw new UsageError(
+      `${n(jwtKeyFile !== undefined ? 'jwtKey' : 'jwt')} needs --users FILE: token mode logs users in with credentials`,
+    );
+  }
+  let jwtKey: Buffer | undefined;
+  if (jwtKeyFile !== undefined) {
+    try {
+      jwtKey = readFileSync(path.resolve(jwtKeyFile));
+    } catch {
+      throw new UsageError(`${n('jwtKey')} ${jwtKeyFile}: no such readable file`);
+    }
+    // A secret written by `openssl rand -hex 32 > key` ends with a newline that is not part of it.
+    if (!jwtKey.includes('-----BEGIN'))
+      jwtKey = Buffer.from(jwtKey.toString('utf8').trim(), 'utf8');
+  }
+  if (values.rules !== undefined && !Array.isArray(values.rules)) {
+    throw new UsageError(
+      `${n('rules')} must be a list of rules ({ "pattern", "users", "roles", "except", "public" })`,
+    );
+  }
+
   return {
+    jwt: jwtOn
+      ? { key: jwtKey, keyFile: jwtKeyFile, accessTtl: jwtAccessTtl, refreshTtl: jwtRefreshTtl }
+      : undefined,
+    rules: values.rules as unknown[] | undefined,
     redis:
       redisUrl === undefined ? undefined : { url: redisUrl, prefix: redisPrefix ?? 'mixnmatch:' },
     workers,

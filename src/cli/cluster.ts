@@ -8,6 +8,7 @@ import {
   buildApp,
   ConfigurationError,
   describeConfigError,
+  jwtSecret,
   selfSignedCertificate,
   type Output,
 } from './server';
@@ -126,9 +127,13 @@ export async function runPrimary(
   // One certificate for every worker: a browser sees the same one whichever answers.
   const certificate =
     config.tls && 'generate' in config.tls ? await selfSignedCertificate() : undefined;
-  const env = certificate
+  const env: Record<string, string> = certificate
     ? { MIXNMATCH_TLS_KEY: certificate.key, MIXNMATCH_TLS_CERT: certificate.cert }
     : {};
+  // One token secret for every worker: a token one signs, another accepts.
+  if (config.jwt && config.jwt.key === undefined) {
+    env.MIXNMATCH_JWT_SECRET = jwtSecret().toString('base64');
+  }
 
   const fork = () => {
     const worker = cluster.fork(env);

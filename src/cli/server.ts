@@ -3,13 +3,14 @@ import { createWriteStream, openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import type { Express } from 'express';
 import { createApp, type CreateAppOptions } from '../app';
 import { ConfigError } from '../errors';
 import type { LogStream } from '../log';
+import type { AccessRule } from '../auth/rules';
 import type { RedisStores } from '../redis-stores';
 import { redactUrl } from './redis';
 import type { ServerConfig } from './args';
@@ -42,6 +43,8 @@ const OPTION_SOURCES: Readonly<Record<string, string>> = {
   'auth.secrets': 'secrets',
   'auth.users': 'users',
   'auth.register': 'register',
+  'auth.rules': 'rules',
+  'auth.tokens': 'jwtKey',
   'cache.maxSize': 'maxCacheSize',
   'cache.bodyLimit': 'maxCacheSize',
   'cache.statusCodes': 'statusCodes',
@@ -128,12 +131,27 @@ export function appOptions(
     cors: config.cors === false ? false : { ...config.cors, overrides: true },
     auth: {
       secrets: config.secrets,
+      ...(config.rules !== undefined ? { rules: config.rules as AccessRule[] } : {}),
       ...(config.users !== undefined
         ? {
             // With Redis, the users file was loaded into the shared store at start.
             users: stores ? stores.users : config.users,
             register: config.register,
             ...(stores ? { lockout: { store: stores.lockout } } : {}),
+            ...(config.jwt
+              ? {
+                  tokens: {
+                    key: config.jwt.key ?? jwtSecret(),
+                    ...(config.jwt.accessTtl !== undefined
+                      ? { accessTtl: config.jwt.accessTtl }
+                      : {}),
+                    ...(config.jwt.refreshTtl !== undefined
+                      ? { refreshTtl: config.jwt.refreshTtl }
+                      : {}),
+                    ...(stores ? { store: stores.refreshTokens } : {}),
+                  },
+                }
+              : {}),
           }
         : {}),
       ...(stores ? { store: stores.sessions } : {}),
@@ -167,6 +185,17 @@ export function buildApp(
     if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
     throw err;
   }
+}
+
+/**
+ * The HS256 secret of `--jwt` without `--jwt-key`: made once per command,
+ * shared with its workers (the primary hands it down), gone when it stops.
+ */
+let madeSecret: Buffer | undefined;
+export function jwtSecret(): Buffer {
+  const handedDown = process.env.MIXNMATCH_JWT_SECRET;
+  madeSecret ??= handedDown ? Buffer.from(handedDown, 'base64') : randomBytes(32);
+  return madeSecret;
 }
 
 /** The URLs a listening address answers on: every local IPv4/IPv6 address for a wildcard. */
@@ -211,7 +240,17 @@ export function banner(
 function features(config: ServerConfig): string[] {
   const cors = config.cors;
   const headerNames = Object.keys(config.headers);
+  const jwt = config.jwt;
   return [
+    ...(jwt
+      ? [
+          `tokens: POST /login answers access tokens (${jwt.accessTtl ?? 900} s) and refresh tokens (${jwt.refreshTtl ?? 86_400} s); POST /authtoken, /logout; Authorization: Bearer on protected paths; ${
+            jwt.key === undefined
+              ? 'HS256 with a secret made at start: tokens die with the process'
+              : `signed with ${jwt.keyFile}${jwt.key.includes('-----BEGIN') ? ', public key at /.well-known/jwks.json' : ' (HS256)'}`
+          }`,
+        ]
+      : []),
     `auth: ${
       config.users
         ? `${config.users.length} user${config.users.length === 1 ? '' : 's'}, POST /login, /changepwd${config.register ? ', /register' : ''}`

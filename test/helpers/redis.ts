@@ -51,6 +51,12 @@ export async function startRedis(port?: number): Promise<TestRedis> {
     });
   });
   child.stdout!.resume();
+  // A test that hangs must not keep jest from exiting, nor leave the server behind it.
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  (child.stderr as unknown as { unref?: () => void }).unref?.();
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const client = new Redis({ port: chosen, host: '127.0.0.1', lazyConnect: false });
   let n = 0;
   return {
@@ -62,6 +68,7 @@ export async function startRedis(port?: number): Promise<TestRedis> {
     prefix: () => `test-${process.pid}-${++n}:`,
     async stop() {
       client.disconnect();
+      process.off('exit', killOnExit);
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

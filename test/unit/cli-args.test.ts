@@ -77,6 +77,8 @@ describe('parseArgs', () => {
       register: false,
       redis: undefined,
       workers: 1,
+      jwt: undefined,
+      rules: undefined,
       warnings: [],
       given: expect.any(Object),
     });
@@ -273,6 +275,8 @@ describe('parseArgs', () => {
     [['-r', '/no/such/folder'], /--root \/no\/such\/folder: no such folder/],
     [['-H', 'NoColon'], /--header "NoColon": expected 'Name: value'/],
     [['--workers', '2'], /--workers 2 needs --redis URL/],
+    [['--jwt'], /--jwt needs --users FILE/],
+    [['--jwt-access-ttl', '60'], /--jwt-access-ttl needs --jwt or --jwt-key FILE/],
     [['--workers', '0'], /--workers must be an integer from 1 to 64/],
     [['--redis', 'http://x'], /--redis http:\/\/x: not a redis:\/\/ or rediss:\/\/ URL/],
     [['--redis-prefix', 'p:'], /--redis-prefix needs --redis URL/],
