@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { verifyPassword } from 'mixnmatch';
+import { generateKeyPairSync } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { tempTree } from './helpers';
 import { untilOutput } from './helpers/process';
 import { testCertificate } from './helpers/tls';
@@ -137,6 +139,72 @@ describe('the mixnmatch command', () => {
     expect((await fetch(`${base}hello.txt`)).status).toBe(200);
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);
+  });
+
+  describe('token mode', () => {
+    it('signs with the key it is given, publishes its JWKS, and takes tokens a client signs with that key', async () => {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const keyFile = path.join(tree.root, '..', `jwt-${process.pid}.pem`);
+      const users = path.join(tree.root, '..', `jwt-users-${process.pid}.json`);
+      writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      writeFileSync(
+        users,
+        JSON.stringify([{ username: 'ann', password: 'annie-password', roles: ['ops'] }]),
+      );
+      try {
+        const child = launch(
+          '-p',
+          '0',
+          '-r',
+          tree.root,
+          '-S',
+          'secret',
+          '--users',
+          users,
+          '--jwt-key',
+          keyFile,
+          '--jwt-access-ttl',
+          '60',
+        );
+        const base = await url(child);
+        expect(child.stdout()).toContain(
+          `signed with ${keyFile}, public key at /.well-known/jwks.json`,
+        );
+        const login = await fetch(`${base}login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: 'ann', password: 'annie-password' }),
+        });
+        const tokens = (await login.json()) as { access_token: string; expires_in: number };
+        expect(tokens.expires_in).toBe(60);
+        const jwks = createLocalJWKSet(
+          (await (await fetch(`${base}.well-known/jwks.json`)).json()) as Parameters<
+            typeof createLocalJWKSet
+          >[0],
+        );
+        expect(
+          (await jwtVerify(tokens.access_token, jwks, { algorithms: ['ES256'] })).payload.sub,
+        ).toBe('ann');
+        const own = await new SignJWT({ roles: [] })
+          .setProtectedHeader({ alg: 'ES256' })
+          .setSubject('someone')
+          .setIssuedAt()
+          .setExpirationTime('1m')
+          .sign(privateKey);
+        const res = await fetch(`${base}secret/x.txt`, {
+          headers: { Authorization: `Bearer ${own}` },
+        });
+        expect(res.status).toBe(200);
+        expect((await fetch(`${base}secret/x.txt`)).headers.get('www-authenticate')).toBe(
+          'Bearer realm="mixnmatch"',
+        );
+        child.process.kill('SIGTERM');
+        expect(await child.exited).toBe(0);
+      } finally {
+        rmSync(keyFile, { force: true });
+        rmSync(users, { force: true });
+      }
+    });
   });
 
   describe('in a shell', () => {
