@@ -231,6 +231,17 @@ describe('auth()', () => {
       expect((never.headers['set-cookie'] as unknown as string[])[0]).not.toContain('Secure');
     });
 
+    it('always sends Secure with SameSite=None, also over plain http', async () => {
+      const res = await request(app({ sameSite: 'none' })).get('/login');
+      expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(
+        /^SESSION=[0-9a-f]{64}; Path=\/; HttpOnly; Secure; SameSite=None$/,
+      );
+      const logout = await request(app({ sameSite: 'none' })).get('/logout');
+      expect((logout.headers['set-cookie'] as unknown as string[])[0]).toContain(
+        'Secure; SameSite=None',
+      );
+    });
+
     it('takes another cookie name', async () => {
       const server = app({ secrets: ['secret'], cookieName: 'sid' });
       const login = await request(server).get('/login');

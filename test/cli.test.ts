@@ -141,6 +141,17 @@ describe('the mixnmatch command', () => {
     expect(await child.exited).toBe(0);
   });
 
+  it('sends SameSite=None; Secure cookies with --same-site none, and says what is cross-site', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '--same-site', 'none');
+    const base = await url(child);
+    expect(child.stdout()).toContain('SameSite=None; Secure (sent on cross-site requests');
+    expect(child.stdout()).toContain('localhost and 127.0.0.1 are two sites');
+    const login = await fetch(`${base}login`);
+    expect(login.headers.get('set-cookie')).toMatch(/; Secure; SameSite=None$/);
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+
   describe('token mode', () => {
     it('signs with the key it is given, publishes its JWKS, and takes tokens a client signs with that key', async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

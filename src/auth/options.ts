@@ -118,7 +118,7 @@ export interface AuthOptions {
   ttl?: number;
   /** The cookie's `SameSite` attribute (`'strict'`, `'lax'` or `'none'`). Defaults to none sent, as the original. */
   sameSite?: 'strict' | 'lax' | 'none' | 'Strict' | 'Lax' | 'None';
-  /** Send the cookie with `Secure` always (`true`) or never (`false`). Defaults to when the request came over TLS (`req.secure`). */
+  /** Send the cookie with `Secure` always (`true`) or never (`false`). Defaults to when the request came over TLS (`req.secure`), and always with `sameSite: 'none'`. */
   secure?: boolean;
   /** Where sessions live. Defaults to a `MemorySessionStore` holding `maxSessions`. */
   store?: SessionStore;
@@ -526,9 +526,13 @@ export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
     }
     sameSite = value;
   }
+  // SameSite=None without Secure is dropped by browsers: with none, always
+  // Secure (browsers take Secure cookies from http://localhost and 127.0.0.1).
   const secure =
     options.secure === undefined
-      ? undefined
+      ? sameSite === 'none'
+        ? true
+        : undefined
       : booleanOption('auth', options, 'secure', false, EXAMPLE);
   if (sameSite === 'none' && secure === false) {
     fail(

@@ -40,6 +40,8 @@ export interface ServerConfig {
   usersFile: string | undefined;
   /** Open `POST /register` (credential mode). */
   register: boolean;
+  /** The session cookie's SameSite attribute. */
+  sameSite: 'none' | 'lax' | 'strict' | undefined;
   /** Keep every store in Redis: its URL and the key prefix. */
   redis: { url: string; prefix: string } | undefined;
   /** How many worker processes serve the port (1: this process itself). */
@@ -166,6 +168,12 @@ function program(version: string): Command {
     .addOption(new Option('--register', 'credential mode: let anyone POST /register'))
     .addOption(
       new Option(
+        '--same-site <value>',
+        'SameSite of the session cookie: none (with Secure, so it is sent cross-site), lax or strict (default: none sent)',
+      ),
+    )
+    .addOption(
+      new Option(
         '--jwt',
         'token mode: POST /login answers JWT access and refresh tokens (HS256, a secret made at start)',
       ),
@@ -237,6 +245,7 @@ const CONFIG_KEYS = [
   'logFormat',
   'users',
   'register',
+  'sameSite',
   'redis',
   'redisPrefix',
   'workers',
@@ -521,7 +530,18 @@ function toConfig(
     );
   }
 
+  const sameSite = asString(n('sameSite'), values.sameSite)?.toLowerCase();
+  if (
+    sameSite !== undefined &&
+    sameSite !== 'none' &&
+    sameSite !== 'lax' &&
+    sameSite !== 'strict'
+  ) {
+    throw new UsageError(`${n('sameSite')} must be none, lax or strict (got ${sameSite})`);
+  }
+
   return {
+    sameSite,
     jwt: jwtOn
       ? { key: jwtKey, keyFile: jwtKeyFile, accessTtl: jwtAccessTtl, refreshTtl: jwtRefreshTtl }
       : undefined,

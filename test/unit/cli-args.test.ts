@@ -79,6 +79,7 @@ describe('parseArgs', () => {
       workers: 1,
       jwt: undefined,
       rules: undefined,
+      sameSite: undefined,
       warnings: [],
       given: expect.any(Object),
     });
@@ -276,6 +277,7 @@ describe('parseArgs', () => {
     [['-H', 'NoColon'], /--header "NoColon": expected 'Name: value'/],
     [['--workers', '2'], /--workers 2 needs --redis URL/],
     [['--jwt'], /--jwt needs --users FILE/],
+    [['--same-site', 'sometimes'], /--same-site must be none, lax or strict/],
     [['--jwt-access-ttl', '60'], /--jwt-access-ttl needs --jwt or --jwt-key FILE/],
     [['--workers', '0'], /--workers must be an integer from 1 to 64/],
     [['--redis', 'http://x'], /--redis http:\/\/x: not a redis:\/\/ or rediss:\/\/ URL/],
