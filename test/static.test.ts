@@ -17,6 +17,9 @@ describe('serveStatic()', () => {
     'public/files/<x>.txt': 'x',
     'public/files/.hidden': 'hidden',
     'public/.git/config': 'git config',
+    'public/.well-known/security.txt': 'Contact: mailto:security@example.test',
+    'public/.well-known/.secret': 'dotfile in .well-known',
+    'public/files/.well-known/x.txt': 'not the root one',
   });
   const root = path.join(tree.root, 'public');
   afterAll(() => tree.remove());
@@ -87,6 +90,50 @@ describe('serveStatic()', () => {
     expect((await request(full({ fallthrough: false })).get('/files/.hidden')).status).toBe(404);
     expect((await request(full({ fallthrough: false })).get('/.git/config')).status).toBe(404);
     expect((await request(full({ fallthrough: false })).get('/%2egit/config')).status).toBe(404);
+  });
+
+  describe('dotfiles option', () => {
+    const get = (opts: mixnmatch.ServeStaticOptions, url: string) =>
+      request(full({ fallthrough: false, ...opts })).get(url);
+
+    it('serves /.well-known/ by default, but no dotfile in it nor any other dot-folder', async () => {
+      const res = await get({}, '/.well-known/security.txt');
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('Contact: mailto:security@example.test');
+      expect((await get({}, '/%2ewell-known/security.txt')).status).toBe(200);
+      expect((await get({}, '/.well-known/.secret')).status).toBe(404);
+      expect((await get({}, '/files/.well-known/x.txt')).status).toBe(404);
+      expect((await get({}, '/.well-known/../.git/config')).status).toBe(404);
+    });
+
+    it("lists /.well-known/ and shows it in the root's listing, hiding other dotfiles", async () => {
+      const res = await get({ listing: true, index: false }, '/');
+      expect(res.text).toContain('.well-known/');
+      expect(res.text).not.toContain('.git');
+      const inside = await get({ listing: true }, '/.well-known/');
+      expect(inside.text).toContain('security.txt');
+      expect(inside.text).not.toContain('.secret');
+    });
+
+    it("'deny' answers 403 for every dotfile, .well-known/ included", async () => {
+      expect((await get({ dotfiles: 'deny' }, '/.well-known/security.txt')).status).toBe(403);
+      expect((await get({ dotfiles: 'deny' }, '/files/.hidden')).status).toBe(403);
+      expect((await get({ dotfiles: 'deny' }, '/.git/config')).status).toBe(403);
+    });
+
+    it("'allow' serves dotfiles but still nothing outside the root", async () => {
+      const hidden = await get({ dotfiles: 'allow' }, '/files/.hidden');
+      expect(hidden.status).toBe(200);
+      expect(String(hidden.body)).toBe('hidden');
+      expect(String((await get({ dotfiles: 'allow' }, '/.git/config')).body)).toBe('git config');
+      expect((await get({ dotfiles: 'allow' }, '/.git/../../outside.txt')).status).not.toBe(200);
+    });
+
+    it('rejects any other value', () => {
+      expect(() => mixnmatch.serveStatic(root, { dotfiles: 'hide' as unknown as 'deny' })).toThrow(
+        /"dotfiles" must be 'ignore', 'deny' or 'allow'/,
+      );
+    });
   });
 
   describe('traversal attempts', () => {

@@ -33,6 +33,25 @@ export interface ServeStaticOptions {
    * `false`: such a path is a 404.
    */
   followSymlinks?: boolean;
+  /**
+   * Dotfiles, as serve-static takes it: `'ignore'` (404, as if not there),
+   * `'deny'` (403) or `'allow'`. Except with `'deny'`, the `.well-known/`
+   * folder at the root is served (security.txt, OAuth metadata), though no
+   * dotfile inside it. Defaults to `'ignore'`.
+   */
+  dotfiles?: 'ignore' | 'deny' | 'allow';
+}
+
+/** The one dot-folder served by default: RFC 8615's. */
+const WELL_KNOWN = '.well-known';
+
+/** True when a decoded path's segments name a dotfile that `dotfiles` must refuse. */
+function hasRefusedDotfile(segments: readonly string[], dotfiles: string): boolean {
+  if (dotfiles === 'allow') return false;
+  return segments.some(
+    (segment, i) =>
+      segment.startsWith('.') && !(i === 0 && segment === WELL_KNOWN && dotfiles !== 'deny'),
+  );
 }
 
 const ALLOW = 'GET, HEAD, OPTIONS';
@@ -111,12 +130,21 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
   const options = optionsObject(
     'serveStatic',
     opts,
-    ['listing', 'fallthrough', 'index', 'followSymlinks'],
+    ['listing', 'fallthrough', 'index', 'followSymlinks', 'dotfiles'],
     EXAMPLE,
   );
   const listing = booleanOption('serveStatic', options, 'listing', false, EXAMPLE);
   const fallthrough = booleanOption('serveStatic', options, 'fallthrough', true, EXAMPLE);
   const followSymlinks = booleanOption('serveStatic', options, 'followSymlinks', false, EXAMPLE);
+  const dotfilesOption: unknown = options.dotfiles ?? 'ignore';
+  if (dotfilesOption !== 'ignore' && dotfilesOption !== 'deny' && dotfilesOption !== 'allow') {
+    throw new ConfigError(
+      'serveStatic',
+      `"dotfiles" must be 'ignore', 'deny' or 'allow' (got ${show(dotfilesOption)}).`,
+      EXAMPLE,
+    );
+  }
+  const dotfiles: 'ignore' | 'deny' | 'allow' = dotfilesOption;
   const index = options.index ?? ['index.html'];
   if (
     index !== false &&
@@ -139,14 +167,16 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
     throw new ConfigError('serveStatic', `root ${show(root)} is not a folder.`, EXAMPLE);
   }
   const indexNames = index === false ? [] : [...(index as string[])];
-  const files = serveStaticFiles(absoluteRoot, {
-    dotfiles: 'ignore',
-    index: index === false ? false : indexNames,
+  const sendOptions = {
+    index: index === false ? (false as const) : indexNames,
     // Errors come back to us; fallthrough and folder redirects are decided here.
     fallthrough: false,
     cacheControl: false,
     redirect: false,
-  });
+  };
+  const files = serveStaticFiles(absoluteRoot, { ...sendOptions, dotfiles });
+  // The same, for a path this middleware has cleared of refused dotfiles (.well-known/).
+  const cleared = serveStaticFiles(absoluteRoot, { ...sendOptions, dotfiles: 'allow' });
   const rootDir = realRoot;
 
   /**
@@ -177,8 +207,11 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       return followSymlinks ? 'inside' : new HttpError(404, 'File not found.');
     }
     // Dotfiles are not served, whatever name a link gives them.
-    if (relative.split(path.sep).some((segment) => segment.startsWith('.'))) {
-      return new HttpError(404, 'File not found.');
+    if (hasRefusedDotfile(relative.split(path.sep), dotfiles)) {
+      return new HttpError(
+        dotfiles === 'deny' ? 403 : 404,
+        dotfiles === 'deny' ? undefined : 'File not found.',
+      );
     }
     const denied = checkAccess(req, `${req.baseUrl}/${relative.split(path.sep).join('/')}`);
     return denied ? (denied as HttpError) : 'inside';
@@ -197,7 +230,7 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
 
   /** Lists the folder the request names when it has no index file; false when it is not such a folder. */
   async function list(decoded: string, res: Response): Promise<boolean> {
-    if (decoded.split('/').some((segment) => segment.startsWith('.'))) return false;
+    if (hasRefusedDotfile(decoded.split('/').filter(Boolean), dotfiles)) return false;
     const folder = path.join(absoluteRoot, decoded);
     try {
       if (!(await stat(folder)).isDirectory()) return false;
@@ -214,7 +247,8 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
     const entries = await readdir(folder, { withFileTypes: true });
     const shown = [];
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+      if (hasRefusedDotfile([...decoded.split('/').filter(Boolean), entry.name], dotfiles))
+        continue;
       let isDir = entry.isDirectory();
       if (entry.isSymbolicLink()) {
         try {
@@ -269,8 +303,16 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       res.setHeader('Allow', ALLOW);
       return next(new HttpError(405, undefined, { headers: { Allow: ALLOW } }));
     }
+    const decoded = canonicalPath(req);
+    const handler =
+      !isProblem(decoded) &&
+      dotfiles !== 'deny' &&
+      decoded.startsWith(`/${WELL_KNOWN}/`) &&
+      !hasRefusedDotfile(decoded.split('/').filter(Boolean), dotfiles)
+        ? cleared
+        : files;
     const serve = () =>
-      files(req, res, (err?: unknown) => {
+      handler(req, res, (err?: unknown) => {
         if (!err) return next();
         const status = (err as { status?: unknown }).status;
         if (status === 404) return void notFound(req, res, next, err).catch(next);
@@ -279,7 +321,6 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
         if (fallthrough && error.status < 500) return next();
         next(error);
       });
-    const decoded = canonicalPath(req);
     // serve-static answers a path it cannot decode with its own 400.
     if (isProblem(decoded)) return serve();
     const outcome = containWithIndex(req, decoded);
