@@ -524,10 +524,19 @@ describe('ordered access rules', () => {
     ['a backreference', '^/(a)\\1'],
     ['a lookahead', '^/(?=admin)'],
     ['a lookbehind', '(?<=/)admin'],
+    ['a negative lookbehind', '(?<!/)admin'],
   ])('refuses a pattern that cannot be matched in linear time: %s', (_name, pattern) => {
     expect(() => mixnmatch.auth({ rules: [{ pattern }] })).toThrow(
       /cannot be matched in linear time/,
     );
+  });
+
+  it.each([
+    ['"(?<=" inside a character class', '^/[(?<=]x'],
+    ['an escaped parenthesis', '^/\\(?<=x'],
+    ['a named group', '^/(?<area>admin)/'],
+  ])('takes a pattern with %s on every Node version', (_name, pattern) => {
+    expect(() => mixnmatch.auth({ rules: [{ pattern }] })).not.toThrow();
   });
 
   it('refuses a pattern that is not a regular expression', () => {

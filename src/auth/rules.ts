@@ -39,11 +39,35 @@ const EXAMPLE =
 let linearEngine = false;
 
 /**
+ * Whether `source` has a lookbehind (`(?<=` or `(?<!`) outside a character
+ * class. V8's linear engine takes lookbehinds from Node 22 on but refuses
+ * them on Node 20; refusing them everywhere keeps a rule list meaning the
+ * same thing on every Node version.
+ */
+function hasLookbehind(source: string): boolean {
+  let inClass = false;
+  for (let i = 0; i < source.length; i += 1) {
+    const char = source[i];
+    if (char === '\\') i += 1;
+    else if (inClass) inClass = char !== ']';
+    else if (char === '[') inClass = true;
+    else if (char === '(' && (source.startsWith('?<=', i + 1) || source.startsWith('?<!', i + 1))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
  * V8's linear-time regular-expression engine (the `l` flag), which runs in
  * time linear in the input whatever the pattern, and refuses what it cannot
- * so run (backreferences, lookarounds). Turned on once, when a rule needs it.
+ * so run (backreferences, lookarounds; lookbehinds are refused here, see
+ * `hasLookbehind`). Turned on once, when a rule needs it.
  */
 function linear(source: string): RegExp {
+  if (hasLookbehind(source)) {
+    throw new SyntaxError('a lookbehind cannot be matched in linear time on every Node version');
+  }
   if (!linearEngine) {
     setFlagsFromString('--enable-experimental-regexp-engine');
     linearEngine = true;
