@@ -8,9 +8,17 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-/** Escapes text for HTML attribute values (and element content). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+/** The same, with `"` as a numeric reference, as Go's `html.EscapeString` writes it. */
+const NUMERIC_ESCAPES: Readonly<Record<string, string>> = { ...ESCAPES, '"': '&#34;' };
+
+/**
+ * Escapes text for HTML attribute values (and element content). `numeric`
+ * writes `"` as `&#34;` (Go's `html.EscapeString`, which go-httpbin's
+ * answers use) instead of `&quot;`.
+ */
+export function escapeHtml(text: string, numeric = false): string {
+  const escapes = numeric ? NUMERIC_ESCAPES : ESCAPES;
+  return text.replace(/[&<>"']/g, (c) => escapes[c]!);
 }
 
 /**
