@@ -1,6 +1,7 @@
 // Shared request-body helpers: what kind a Content-Type is, and reading a body with a size limit.
 import bodyParser from 'body-parser';
 import type { Request, Response } from 'express';
+import { HttpError } from './errors';
 import { mediaType } from './http';
 
 /** What a request body is, by its Content-Type: JSON, a form, none given, or another type. */
@@ -31,5 +32,21 @@ export function rawBodyParser(limit: number): RawBodyParser {
 export function readBody(parser: RawBodyParser, req: Request, res: Response): Promise<unknown> {
   return new Promise((resolve, reject) => {
     parser(req, res, (err?: unknown) => (err ? reject(err) : resolve(req.body)));
+  });
+}
+
+/**
+ * A body-parser error as an `HttpError` with a reason: a body over the limit
+ * is a 413 saying `tooLarge`; any other failure a 4xx saying what went wrong.
+ */
+export function bodyReadError(err: unknown, tooLarge: string): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = (err ?? {}) as { status?: unknown; type?: unknown; message?: unknown };
+  if (e.type === 'entity.too.large' || e.status === 413) {
+    return new HttpError(413, tooLarge, { cause: err });
+  }
+  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 400;
+  return new HttpError(status, `Cannot read the request body: ${String(e.message ?? err)}`, {
+    cause: err,
   });
 }

@@ -45,6 +45,9 @@ export type {
 export { goto, goto as gotoRouter } from './goto';
 export type { GotoHostPredicate, GotoOptions } from './goto';
 
+export { reflect, reflect as reflectRouter } from './reflect';
+export type { ReflectOptions } from './reflect';
+
 export {
   auth,
   auth as authRouter,

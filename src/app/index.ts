@@ -9,6 +9,7 @@ import { ConfigError } from '../errors';
 import { gotoMiddleware, type GotoOptions } from '../goto';
 import { headers, noCache, type HeaderMap } from '../hooks';
 import { requestLog, type RequestLogOptions } from '../log';
+import { reflectMiddleware, type ReflectOptions } from '../reflect';
 import {
   assertNotMiddlewareCall,
   booleanOption,
@@ -43,6 +44,12 @@ export interface CreateAppOptions {
   auth?: AuthOptions;
   /** Options for `goto()`. Defaults to `{}`. */
   goto?: GotoOptions;
+  /**
+   * Mount `reflect()` (go-httpbin's `/anything`, `/headers`, `/status`,
+   * `/response-headers`, `/redirect-to`, `/delay`): its options, or `true`
+   * for its defaults. Defaults to `false`.
+   */
+  reflect?: ReflectOptions | boolean;
   /** Options for `cache()` (`maxSize`, …). Defaults to `{}`. */
   cache?: CacheOptions;
   /** Options for `requestLog()`, or `false` for no log. Defaults to `false`. */
@@ -111,6 +118,7 @@ function cacheablePattern(value: unknown): RegExp | undefined {
  * app.use(cors(opts.cors));                   // unless opts.cors is false
  * app.use(auth(opts.auth));
  * app.use(goto(opts.goto));                   // raw arguments: before cache()
+ * app.use(reflect(opts.reflect));             // when opts.reflect is given
  * app.use(cache(opts.cache));
  * app.use(serveStatic(opts.root, { listing, followSymlinks, fallthrough: false }));
  * app.use(errorHandler(opts.errors));
@@ -130,6 +138,7 @@ export function createApp(opts?: CreateAppOptions): Express {
       'cors',
       'auth',
       'goto',
+      'reflect',
       'cache',
       'log',
       'errors',
@@ -150,6 +159,8 @@ export function createApp(opts?: CreateAppOptions): Express {
   const log = objectOption<RequestLogOptions>(options, 'log', true);
   const corsOptions = objectOption<CorsOptions>(options, 'cors', true);
   const headerMap = objectOption<HeaderMap>(options, 'headers', false) || {};
+  const reflectOptions =
+    options.reflect === true ? {} : objectOption<ReflectOptions>(options, 'reflect', true);
 
   const app = express();
   app.disable('x-powered-by');
@@ -164,6 +175,7 @@ export function createApp(opts?: CreateAppOptions): Express {
   // every request that passes through (a static file).
   app.use(...authMiddleware(objectOption<AuthOptions>(options, 'auth', false) || {}));
   app.use(gotoMiddleware(objectOption<GotoOptions>(options, 'goto', false) || {}));
+  if (reflectOptions) app.use(reflectMiddleware(reflectOptions));
   app.use(cacheMiddleware(objectOption<CacheOptions>(options, 'cache', false) || {}));
   app.use(serveStatic(root, { listing, followSymlinks, fallthrough: false }));
   app.use(errorHandler(objectOption<ErrorHandlerOptions>(options, 'errors', false) || {}));

@@ -1,7 +1,7 @@
 // The cache() router factory: POST /echo and the /cache page store, built as an endpoints() spec.
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { bodyKind, rawBodyParser, readBody, type BodyKind } from '../body';
+import { bodyKind, bodyReadError, rawBodyParser, readBody, type BodyKind } from '../body';
 import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints/spec';
 import { HttpError } from '../errors';
@@ -57,23 +57,6 @@ const STATUS: Readonly<
 
 const ACCEPTED =
   'Send application/json (or text/json) with "data" in base64, or application/x-www-form-urlencoded with "data" percent-encoded.';
-
-/** A body-parser error as an `HttpError` with a reason; a body over the limit names the limit. */
-function bodyError(err: unknown, bodyLimit: number, maxSize: number): HttpError {
-  if (err instanceof HttpError) return err;
-  const e = (err ?? {}) as { status?: unknown; type?: unknown; message?: unknown };
-  if (e.type === 'entity.too.large' || e.status === 413) {
-    return new HttpError(
-      413,
-      `The request body is larger than the limit of ${bodyLimit} bytes (bodyLimit). A page holds at most ${maxSize} bytes (maxSize).`,
-      { cause: err },
-    );
-  }
-  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 400;
-  return new HttpError(status, `Cannot read the request body: ${String(e.message ?? err)}`, {
-    cause: err,
-  });
-}
 
 function isEmpty(body: unknown): boolean {
   return (
@@ -167,7 +150,10 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
     try {
       body = await readBody(parser, req, res);
     } catch (err) {
-      throw bodyError(err, bodyLimit, maxSize);
+      throw bodyReadError(
+        err,
+        `The request body is larger than the limit of ${bodyLimit} bytes (bodyLimit). A page holds at most ${maxSize} bytes (maxSize).`,
+      );
     }
     if (isEmpty(body)) throw emptyBodyError();
     if (kind === 'none') throw typeError(undefined);

@@ -40,6 +40,8 @@ export interface ServerConfig {
   usersFile: string | undefined;
   /** Open `POST /register` (credential mode). */
   register: boolean;
+  /** Serve reflect()'s request and response tools (go-httpbin's /anything, /status, …). */
+  reflect: boolean;
   /** The session cookie's SameSite attribute. */
   sameSite: 'none' | 'lax' | 'strict' | undefined;
   /** Keep every store in Redis: its URL and the key prefix. */
@@ -168,6 +170,12 @@ function program(version: string): Command {
     .addOption(new Option('--register', 'credential mode: let anyone POST /register'))
     .addOption(
       new Option(
+        '--reflect',
+        "go-httpbin's request and response tools: /anything, /headers, /status/CODES, /response-headers, /redirect-to, /delay/SECONDS",
+      ),
+    )
+    .addOption(
+      new Option(
         '--same-site <value>',
         'SameSite of the session cookie: none (with Secure, so it is sent cross-site), lax or strict (default: none sent)',
       ),
@@ -245,6 +253,7 @@ const CONFIG_KEYS = [
   'logFormat',
   'users',
   'register',
+  'reflect',
   'sameSite',
   'redis',
   'redisPrefix',
@@ -552,6 +561,7 @@ function toConfig(
     users: loaded?.users,
     usersFile,
     register,
+    reflect: asBoolean(n('reflect'), values.reflect) ?? false,
     warnings,
     address,
     port: asInteger(n('port'), values.port, 0, 65535) ?? (tls ? 58443 : 58080),

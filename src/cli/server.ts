@@ -157,6 +157,7 @@ export function appOptions(
         : {}),
       ...(stores ? { store: stores.sessions } : {}),
     },
+    reflect: config.reflect,
     cache: {
       statusCodes: config.statusCodes,
       ...(config.maxCacheSize !== undefined ? { maxSize: config.maxCacheSize } : {}),
@@ -258,6 +259,11 @@ function features(config: ServerConfig): string[] {
         : 'GET /login'
     }, /logout; ${config.secrets.length ? `secrets ${config.secrets.join(', ')}` : 'no secrets'}`,
     'goto: /goto/ADDRESS (307)',
+    ...(config.reflect
+      ? [
+          'reflect: /anything, /headers, /status/CODES, /response-headers?NAME=VALUE, /redirect-to?url=URL, /delay/SECONDS (as go-httpbin)',
+        ]
+      : []),
     `cache: POST /echo, /cache/NAME; up to ${config.maxCacheSize ?? 2_097_152} bytes${
       config.statusCodes === 'mixnmatchttp' ? "; the original's status codes" : ''
     }`,

@@ -31,40 +31,61 @@ export interface ParsedGotoOptions {
   readonly allowHost: GotoHostPredicate | undefined;
 }
 
+/** An `allowedHosts` option after parsing: the check, and the entries as given (none for a function). */
+export interface ParsedAllowedHosts extends ParsedGotoOptions {
+  readonly hosts: readonly string[] | undefined;
+}
+
 const KNOWN = ['allowedHosts'] as const;
 const EXAMPLE = "goto({ allowedHosts: ['example.com'] })";
 
-function fail(problem: string): never {
-  throw new ConfigError('goto', problem, EXAMPLE);
-}
-
-/** Validates goto()'s options once, at construction; a problem is a `ConfigError` naming it. */
-export function parseGotoOptions(opts: unknown): ParsedGotoOptions {
-  const options = optionsObject('goto', opts, KNOWN, EXAMPLE);
-  const allowed = options.allowedHosts;
-  if (allowed === undefined) return { allowHost: undefined };
-  if (typeof allowed === 'function') return { allowHost: allowed as GotoHostPredicate };
+/**
+ * Validates an `allowedHosts` option (goto()'s rule, shared by every router
+ * that redirects): host names (exact, or `*.example.com` for the names below
+ * it; case-insensitive, punycode) or a predicate. A problem is a
+ * `ConfigError` from `feature`.
+ */
+export function parseAllowedHosts(
+  feature: string,
+  allowed: unknown,
+  example: string,
+): ParsedAllowedHosts {
+  const fail = (problem: string): never => {
+    throw new ConfigError(feature, problem, example);
+  };
+  if (allowed === undefined) return { allowHost: undefined, hosts: undefined };
+  if (typeof allowed === 'function') {
+    return { allowHost: allowed as GotoHostPredicate, hosts: undefined };
+  }
   if (!Array.isArray(allowed)) {
-    fail(`"allowedHosts" must be an array of host names or a function (got ${show(allowed)}).`);
+    return fail(
+      `"allowedHosts" must be an array of host names or a function (got ${show(allowed)}).`,
+    );
   }
   if (allowed.length === 0) {
     fail(
-      '"allowedHosts" is empty, which would refuse every redirect: list at least one host name, or leave goto() out.',
+      `"allowedHosts" is empty, which would refuse every redirect: list at least one host name, or leave ${feature}() out.`,
     );
   }
   const entries: string[] = [];
   for (const entry of allowed as unknown[]) {
     if (typeof entry !== 'string') {
-      fail(`"allowedHosts" must hold host names as strings (got ${show(entry)}).`);
+      return fail(`"allowedHosts" must hold host names as strings (got ${show(entry)}).`);
     }
     const normalized = normalizeHostEntry(entry);
     if (normalized === undefined) {
-      fail(
+      return fail(
         `"allowedHosts" entry ${show(entry)} is not a host name: give the name alone, without scheme, port or path ("example.com", "*.example.com", "[::1]").`,
       );
     }
     entries.push(normalized);
   }
   const matches = hostMatcher(entries);
-  return { allowHost: (host) => matches(host) };
+  return { allowHost: (host) => matches(host), hosts: [...(allowed as string[])] };
+}
+
+/** Validates goto()'s options once, at construction; a problem is a `ConfigError` naming it. */
+export function parseGotoOptions(opts: unknown): ParsedGotoOptions {
+  const options = optionsObject('goto', opts, KNOWN, EXAMPLE);
+  return { allowHost: parseAllowedHosts('goto', options.allowedHosts, EXAMPLE).allowHost };
 }

@@ -61,8 +61,8 @@ export function pickStatus(codes: string, random: () => number = Math.random): n
 const UNITS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3, // U+00B5 MICRO SIGN
-  'μs': 1e-3, // U+03BC GREEK SMALL LETTER MU
+  µs: 1e-3, // U+00B5 MICRO SIGN
+  μs: 1e-3, // U+03BC GREEK SMALL LETTER MU
   ms: 1,
   s: 1000,
   m: 60_000,
@@ -106,7 +106,8 @@ function goDuration(text: string): number | undefined {
 export function delayMs(text: string, maxMs: number): number | string {
   let ms = goDuration(text);
   if (ms === undefined) {
-    if (!DECIMAL.test(text)) return `invalid duration: "${text}" is not a duration or a number of seconds`;
+    if (!DECIMAL.test(text))
+      return `invalid duration: "${text}" is not a duration or a number of seconds`;
     ms = Math.trunc(Number(text) * 1000);
   }
   if (!Number.isFinite(ms) || ms > maxMs) {

@@ -62,7 +62,9 @@ export function rawQuery(req: Request): string {
 
 /** A header name as Go writes it: `x-foo-BAR` → `X-Foo-Bar`. */
 export function canonicalHeaderName(name: string): string {
-  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  return name
+    .toLowerCase()
+    .replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 }
 
 /**
@@ -152,7 +154,10 @@ function base64WithPadding(body: Buffer): string {
 }
 
 /** Splits a multipart body into its fields and files (files by field name, contents as text). */
-function parseMultipart(contentType: string, body: Buffer): Promise<{ form: ValueLists; files: ValueLists }> {
+function parseMultipart(
+  contentType: string,
+  body: Buffer,
+): Promise<{ form: ValueLists; files: ValueLists }> {
   const form = valueLists();
   const files = valueLists();
   return new Promise((resolve, reject) => {
@@ -197,7 +202,10 @@ function parseMultipart(contentType: string, body: Buffer): Promise<{ form: Valu
  * `data:` URL in base64. A body that does not parse as its type is a
  * {@link BodyError}.
  */
-export async function bodyFields(contentType: string | undefined, body: Buffer): Promise<BodyFields> {
+export async function bodyFields(
+  contentType: string | undefined,
+  body: Buffer,
+): Promise<BodyFields> {
   const fields: BodyFields = { data: '', files: valueLists(), form: valueLists(), json: null };
   if (body.length === 0) return fields;
   const type = (contentType ?? '').split(';', 1)[0]!;

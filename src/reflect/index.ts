@@ -1,0 +1,509 @@
+// The reflect() router factory: go-httpbin's request and response tools (/anything, /headers, /status, /response-headers, /redirect-to, /delay).
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { bodyReadError, rawBodyParser, readBody } from '../body';
+import { endpointsHandler, routerOf } from '../endpoints';
+import { ARGS_ANY, type EndpointSpec } from '../endpoints/spec';
+import { ConfigError, HttpError } from '../errors';
+import { parseAllowedHosts, type GotoHostPredicate } from '../goto/options';
+import { escapeHtml } from '../html';
+import { isToken, mediaType } from '../http';
+import { encodeLocation, hasControlCharacters } from '../location';
+import { assertNotMiddlewareCall, optionsObject, positiveIntegerOption, show } from '../options';
+import { delayMs, integerIn, pickStatus } from './codes';
+import {
+  BodyError,
+  bodyFields,
+  canonicalHeaderName,
+  clientOrigin,
+  parsePairs,
+  rawQuery,
+  requestHeaders,
+  requestUrl,
+  sorted,
+  type BodyFields,
+  type ValueLists,
+} from './request';
+
+/** Options for {@link reflect}. */
+export interface ReflectOptions {
+  /**
+   * Hosts `/redirect-to` may send a browser to, by `goto()`'s rule (exact
+   * names or `*.example.com`, case-insensitive; or a predicate). Any other
+   * host, however the URL spells it, gets 403, and so does a scheme other
+   * than `http:`/`https:`. Defaults to `undefined`: any absolute URL or
+   * path from the root.
+   */
+  allowedHosts?: readonly string[] | GotoHostPredicate;
+  /** The largest request body read, in bytes; a larger one gets 413. Defaults to 1 MiB. */
+  maxBodySize?: number;
+  /** The longest `/delay/{duration}`, in seconds (at most 10). Defaults to 10. */
+  maxDelay?: number;
+}
+
+const KNOWN = ['allowedHosts', 'maxBodySize', 'maxDelay'] as const;
+const EXAMPLE = "reflect({ allowedHosts: ['example.com'], maxDelay: 5 })";
+const MAX_DELAY_SECONDS = 10;
+const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+/** Every endpoint takes the methods go-httpbin's do; HEAD comes with GET, OPTIONS is answered. */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+const SPEC: EndpointSpec = {
+  anything: { methods: METHODS, args: ARGS_ANY },
+  headers: { methods: METHODS },
+  status: { methods: METHODS, args: 1 },
+  'response-headers': { methods: METHODS },
+  'redirect-to': { methods: METHODS },
+  delay: { methods: METHODS, args: 1 },
+};
+
+/** Media types whose body a browser does not render as a page: `/response-headers` echoes unescaped only for these. */
+const SAFE_TYPES = new Set(['text/plain', 'application/json', 'application/octet-string']);
+
+/** Headers that frame the response: set from a query, they would corrupt it. */
+const FRAMING_HEADERS = new Set(['Content-Length', 'Transfer-Encoding']);
+
+/** A URL scheme at the start (`http:`, `javascript:`), as Go's url.Parse reads one. */
+const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+
+/** A `%` not followed by two hex digits. */
+const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
+
+/**
+ * A host no URL names: relative URLs are resolved against it, so a resolved
+ * URL on any other host is one that leaves this server.
+ */
+const HERE = `${randomUUID()}.invalid`;
+
+/**
+ * JSON as go-httpbin writes it: two-space indent, a final newline, `<>&`
+ * left as they are, U+2028 and U+2029 escaped.
+ */
+function jsonText(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, null, 2);
+  } catch (err) {
+    // Only a JSON body nested deeper than the stack can get here.
+    throw new HttpError(400, 'error parsing request body: the JSON is nested too deeply', {
+      cause: err,
+    });
+  }
+  return `${text.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)}\n`;
+}
+
+/** Ends the response with `body`; a HEAD answer has neither body nor Content-Length, as go-httpbin's. */
+function finish(req: Request, res: Response, status: number, body: string): void {
+  res.statusCode = status;
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const bytes = Buffer.from(body, 'utf8');
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
+}
+
+function sendJson(req: Request, res: Response, value: unknown): void {
+  const body = jsonText(value);
+  res.setHeader('Content-Type', JSON_TYPE);
+  finish(req, res, 200, body);
+}
+
+/** The query's parameters, as Go's `r.URL.Query()` gives them (malformed pairs left out). */
+function queryLists(req: Request): ValueLists {
+  return parsePairs(rawQuery(req)).lists;
+}
+
+function firstValue(lists: ValueLists, name: string): string | undefined {
+  return lists[name]?.[0];
+}
+
+/** Name → values from a body an app's parser already read (`express.urlencoded()`). */
+function listsOf(body: Record<string, unknown>): ValueLists {
+  const lists = Object.create(null) as ValueLists;
+  for (const [name, value] of Object.entries(body)) {
+    const values = Array.isArray(value) ? (value as unknown[]) : [value];
+    lists[name] = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  }
+  return sorted(lists);
+}
+
+/**
+ * The body fields of a request whose body an app's parser mounted before
+ * reflect() already read: JSON as it was parsed, a form's fields as they
+ * were parsed; the raw bytes are gone, so `data` is rebuilt from them.
+ */
+function parsedFields(contentType: string | undefined, body: object): BodyFields {
+  const fields: BodyFields = {
+    data: '',
+    files: Object.create(null) as ValueLists,
+    form: Object.create(null) as ValueLists,
+    json: null,
+  };
+  const type = mediaType(contentType ?? '');
+  if (type === 'application/json') {
+    fields.json = body;
+    fields.data = JSON.stringify(body);
+  } else if (type === 'application/x-www-form-urlencoded' && !Array.isArray(body)) {
+    fields.form = listsOf(body as Record<string, unknown>);
+    const params = new URLSearchParams();
+    for (const [name, values] of Object.entries(fields.form)) {
+      for (const value of values) params.append(name, value);
+    }
+    fields.data = params.toString();
+  }
+  return fields;
+}
+
+/** The `Location` of a `/status` redirect, below the router's mount path as go-httpbin's prefix. */
+function statusPages(
+  prefix: string,
+  code: number,
+): { headers: Record<string, string>; body?: string } | undefined {
+  switch (code) {
+    case 300:
+      return {
+        headers: { Location: `${prefix}/image/jpeg` },
+        body: `<!doctype html>
+<head>
+<title>Multiple Choices</title>
+</head>
+<body>
+<ul>
+<li><a href="${prefix}/image/jpeg">/image/jpeg</a></li>
+<li><a href="${prefix}/image/png">/image/png</a></li>
+<li><a href="${prefix}/image/svg">/image/svg</a></li>
+</body>
+</html>`,
+      };
+    case 301:
+    case 302:
+    case 303:
+    case 305:
+    case 307:
+      return { headers: { Location: `${prefix}/redirect/1` } };
+    case 308:
+      return {
+        headers: { Location: `${prefix}/image/jpeg` },
+        body: `<!doctype html>
+<head>
+<title>Permanent Redirect</title>
+</head>
+<body>Permanently redirected to <a href="${prefix}/image/jpeg">${prefix}/image/jpeg</a>
+</body>
+</html>`,
+      };
+    case 401:
+      return { headers: { 'WWW-Authenticate': 'Basic realm="Fake Realm"' } };
+    case 402:
+      return { headers: { 'X-More-Info': 'http://vimeo.com/22053820' }, body: 'Fuck you, pay me!' };
+    case 406:
+      return {
+        headers: { 'Content-Type': JSON_TYPE },
+        body: `${JSON.stringify(
+          {
+            message: 'Client did not request a supported media type',
+            accept: ['image/webp', 'image/svg+xml', 'image/jpeg', 'image/png', 'image/'],
+          },
+          null,
+          2,
+        )}\n`,
+      };
+    case 407:
+      return { headers: { 'Proxy-Authenticate': 'Basic realm="Fake Realm"' } };
+    case 418:
+      return {
+        headers: { 'X-More-Info': 'http://tools.ietf.org/html/rfc2324' },
+        body: "I'm a teapot!",
+      };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Answers `/status` with `code`: go-httpbin's headers and body for the
+ * codes it treats specially, an empty `text/plain` answer otherwise. A 1xx
+ * is sent as an informational response where Node can send it without
+ * made-up headers (100 and 102; 103 needs a Link), then the final answer is
+ * 200.
+ */
+function answerStatus(req: Request, res: Response, code: number): void {
+  res.setHeader('Content-Type', TEXT_TYPE);
+  if (code < 200) {
+    if (code === 100) res.writeContinue();
+    else if (code === 102) res.writeProcessing();
+    return finish(req, res, 200, '');
+  }
+  const page = statusPages(req.baseUrl, code);
+  for (const [name, value] of Object.entries(page?.headers ?? {})) res.setHeader(name, value);
+  finish(req, res, code, page?.body ?? '');
+}
+
+/** A header value as Node writes it: the UTF-8 bytes of `value`, one character per byte. */
+function headerBytes(value: string): string {
+  return Buffer.from(value, 'utf8').toString('latin1');
+}
+
+/**
+ * The hosts a browser following `url` from this server would go to, under
+ * each scheme the page may have (a relative URL can name another host:
+ * `//evil.example`, `/\evil.example`, `http:evil.example` from an https
+ * page). `undefined` when the URL cannot be resolved.
+ */
+function targetHosts(url: string): string[] | undefined {
+  const hosts: string[] = [];
+  for (const base of [`http://${HERE}/`, `https://${HERE}/`]) {
+    let resolved: URL;
+    try {
+      resolved = new URL(url, base);
+    } catch {
+      return undefined;
+    }
+    const host = resolved.hostname.replace(/\.$/, '');
+    if (host !== HERE && !hosts.includes(host)) hosts.push(host);
+  }
+  return hosts;
+}
+
+/** The path of a URL without scheme, as Go's url.Parse gives it: after `//authority`, before `?` or `#`. */
+function relativePath(url: string): string {
+  let rest = url;
+  if (rest.startsWith('//')) {
+    const end = rest.slice(2).search(/[/?#]/);
+    rest = end === -1 ? '' : rest.slice(2 + end);
+  }
+  const stop = rest.search(/[?#]/);
+  return stop === -1 ? rest : rest.slice(0, stop);
+}
+
+/** Validates reflect()'s options once, at construction; a problem is a `ConfigError` naming it. */
+function parseReflectOptions(opts: unknown) {
+  const options = optionsObject('reflect', opts, KNOWN, EXAMPLE);
+  const { allowHost, hosts } = parseAllowedHosts('reflect', options.allowedHosts, EXAMPLE);
+  const maxBodySize = positiveIntegerOption(
+    'reflect',
+    'maxBodySize',
+    options.maxBodySize,
+    DEFAULT_MAX_BODY_SIZE,
+    EXAMPLE,
+    'a positive number of bytes',
+  );
+  const maxDelay = options.maxDelay ?? MAX_DELAY_SECONDS;
+  if (
+    typeof maxDelay !== 'number' ||
+    !Number.isFinite(maxDelay) ||
+    maxDelay < 0 ||
+    maxDelay > MAX_DELAY_SECONDS
+  ) {
+    throw new ConfigError(
+      'reflect',
+      `"maxDelay" must be a number of seconds from 0 to ${MAX_DELAY_SECONDS} (got ${show(maxDelay)}).`,
+      EXAMPLE,
+    );
+  }
+  const forbidden =
+    hosts === undefined
+      ? 'Forbidden redirect URL. Please be careful with this link.'
+      : `Forbidden redirect URL. Please be careful with this link.\n\nAllowed redirect destinations:\n${hosts
+          .map((host) => `- ${host}`)
+          .sort()
+          .join('\n')}`;
+  return { allowHost, maxBodySize, maxDelayMs: Math.trunc(maxDelay * 1000), forbidden };
+}
+
+/**
+ * go-httpbin's request and response tools as a Router, with its paths,
+ * parameters, JSON and status rules, so a script written for go-httpbin
+ * works against it:
+ * - `/anything[/…]` answers what arrived: `args`, `headers` (lists of
+ *   values), `method`, `origin`, `url`, `data` (a body of another type as a
+ *   `data:` URL), `files`, `form`, `json`; `/headers` the headers alone;
+ * - `/status/{codes}` answers with a code (100–599) or a weighted choice
+ *   (`200:0.7,429:0.3`); anything else is a 400;
+ * - `/response-headers?Name=value…` sets those headers and echoes them as
+ *   JSON, HTML-escaped unless the Content-Type is one a browser will not
+ *   render; a name that is not a header name, a value with a control
+ *   character, or Content-Length/Transfer-Encoding gets 400;
+ * - `/redirect-to?url=…[&status_code=3xx]` redirects (302 by default);
+ *   a relative URL not starting with `/` gets 403, and with `allowedHosts`
+ *   so does any other host, however it is spelled;
+ * - `/delay/{duration}` waits (`100ms`, `1.5s`, `0.1`; at most `maxDelay`),
+ *   then answers as `/anything`.
+ *
+ * Methods: GET, HEAD, POST, PUT, PATCH, DELETE; OPTIONS is answered. It sets
+ * no CORS headers of its own: mount `cors()` before it to read it across
+ * origins. Errors go to `next(err)` as `HttpError`s with the reason.
+ */
+export function reflect(opts?: ReflectOptions): Router {
+  assertNotMiddlewareCall('reflect', opts);
+  return routerOf(reflectMiddleware(opts));
+}
+
+/** The middleware {@link reflect} puts in its Router (and `createApp()` mounts as it is). */
+export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
+  const { allowHost, maxBodySize, maxDelayMs, forbidden } = parseReflectOptions(opts);
+  const parser = rawBodyParser(maxBodySize);
+
+  async function readFields(req: Request, res: Response): Promise<BodyFields> {
+    let body: unknown;
+    try {
+      body = await readBody(parser, req, res);
+    } catch (err) {
+      throw bodyReadError(
+        err,
+        `The request body is larger than the limit of ${maxBodySize} bytes (maxBodySize).`,
+      );
+    }
+    const contentType = req.headers['content-type'];
+    if (body === undefined || body === null) body = Buffer.alloc(0);
+    if (typeof body === 'string') body = Buffer.from(body, 'utf8');
+    if (!Buffer.isBuffer(body)) return parsedFields(contentType, body as object);
+    try {
+      return await bodyFields(contentType, body);
+    } catch (err) {
+      if (err instanceof BodyError) throw new HttpError(400, err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  async function anything(req: Request, res: Response): Promise<void> {
+    const request = {
+      args: sorted(queryLists(req)),
+      headers: requestHeaders(req),
+      method: req.method,
+      origin: clientOrigin(req),
+      url: requestUrl(req),
+    };
+    // A HEAD has no body to read, and its answer none to show (go-httpbin's /get).
+    if (req.method === 'HEAD') return sendJson(req, res, request);
+    const { data, files, form, json } = await readFields(req, res);
+    sendJson(req, res, { ...request, data, files, form, json });
+  }
+
+  function status(req: Request, res: Response, next: NextFunction): void {
+    const code = pickStatus(req.endpoint.argv[0]!);
+    if (typeof code === 'string') return next(new HttpError(400, code));
+    answerStatus(req, res, code);
+  }
+
+  function responseHeaders(req: Request, res: Response, next: NextFunction): void {
+    const args = queryLists(req);
+    const headers = new Map<string, string[]>();
+    for (const [name, values] of Object.entries(args)) {
+      if (!isToken(name)) {
+        return next(new HttpError(400, `${show(name)} is not a valid header name.`));
+      }
+      const canonical = canonicalHeaderName(name);
+      if (FRAMING_HEADERS.has(canonical)) {
+        return next(new HttpError(400, `${canonical} cannot be set: it frames the response.`));
+      }
+      for (const value of values) {
+        if (hasControlCharacters(value.replace(/\t/g, ' '))) {
+          return next(
+            new HttpError(400, `The value of ${canonical} holds a control character (CR, LF…).`),
+          );
+        }
+        let list = headers.get(canonical);
+        if (list === undefined) headers.set(canonical, (list = []));
+        list.push(value);
+      }
+    }
+    const contentTypes = headers.get('Content-Type');
+    if (contentTypes !== undefined && contentTypes.length > 1) {
+      return next(new HttpError(400, 'Give Content-Type once: a response has one type.'));
+    }
+    const contentType = contentTypes?.[0] ?? JSON_TYPE;
+    if (contentTypes === undefined) {
+      headers.set('Content-Type', [JSON_TYPE]);
+      args['Content-Type'] = [JSON_TYPE];
+    }
+    for (const [name, values] of headers) {
+      res.setHeader(name, values.length === 1 ? headerBytes(values[0]!) : values.map(headerBytes));
+    }
+    let echoed = args;
+    // A type a browser could render as a page gets its echo HTML-escaped, names and values alike.
+    if (!SAFE_TYPES.has(mediaType(contentType))) {
+      echoed = Object.create(null) as ValueLists;
+      for (const [name, values] of Object.entries(args)) {
+        (echoed[escapeHtml(name, true)] ??= []).push(...values.map((v) => escapeHtml(v, true)));
+      }
+    }
+    finish(req, res, 200, jsonText(sorted(echoed)));
+  }
+
+  async function redirectTo(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const args = queryLists(req);
+    const url = firstValue(args, 'url');
+    if (!url) return next(new HttpError(400, 'missing required query parameter: url'));
+    const location = encodeLocation(url); // a control character is a 400
+    const scheme = SCHEME.exec(url)?.[1];
+    // Go's url.Parse takes any `%` in the query, but not in the path, host or fragment.
+    const hash = url.indexOf('#');
+    const beforeHash = hash === -1 ? url : url.slice(0, hash);
+    const question = beforeHash.indexOf('?');
+    const checked =
+      (question === -1 ? beforeHash : beforeHash.slice(0, question)) +
+      (hash === -1 ? '' : url.slice(hash));
+    if (BAD_ESCAPE.test(checked)) {
+      return next(new HttpError(400, 'invalid url: it has malformed percent-encoding'));
+    }
+    if (scheme === undefined && (url[0] === ':' || /^[^/?#]*:/.test(url))) {
+      return next(new HttpError(400, 'invalid url: its first path segment holds a colon'));
+    }
+    const refuse = () => {
+      res.setHeader('Content-Type', 'text/plain');
+      finish(req, res, 403, allowHost === undefined ? '' : forbidden);
+    };
+    if (allowHost !== undefined) {
+      const hosts = targetHosts(location);
+      if (hosts === undefined) return refuse();
+      if (scheme !== undefined && !/^https?$/i.test(scheme)) return refuse();
+      for (const host of hosts) {
+        if ((await allowHost(host, req)) !== true) return refuse();
+      }
+    }
+    if (scheme === undefined && !relativePath(url).startsWith('/')) return refuse();
+    let code = 302;
+    const given = firstValue(args, 'status_code');
+    if (given) {
+      const parsed = integerIn(given, 300, 399);
+      if (typeof parsed === 'string') return next(new HttpError(400, parsed));
+      code = parsed;
+    }
+    // A path from the root stays below the router's mount path, as go-httpbin's prefix.
+    const prefixed =
+      location.startsWith('/') && !location.startsWith('//') ? req.baseUrl + location : location;
+    res.setHeader('Location', prefixed);
+    finish(req, res, code, '');
+  }
+
+  function delay(req: Request, res: Response, next: NextFunction): void {
+    const ms = delayMs(req.endpoint.argv[0]!, maxDelayMs);
+    if (typeof ms === 'string') return next(new HttpError(400, ms));
+    const timer = setTimeout(() => {
+      res.off('close', stop);
+      res.setHeader('Server-Timing', `initial_delay;dur=${ms.toFixed(2)};desc="initial delay"`);
+      anything(req, res).catch(next);
+    }, ms);
+    // A client that goes away stops the wait.
+    const stop = () => clearTimeout(timer);
+    res.once('close', stop);
+  }
+
+  return endpointsHandler(SPEC, {
+    anything,
+    headers: function headers(req: Request, res: Response) {
+      sendJson(req, res, { headers: requestHeaders(req) });
+    },
+    status,
+    'response-headers': responseHeaders,
+    'redirect-to': redirectTo,
+    delay,
+  });
+}
