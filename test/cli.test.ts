@@ -152,6 +152,28 @@ describe('the mixnmatch command', () => {
     expect(await child.exited).toBe(0);
   });
 
+  it("serves go-httpbin's tools with --reflect, readable cross-site with ?origin={ECHO}&creds=1", async () => {
+    const child = launch('-p', '0', '-r', tree.root, '--reflect');
+    const base = await url(child);
+    expect(child.stdout()).toContain('reflect: /anything, /headers, /status/CODES');
+    const res = await fetch(`${base}anything/x?origin=%7BECHO%7D&creds=1`, {
+      method: 'POST',
+      headers: { Origin: 'http://localhost:8000', 'Content-Type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:8000');
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(await res.json()).toMatchObject({
+      method: 'POST',
+      data: 'hello',
+      headers: { Origin: ['http://localhost:8000'] },
+    });
+    expect((await fetch(`${base}status/418`)).status).toBe(418);
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+
   describe('token mode', () => {
     it('signs with the key it is given, publishes its JWKS, and takes tokens a client signs with that key', async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

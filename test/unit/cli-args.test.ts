@@ -75,6 +75,7 @@ describe('parseArgs', () => {
       users: undefined,
       usersFile: undefined,
       register: false,
+      reflect: false,
       redis: undefined,
       workers: 1,
       jwt: undefined,
@@ -94,6 +95,10 @@ describe('parseArgs', () => {
       url: 'redis://h:1',
       prefix: 'staging:',
     });
+  });
+
+  it('takes --reflect, and reflect in a config file', () => {
+    expect(run('--reflect').reflect).toBe(true);
   });
 
   it('takes --follow-symlinks', () => {
