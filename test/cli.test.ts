@@ -1,45 +1,21 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { verifyPassword } from 'mixnmatch';
 import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { tempTree } from './helpers';
-import { untilOutput } from './helpers/process';
+import { BIN, serverUrl, start as startCommand, untilOutput, type Child } from './helpers/process';
 import { testCertificate } from './helpers/tls';
-
-const BIN = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
 
 // Each test starts a real process; leave room for a slow machine.
 jest.setTimeout(30_000);
 
-/** A running `mixnmatch` child process and what it has printed so far. */
-interface Child {
-  process: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(...args: string[]): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { process: child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-/** Waits for the URL the server prints (all of its start-up summary follows in the same write). */
-async function url(child: Child): Promise<string> {
-  return (
-    await untilOutput(child.process, child.stdout, /listening on (http\S+)[\s\S]*\n {2}files: /)
-  )[1]!;
-}
+const start = (...args: string[]): Child => startCommand(args);
+const url = serverUrl;
 
 describe('the mixnmatch command', () => {
   const tree = tempTree({ 'hello.txt': 'hello from the root', 'secret/x.txt': 'x' });
@@ -113,6 +89,31 @@ describe('the mixnmatch command', () => {
     expect(res.status).toBe(200);
     expect(res.text).toBe('a'.repeat(1000));
     expect(await child.exited).toBe(0);
+  });
+
+  it('does not wait for connections with no request in flight (keep-alive, or opened ahead by a browser)', async () => {
+    const child = launch('-p', '0', '-r', tree.root);
+    const base = new URL(await url(child));
+    const open = (head?: string) =>
+      new Promise<{ closed: Promise<string> }>((resolve) => {
+        const socket = connect(Number(base.port), base.hostname, () => {
+          let text = '';
+          socket.on('data', (chunk: Buffer) => {
+            text += chunk.toString('latin1');
+            if (text.includes('hello from the root')) resolve({ closed });
+          });
+          const closed = new Promise<string>((done) => socket.on('close', () => done(text)));
+          if (head === undefined) resolve({ closed });
+          else socket.write(head);
+        });
+      });
+    const unused = await open();
+    const keptAlive = await open('GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n');
+    child.process.kill('SIGTERM');
+    expect(await unused.closed).toBe('');
+    expect(await keptAlive.closed).toContain('200 OK');
+    expect(await child.exited).toBe(0);
+    expect(child.stderr()).not.toContain('still in flight');
   });
 
   it("answers the original's cache expectations with --status-codes mixnmatchttp", async () => {

@@ -1,10 +1,15 @@
 // Starting and stopping the mixnmatch server: HTTP or HTTPS, the request log, the start-up summary, a clean stop.
 import { createWriteStream, openSync, closeSync, readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
 import type { Express } from 'express';
 import { createApp, type CreateAppOptions } from '../app';
@@ -292,6 +297,36 @@ function features(config: ServerConfig): string[] {
 }
 
 /**
+ * Counts the requests in flight on each connection of `server`. The function
+ * returned ends every connection that serves none (a keep-alive connection
+ * between requests, or one a browser opened ahead of a request it may never
+ * send), and from then on each other one as its last answer is sent.
+ */
+function trackConnections(server: Server, event: 'connection' | 'secureConnection'): () => void {
+  const inFlight = new Map<Socket, number>();
+  let ending = false;
+  // Flushes what was written, then closes without waiting for the peer's half of the close.
+  const end = (socket: Socket) => socket.end(() => socket.destroy());
+  server.on(event, (socket: Socket) => {
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (ending && left === 0) end(socket);
+    });
+  });
+  return () => {
+    ending = true;
+    for (const [socket, count] of inFlight) if (count === 0) end(socket);
+  };
+}
+
+/**
  * Starts the server for a configuration and prints where it listens and
  * which features are on. Rejects with a {@link StartError} when it cannot
  * listen (the port is in use) or open its log, and with a
@@ -354,17 +389,18 @@ export async function startServer(
 
   if (!extras.quiet) output.out(banner(config, version, urls, fingerprint));
 
+  const endIdleConnections = trackConnections(
+    server,
+    config.tls ? 'secureConnection' : 'connection',
+  );
   const stop = () =>
     new Promise<void>((resolve) => {
       server.close(() => {
         if (log && config.log?.target !== '-') (log as NodeJS.WritableStream).end(resolve);
         else resolve();
       });
-      // Idle keep-alive connections would hold the close open; busy ones finish first.
-      server.closeIdleConnections();
-      const idle = setInterval(() => server.closeIdleConnections(), 100);
-      idle.unref();
-      server.once('close', () => clearInterval(idle));
+      // Connections with no request in flight would hold the close open; busy ones finish first.
+      endIdleConnections();
     });
   return { server, urls, fingerprint, stop };
 }

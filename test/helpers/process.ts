@@ -1,5 +1,35 @@
-// Waiting on a child process's output as events, never by polling on a timer.
-import type { ChildProcess } from 'node:child_process';
+// Starting the built mixnmatch command, and waiting on a child process's output as events, never by polling on a timer.
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+
+/** The command as a user runs it: the package's bin, built from src/ by Jest's global setup. */
+export const BIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+
+/** A running `mixnmatch` child process and what it has printed so far. */
+export interface Child {
+  process: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `mixnmatch args…` (in `cwd`, when given). */
+export function start(args: readonly string[], cwd?: string): Child {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', cwd });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { process: child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Waits for the URL the server prints (all of its start-up summary follows in the same write). */
+export async function serverUrl(child: Child): Promise<string> {
+  return (
+    await untilOutput(child.process, child.stdout, /listening on (http\S+)[\s\S]*\n {2}files: /)
+  )[1]!;
+}
 
 /**
  * Resolves with the first match of `pattern` in the child's stdout (or

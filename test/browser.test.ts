@@ -1,0 +1,253 @@
+// The proofs of concept in examples/pocs/, run end to end in Debian's Chromium against the command started as each README says.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { serverUrl, start, type Child } from './helpers/process';
+
+/** Debian's chromium package: the browser is the system's, nothing is downloaded. */
+const CHROMIUM = '/usr/bin/chromium';
+const POCS = path.join(__dirname, '..', 'examples', 'pocs');
+
+// Each test starts two servers and drives a real browser; leave room for a slow machine.
+jest.setTimeout(60_000);
+
+/** Splits one shell command line as the READMEs write them: words, 'single-quoted' words, a trailing `&`. */
+function words(line: string): string[] {
+  const out: string[] = [];
+  const pattern = /'([^']*)'|(\S+)/g;
+  for (const match of line.replace(/\s+&\s*$/, '').matchAll(pattern)) {
+    out.push(match[1] ?? match[2]!);
+  }
+  return out;
+}
+
+/** The `npx mixnmatch …` lines of a PoC's README (its first `sh` block), as argument lists. */
+function readmeCommands(poc: string): string[][] {
+  const readme = readFileSync(path.join(POCS, poc, 'README.md'), 'utf8');
+  const block = /```sh\n([\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error(`${poc}/README.md has no sh block`);
+  return block[1]!
+    .split('\n')
+    .filter((line) => line.startsWith('npx mixnmatch '))
+    .map((line) => words(line).slice(2));
+}
+
+/** The victim (`-p 58080`) and the attacker (`-p 58081`) of a PoC, on free ports. */
+interface Sites {
+  victim: string;
+  attacker: string;
+  victimProcess: Child;
+}
+
+const running: Child[] = [];
+
+/**
+ * Starts a PoC's servers exactly as its README does, in its folder, with
+ * free ports in place of 58080 and 58081: the attacker first, so that the
+ * victim's `--allowed-origins http://localhost:58081` can name its port.
+ */
+async function startPoc(poc: string): Promise<Sites> {
+  const commands = readmeCommands(poc);
+  const port = (args: string[]) => args[args.indexOf('-p') + 1];
+  const attackerArgs = commands.find((args) => port(args) === '58081');
+  const victimArgs = commands.find((args) => port(args) === '58080');
+  if (!attackerArgs || !victimArgs) throw new Error(`${poc}: no -p 58080 and -p 58081 commands`);
+  const cwd = path.join(POCS, poc);
+  const launch = async (args: string[]) => {
+    const child = start(args, cwd);
+    running.push(child);
+    return { child, url: (await serverUrl(child)).replace(/\/$/, '') };
+  };
+  const attacker = await launch(attackerArgs.map((arg) => (arg === '58081' ? '0' : arg)));
+  const attackerPort = new URL(attacker.url).port;
+  const victim = await launch(
+    victimArgs.map((arg) =>
+      arg === '58080'
+        ? '0'
+        : arg.replace('http://localhost:58081', `http://localhost:${attackerPort}`),
+    ),
+  );
+  expect(victim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  return {
+    victim: victim.url,
+    // The attacker's site, as the READMEs name it: another site than 127.0.0.1.
+    attacker: `http://localhost:${attackerPort}`,
+    victimProcess: victim.child,
+  };
+}
+
+/** Saves `file` as a page of the server at `base`'s /cache, as the READMEs' curl lines do; resolves with its name. */
+async function cachePage(base: string, type: string, data: string): Promise<string> {
+  const name = await (await fetch(`${base}/cache/new`)).text();
+  const saved = await fetch(`${base}/cache/${name}`, {
+    method: 'POST',
+    body: new URLSearchParams({ data, type }),
+  });
+  expect(saved.status).toBe(204);
+  return name;
+}
+
+/** The text of `selector` once the page has marked it done (`data-status` or another attribute). */
+async function doneText(page: Page, selector: string): Promise<string> {
+  await page.locator(selector).waitFor();
+  return (await page.locator(selector).textContent()) ?? '';
+}
+
+describe('the proofs of concept, in Chromium', () => {
+  let context: BrowserContext;
+  let profile: string;
+
+  beforeAll(async () => {
+    // One browser for the suite. Its profile allows third-party cookies, the
+    // setting the CORS read needs (Chromium blocks them by default).
+    profile = mkdtempSync(path.join(tmpdir(), 'mixnmatch-chromium-'));
+    mkdirSync(path.join(profile, 'Default'));
+    writeFileSync(
+      path.join(profile, 'Default', 'Preferences'),
+      JSON.stringify({ profile: { cookie_controls_mode: 0, block_third_party_cookies: false } }),
+    );
+    try {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--disable-gpu', '--disable-dev-shm-usage'],
+      });
+    } catch (err) {
+      throw new Error(
+        `Chromium did not start from ${CHROMIUM} (.ci/run installs Debian's chromium package): ${(err as Error).message}`,
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await context.clearCookies();
+    for (const page of context.pages()) await page.close();
+    await Promise.all(
+      running.splice(0).map((child) => {
+        child.process.kill('SIGTERM');
+        return child.exited;
+      }),
+    );
+  });
+
+  it('cors-read: a page on localhost reads a protected file on 127.0.0.1 with credentials, with and without a preflight', async () => {
+    const { victim, attacker, victimProcess } = await startPoc('cors-read');
+    expect(victimProcess.stdout()).toContain('SameSite=None; Secure');
+    const page = await context.newPage();
+    await page.goto(`${victim}/login`);
+    await page.goto(`${attacker}/?victim=${victim}`);
+
+    const secret = '200 { "owner": "victim", "apiKey": "s3cr3t-4p1-k3y" }';
+    expect((await doneText(page, '#simple[data-status]')).trim()).toBe(secret);
+    expect((await doneText(page, '#preflight[data-status]')).trim()).toBe(secret);
+    const sent = JSON.parse((await doneText(page, '#sent[data-status]')).replace(/^200 /, ''));
+    expect(sent.headers).toMatchObject({
+      Cookie: [expect.stringMatching(/^SESSION=[0-9a-f]+$/)],
+      Origin: [attacker],
+      'Sec-Fetch-Site': ['cross-site'],
+      'Sec-Fetch-Mode': ['cors'],
+    });
+  });
+
+  it('cors-read: without a session the same reads get 401', async () => {
+    const { victim, attacker } = await startPoc('cors-read');
+    const page = await context.newPage();
+    await page.goto(`${attacker}/?victim=${victim}`);
+    expect(await doneText(page, '#simple[data-status]')).toMatch(/^401 /);
+    expect(await doneText(page, '#preflight[data-status]')).toMatch(/^401 /);
+  });
+
+  it('csrf-form: a cross-site form post lands on a protected path with the victim’s cookie', async () => {
+    const { victim, attacker } = await startPoc('csrf-form');
+    const page = await context.newPage();
+    await page.goto(`${victim}/login`);
+    await page.goto(`${attacker}/?victim=${victim}`);
+    await page.waitForURL(`${victim}/anything/account/email`);
+    const landed = JSON.parse((await page.locator('body').textContent()) ?? '');
+    expect(landed).toMatchObject({
+      method: 'POST',
+      form: { email: ['attacker@evil.test'] },
+      headers: {
+        Cookie: [expect.stringMatching(/^SESSION=[0-9a-f]+$/)],
+        Origin: [attacker],
+        'Sec-Fetch-Site': ['cross-site'],
+        'Sec-Fetch-Mode': ['navigate'],
+      },
+    });
+  });
+
+  it('csrf-form: with --same-site lax the forged post goes without the cookie: 401', async () => {
+    const commands = readmeCommands('csrf-form');
+    expect(commands[0]).toContain('--same-site');
+    const victimChild = start(
+      commands[0]!.map((arg) => (arg === '58080' ? '0' : arg === 'none' ? 'lax' : arg)),
+      path.join(POCS, 'csrf-form'),
+    );
+    const attackerChild = start(
+      commands[1]!.map((arg) => (arg === '58081' ? '0' : arg)),
+      path.join(POCS, 'csrf-form'),
+    );
+    running.push(victimChild, attackerChild);
+    const victim = (await serverUrl(victimChild)).replace(/\/$/, '');
+    const attacker = `http://localhost:${new URL(await serverUrl(attackerChild)).port}`;
+    const page = await context.newPage();
+    await page.goto(`${victim}/login`);
+    const [response] = await Promise.all([
+      page.waitForResponse(`${victim}/anything/account/email`),
+      page.goto(`${attacker}/?victim=${victim}`),
+    ]);
+    expect(response.status()).toBe(401);
+  });
+
+  it('open-redirect-cache: /goto and /redirect-to bounce to the cached payload, which runs on the victim’s origin', async () => {
+    const { victim, attacker } = await startPoc('open-redirect-cache');
+    const payload = readFileSync(path.join(POCS, 'open-redirect-cache', 'payload.html'), 'utf8');
+    const name = await cachePage(victim, 'text/html', payload);
+    const page = await context.newPage();
+    for (const link of ['#via-goto', '#via-redirect-to']) {
+      await page.goto(`${attacker}/?victim=${victim}&page=${name}`);
+      await page.click(link);
+      await page.waitForURL(`${victim}/cache/${name}`);
+      expect(await page.locator('#where').textContent()).toBe(victim);
+    }
+    // The relative form takes the host from the Referer: the attacker's own origin.
+    await page.goto(`${attacker}/?victim=${victim}&page=${name}`);
+    await page.click('#via-referer');
+    await page.waitForURL(`${attacker}/cache/${name}`);
+  });
+
+  it('token-theft: a payload on the victim’s origin steals the tokens; the attacker reads the API and rotates; reuse revokes the login', async () => {
+    const { victim, attacker } = await startPoc('token-theft');
+    const payload = readFileSync(path.join(POCS, 'token-theft', 'payload.html'), 'utf8');
+    const name = await cachePage(victim, 'text/html', payload);
+    const loot = await (await fetch(`${attacker}/cache/new`)).text();
+
+    const app = await context.newPage();
+    await app.goto(`${victim}/app.html`);
+    await app.fill('input[name=password]', 'alice-in-tokenland');
+    await app.click('#login button');
+    expect(await doneText(app, '#account[data-status]')).toMatch(/^200 .*"balance": 1337/);
+
+    const lure = await context.newPage();
+    await lure.goto(`${victim}/cache/${name}?attacker=${attacker}&loot=${loot}`);
+    expect(await doneText(lure, '#sent[data-status]')).toBe('sent');
+
+    const page = await context.newPage();
+    await page.goto(`${attacker}/?victim=${victim}&loot=${loot}`);
+    expect(await doneText(page, '#loot[data-status]')).toMatch(/^200 \{"access_token":"eyJ/);
+    expect(await doneText(page, '#read[data-status]')).toMatch(/^200 .*"owner": "alice"/);
+    expect(await doneText(page, '#refresh[data-status]')).toMatch(/^200 .*"refresh_token"/);
+
+    // The victim's app presents the refresh token the attacker spent: the whole login is revoked.
+    await app.click('#refresh');
+    expect(await doneText(app, '#status[data-refresh]')).toMatch(/^refresh: 401 .*invalid_grant/);
+    await page.click('#refresh-again');
+    expect(await doneText(page, '#again[data-status]')).toMatch(/^401 .*invalid_grant/);
+  });
+});
