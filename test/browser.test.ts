@@ -116,6 +116,7 @@ describe('the proofs of concept, in Chromium', () => {
     } catch (err) {
       throw new Error(
         `Chromium did not start from ${CHROMIUM} (.ci/run installs Debian's chromium package): ${(err as Error).message}`,
+        { cause: err },
       );
     }
   });
