@@ -1,5 +1,6 @@
 // Shared request-body helpers: what kind a Content-Type is, and reading a body with a size limit.
 import bodyParser from 'body-parser';
+import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import { HttpError } from './errors';
 import { mediaType } from './http';
@@ -49,4 +50,10 @@ export function bodyReadError(err: unknown, tooLarge: string): HttpError {
   return new HttpError(status, `Cannot read the request body: ${String(e.message ?? err)}`, {
     cause: err,
   });
+}
+
+/** Whether a request carries a body: a `Transfer-Encoding`, or a `Content-Length` other than 0. */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

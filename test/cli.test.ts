@@ -175,6 +175,37 @@ describe('the mixnmatch command', () => {
     expect(await child.exited).toBe(0);
   });
 
+  it('answers Expect: 100-continue with 100 only when a body is coming', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '--reflect');
+    const base = new URL(await url(child));
+    const exchange = (head: string, body = '') =>
+      new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(Number(base.port), base.hostname, () => socket.write(head));
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString('latin1');
+          if (body && text.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+            socket.write(body);
+            body = '';
+          }
+        });
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const withoutBody = await exchange(
+      'GET /anything HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+    );
+    expect(withoutBody).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    const withBody = await exchange(
+      'POST /anything HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+      'test body',
+    );
+    expect(withBody).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    expect(withBody).toContain('"data": "test body"');
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+
   describe('token mode', () => {
     it('signs with the key it is given, publishes its JWKS, and takes tokens a client signs with that key', async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
 import type { Express } from 'express';
 import { createApp, type CreateAppOptions } from '../app';
+import { hasBody } from '../body';
 import { ConfigError } from '../errors';
 import type { LogStream } from '../log';
 import type { AccessRule } from '../auth/rules';
@@ -389,6 +390,12 @@ export async function startServer(
 
   if (!extras.quiet) output.out(banner(config, version, urls, fingerprint));
 
+  // `Expect: 100-continue` is answered 100 only when a body is coming: a
+  // request without one (no Content-Length, or 0) is served at once.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (hasBody(req)) res.writeContinue();
+    server.emit('request', req, res);
+  });
   const endIdleConnections = trackConnections(
     server,
     config.tls ? 'secureConnection' : 'connection',

@@ -1,7 +1,8 @@
 // The reflect() router factory: go-httpbin's request and response tools (/anything, /headers, /status, /response-headers, /redirect-to, /delay).
 import { randomUUID } from 'node:crypto';
+import { METHODS as httpMethods } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import { bodyReadError, rawBodyParser, readBody } from '../body';
+import { bodyReadError, hasBody, rawBodyParser, readBody } from '../body';
 import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_ANY, type EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
@@ -49,8 +50,23 @@ const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
-/** Every endpoint takes the methods go-httpbin's do; HEAD comes with GET, OPTIONS is answered. */
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/**
+ * Every endpoint takes any method, as go-httpbin's do: the common ones first
+ * (they lead `Allow`), then every other method Node's parser reads (WebDAV's
+ * `PROPFIND`, `QUERY`…), but CONNECT. HEAD comes with GET; OPTIONS is
+ * answered with `Allow`.
+ */
+const METHODS = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  ...httpMethods.filter(
+    (method) =>
+      !['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT'].includes(method),
+  ),
+];
 
 const SPEC: EndpointSpec = {
   anything: { methods: METHODS, args: ARGS_ANY },
@@ -64,8 +80,8 @@ const SPEC: EndpointSpec = {
 /** Media types whose body a browser does not render as a page: `/response-headers` echoes unescaped only for these. */
 const SAFE_TYPES = new Set(['text/plain', 'application/json', 'application/octet-string']);
 
-/** Headers that frame the response: set from a query, they would corrupt it. */
-const FRAMING_HEADERS = new Set(['Content-Length', 'Transfer-Encoding']);
+/** Headers that frame the response: set from a query, they would corrupt it (Node refuses a `Trailer` with a length). */
+const FRAMING_HEADERS = new Set(['Content-Length', 'Transfer-Encoding', 'Trailer']);
 
 /** A URL scheme at the start (`http:`, `javascript:`), as Go's url.Parse reads one. */
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
@@ -99,7 +115,8 @@ function jsonText(value: unknown): string {
 /** Ends the response with `body`; a HEAD answer has neither body nor Content-Length, as go-httpbin's. */
 function finish(req: Request, res: Response, status: number, body: string): void {
   res.statusCode = status;
-  if (req.method === 'HEAD') {
+  // 204 and 304 have no body, and no Content-Length either.
+  if (req.method === 'HEAD' || status === 204 || status === 304) {
     res.end();
     return;
   }
@@ -138,7 +155,7 @@ function listsOf(body: Record<string, unknown>): ValueLists {
  * reflect() already read: JSON as it was parsed, a form's fields as they
  * were parsed; the raw bytes are gone, so `data` is rebuilt from them.
  */
-function parsedFields(contentType: string | undefined, body: object): BodyFields {
+function parsedFields(contentType: string | undefined, body: unknown): BodyFields {
   const fields: BodyFields = {
     data: '',
     files: Object.create(null) as ValueLists,
@@ -149,7 +166,12 @@ function parsedFields(contentType: string | undefined, body: object): BodyFields
   if (type === 'application/json') {
     fields.json = body;
     fields.data = JSON.stringify(body);
-  } else if (type === 'application/x-www-form-urlencoded' && !Array.isArray(body)) {
+  } else if (
+    type === 'application/x-www-form-urlencoded' &&
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body)
+  ) {
     fields.form = listsOf(body as Record<string, unknown>);
     const params = new URLSearchParams();
     for (const [name, values] of Object.entries(fields.form)) {
@@ -235,7 +257,9 @@ function statusPages(
  */
 function answerStatus(req: Request, res: Response, code: number): void {
   res.setHeader('Content-Type', TEXT_TYPE);
+  // An HTTP/1.0 client does not take an informational answer.
   if (code < 200) {
+    if (req.httpVersion === '1.0') return finish(req, res, 200, '');
     if (code === 100) res.writeContinue();
     else if (code === 102) res.writeProcessing();
     return finish(req, res, 200, '');
@@ -361,11 +385,16 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
       );
     }
     const contentType = req.headers['content-type'];
-    if (body === undefined || body === null) body = Buffer.alloc(0);
-    if (typeof body === 'string') body = Buffer.from(body, 'utf8');
-    if (!Buffer.isBuffer(body)) return parsedFields(contentType, body as object);
+    if (!Buffer.isBuffer(body)) {
+      // An app's parser mounted before reflect() read it: show what it made of it.
+      if (body === undefined || !hasBody(req)) body = Buffer.alloc(0);
+      else if (mediaType(contentType ?? '') === 'application/json') {
+        return parsedFields(contentType, body);
+      } else if (typeof body === 'string') body = Buffer.from(body, 'utf8');
+      else return parsedFields(contentType, body);
+    }
     try {
-      return await bodyFields(contentType, body);
+      return await bodyFields(contentType, body as Buffer);
     } catch (err) {
       if (err instanceof BodyError) throw new HttpError(400, err.message, { cause: err });
       throw err;
@@ -418,13 +447,15 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     if (contentTypes !== undefined && contentTypes.length > 1) {
       return next(new HttpError(400, 'Give Content-Type once: a response has one type.'));
     }
-    const contentType = contentTypes?.[0] ?? JSON_TYPE;
-    if (contentTypes === undefined) {
+    // No type, or an empty one, is JSON (and the echo says so), as go-httpbin's.
+    let contentType = contentTypes?.[0] ?? '';
+    if (contentType === '') {
+      contentType = JSON_TYPE;
       headers.set('Content-Type', [JSON_TYPE]);
+      for (const name of Object.keys(args)) {
+        if (canonicalHeaderName(name) === 'Content-Type') delete args[name];
+      }
       args['Content-Type'] = [JSON_TYPE];
-    }
-    for (const [name, values] of headers) {
-      res.setHeader(name, values.length === 1 ? headerBytes(values[0]!) : values.map(headerBytes));
     }
     let echoed = args;
     // A type a browser could render as a page gets its echo HTML-escaped, names and values alike.
@@ -434,7 +465,25 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
         (echoed[escapeHtml(name, true)] ??= []).push(...values.map((v) => escapeHtml(v, true)));
       }
     }
-    finish(req, res, 200, jsonText(sorted(echoed)));
+    const body = jsonText(sorted(echoed));
+    try {
+      for (const [name, values] of headers) {
+        res.setHeader(
+          name,
+          values.length === 1 ? headerBytes(values[0]!) : values.map(headerBytes),
+        );
+      }
+      finish(req, res, 200, body);
+    } catch (err) {
+      // A combination Node refuses to send: nothing was written; take the headers back.
+      if (res.headersSent) return void res.destroy();
+      for (const name of headers.keys()) res.removeHeader(name);
+      next(
+        new HttpError(400, `These headers cannot be sent: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
+    }
   }
 
   async function redirectTo(req: Request, res: Response, next: NextFunction): Promise<void> {

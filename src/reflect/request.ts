@@ -77,15 +77,29 @@ export function requestHeaders(req: Request): ValueLists {
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = canonicalHeaderName(raw[i]!);
-    if (name !== 'Host') add(lists, name, raw[i + 1]!);
+    if (name !== 'Host') add(lists, name, utf8(raw[i + 1]!));
   }
   lists.Host = [req.headers.host ?? ''];
   return sorted(lists);
 }
 
+/**
+ * A header value as the client sent its bytes: Node reads header bytes as
+ * Latin-1, and clients send UTF-8 (invalid sequences become U+FFFD, as Go
+ * writes them in JSON).
+ */
+function utf8(value: string): string {
+  // eslint-disable-next-line no-control-regex -- only text beyond ASCII needs the round trip
+  return /[^\u0000-\u007f]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
+}
+
+/** The first line's value of a header, as Go's `Header.Get` gives it (Node joins repeated lines). */
 function firstHeader(req: Request, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === name) return utf8(raw[i + 1]!);
+  }
+  return undefined;
 }
 
 /** Headers a CDN or proxy sets to the client's address, tried in go-httpbin's order before `X-Forwarded-For`. */
@@ -111,7 +125,9 @@ export function clientOrigin(req: Request): string {
     const first = forwarded.split(',', 1)[0]!.trim();
     if (first !== '') return first;
   }
-  return req.socket.remoteAddress ?? '';
+  const address = req.socket.remoteAddress ?? '';
+  // An IPv4 client of a dual-stack socket, as Go shows it.
+  return /^::ffff:[0-9.]+$/i.test(address) ? address.slice(7) : address;
 }
 
 /** The scheme the client used, as go-httpbin decides it from `X-Forwarded-*` headers and TLS. */
@@ -148,6 +164,14 @@ export interface BodyFields {
 /** A body go-httpbin cannot parse: a 400 with this detail. */
 export class BodyError extends Error {}
 
+/** A JSON reviver refusing numbers out of range (`1e400`), which Go's decoder refuses too. */
+function finiteNumbers(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new SyntaxError('a number is out of range');
+  }
+  return value;
+}
+
 /** Go's URL-safe base64 alphabet, with padding (not Node's unpadded `base64url`). */
 function base64WithPadding(body: Buffer): string {
   return body.toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
@@ -172,21 +196,28 @@ function parseMultipart(
     const settle = () => {
       if (ended && pending === 0) resolve({ form: sorted(form), files: sorted(files) });
     };
-    parser.on('field', (name, value) => add(form, name, value));
+    const fail = (err: Error) =>
+      reject(new BodyError(`error parsing request body: ${err.message}`));
+    // A part without a name is left out, as Go's multipart reader does.
+    parser.on('field', (name, value) => {
+      if (name !== undefined) add(form, name, value);
+    });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
       pending++;
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A body that ends inside a file part fails the file's stream as well as the parser.
+      stream.on('error', fail);
       stream.on('end', () => {
         pending--;
-        // A part with an empty file name is a value, as Go reads it.
-        add(info.filename === '' ? form : files, name, Buffer.concat(chunks).toString('utf8'));
+        if (name !== undefined) {
+          // A part with an empty file name is a value, as Go reads it.
+          add(info.filename === '' ? form : files, name, Buffer.concat(chunks).toString('utf8'));
+        }
         settle();
       });
     });
-    parser.on('error', (err: Error) =>
-      reject(new BodyError(`error parsing request body: ${err.message}`)),
-    );
+    parser.on('error', fail);
     parser.on('close', () => {
       ended = true;
       settle();
@@ -229,7 +260,7 @@ export async function bodyFields(
     case 'application/json':
       fields.data = body.toString('utf8');
       try {
-        fields.json = JSON.parse(fields.data);
+        fields.json = JSON.parse(fields.data, finiteNumbers);
       } catch (err) {
         throw new BodyError(`error parsing request body: ${(err as Error).message}`);
       }
