@@ -40,7 +40,7 @@ export function readBody(parser: RawBodyParser, req: Request, res: Response): Pr
  * A body-parser error as an `HttpError` with a reason: a body over the limit
  * is a 413 saying `tooLarge`; any other failure a 4xx saying what went wrong.
  */
-export function bodyReadError(err: unknown, tooLarge: string): HttpError {
+function bodyReadError(err: unknown, tooLarge: string): HttpError {
   if (err instanceof HttpError) return err;
   const e = (err ?? {}) as { status?: unknown; type?: unknown; message?: unknown };
   if (e.type === 'entity.too.large' || e.status === 413) {
@@ -56,4 +56,21 @@ export function bodyReadError(err: unknown, tooLarge: string): HttpError {
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Reads request bodies as bytes up to `limit` (or what a parser mounted
+ * earlier already read, as {@link readBody}), rejecting with a 4xx
+ * `HttpError` with the reason: a body over the limit is a 413 saying
+ * `tooLarge`.
+ */
+export function bodyReader(
+  limit: number,
+  tooLarge: string,
+): (req: Request, res: Response) => Promise<unknown> {
+  const parser = rawBodyParser(limit);
+  return (req, res) =>
+    readBody(parser, req, res).catch((err: unknown) => {
+      throw bodyReadError(err, tooLarge);
+    });
 }

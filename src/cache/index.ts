@@ -1,7 +1,7 @@
 // The cache() router factory: POST /echo and the /cache page store, built as an endpoints() spec.
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { bodyKind, bodyReadError, rawBodyParser, readBody, type BodyKind } from '../body';
+import { bodyKind, bodyReader, type BodyKind } from '../body';
 import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints/spec';
 import { HttpError } from '../errors';
@@ -130,7 +130,10 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
   const { statusCodes, maxSize, bodyLimit, maxNames, store } = parseCacheOptions(opts);
   const status = STATUS[statusCodes];
   const limits: PageLimits = Object.freeze({ maxSize, maxNames });
-  const parser = rawBodyParser(bodyLimit);
+  const read = bodyReader(
+    bodyLimit,
+    `The request body is larger than the limit of ${bodyLimit} bytes (bodyLimit). A page holds at most ${maxSize} bytes (maxSize).`,
+  );
 
   const typeError = (contentType: string | undefined) =>
     new HttpError(
@@ -146,15 +149,7 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
     const kind = bodyKind(contentType);
     // Refuse before reading: the body would be thrown away anyway.
     if (kind === 'other') throw typeError(contentType);
-    let body: unknown;
-    try {
-      body = await readBody(parser, req, res);
-    } catch (err) {
-      throw bodyReadError(
-        err,
-        `The request body is larger than the limit of ${bodyLimit} bytes (bodyLimit). A page holds at most ${maxSize} bytes (maxSize).`,
-      );
-    }
+    let body = await read(req, res);
     if (isEmpty(body)) throw emptyBodyError();
     if (kind === 'none') throw typeError(undefined);
     if (typeof body === 'string') body = Buffer.from(body, 'utf8');

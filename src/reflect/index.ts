@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { METHODS as httpMethods } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import { bodyReadError, hasBody, rawBodyParser, readBody } from '../body';
+import { bodyReader, hasBody } from '../body';
 import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_ANY, type EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
@@ -13,7 +13,6 @@ import { encodeLocation, hasControlCharacters } from '../location';
 import { assertNotMiddlewareCall, optionsObject, positiveIntegerOption, show } from '../options';
 import { delayMs, integerIn, pickStatus } from './codes';
 import {
-  BodyError,
   bodyFields,
   canonicalHeaderName,
   clientOrigin,
@@ -21,7 +20,9 @@ import {
   rawQuery,
   requestHeaders,
   requestUrl,
+  noBody,
   sorted,
+  valueLists,
   type BodyFields,
   type ValueLists,
 } from './request';
@@ -142,7 +143,7 @@ function firstValue(lists: ValueLists, name: string): string | undefined {
 
 /** Name → values from a body an app's parser already read (`express.urlencoded()`). */
 function listsOf(body: Record<string, unknown>): ValueLists {
-  const lists = Object.create(null) as ValueLists;
+  const lists = valueLists();
   for (const [name, value] of Object.entries(body)) {
     const values = Array.isArray(value) ? (value as unknown[]) : [value];
     lists[name] = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
@@ -156,12 +157,7 @@ function listsOf(body: Record<string, unknown>): ValueLists {
  * were parsed; the raw bytes are gone, so `data` is rebuilt from them.
  */
 function parsedFields(contentType: string | undefined, body: unknown): BodyFields {
-  const fields: BodyFields = {
-    data: '',
-    files: Object.create(null) as ValueLists,
-    form: Object.create(null) as ValueLists,
-    json: null,
-  };
+  const fields = noBody();
   const type = mediaType(contentType ?? '');
   if (type === 'application/json') {
     fields.json = body;
@@ -182,7 +178,7 @@ function parsedFields(contentType: string | undefined, body: unknown): BodyField
   return fields;
 }
 
-/** The `Location` of a `/status` redirect, below the router's mount path as go-httpbin's prefix. */
+/** The headers and body go-httpbin gives a `/status` code it treats specially; `Location`s below the router's mount path, as go-httpbin's prefix. */
 function statusPages(
   prefix: string,
   code: number,
@@ -227,14 +223,10 @@ function statusPages(
     case 406:
       return {
         headers: { 'Content-Type': JSON_TYPE },
-        body: `${JSON.stringify(
-          {
-            message: 'Client did not request a supported media type',
-            accept: ['image/webp', 'image/svg+xml', 'image/jpeg', 'image/png', 'image/'],
-          },
-          null,
-          2,
-        )}\n`,
+        body: jsonText({
+          message: 'Client did not request a supported media type',
+          accept: ['image/webp', 'image/svg+xml', 'image/jpeg', 'image/png', 'image/'],
+        }),
       };
     case 407:
       return { headers: { 'Proxy-Authenticate': 'Basic realm="Fake Realm"' } };
@@ -372,33 +364,22 @@ export function reflect(opts?: ReflectOptions): Router {
 /** The middleware {@link reflect} puts in its Router (and `createApp()` mounts as it is). */
 export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
   const { allowHost, maxBodySize, maxDelayMs, forbidden } = parseReflectOptions(opts);
-  const parser = rawBodyParser(maxBodySize);
+  const read = bodyReader(
+    maxBodySize,
+    `The request body is larger than the limit of ${maxBodySize} bytes (maxBodySize).`,
+  );
 
   async function readFields(req: Request, res: Response): Promise<BodyFields> {
-    let body: unknown;
-    try {
-      body = await readBody(parser, req, res);
-    } catch (err) {
-      throw bodyReadError(
-        err,
-        `The request body is larger than the limit of ${maxBodySize} bytes (maxBodySize).`,
-      );
-    }
+    const body = await read(req, res);
     const contentType = req.headers['content-type'];
-    if (!Buffer.isBuffer(body)) {
-      // An app's parser mounted before reflect() read it: show what it made of it.
-      if (body === undefined || !hasBody(req)) body = Buffer.alloc(0);
-      else if (mediaType(contentType ?? '') === 'application/json') {
-        return parsedFields(contentType, body);
-      } else if (typeof body === 'string') body = Buffer.from(body, 'utf8');
-      else return parsedFields(contentType, body);
+    if (Buffer.isBuffer(body)) return bodyFields(contentType, body);
+    // An app's parser mounted before reflect() read it: show what it made of it.
+    if (body === undefined || !hasBody(req)) return noBody();
+    // Text (express.text()) is read as it came; a string from a JSON parser is a JSON value.
+    if (typeof body === 'string' && mediaType(contentType ?? '') !== 'application/json') {
+      return bodyFields(contentType, Buffer.from(body, 'utf8'));
     }
-    try {
-      return await bodyFields(contentType, body as Buffer);
-    } catch (err) {
-      if (err instanceof BodyError) throw new HttpError(400, err.message, { cause: err });
-      throw err;
-    }
+    return parsedFields(contentType, body);
   }
 
   async function anything(req: Request, res: Response): Promise<void> {

@@ -1,13 +1,14 @@
 // What reflect() tells about a request, as go-httpbin does: its query, headers, client address, URL and body.
 import Busboy from 'busboy';
 import type { Request } from 'express';
+import { HttpError } from '../errors';
 import { percentDecode } from '../form';
 
 /** Values by name, each a list in the order given: `args`, `form`, `files`, `headers`. */
 export type ValueLists = Record<string, string[]>;
 
 /** Name → values, built on a null prototype so that `__proto__` or `constructor` are names like any other. */
-function valueLists(): ValueLists {
+export function valueLists(): ValueLists {
   return Object.create(null) as ValueLists;
 }
 
@@ -161,8 +162,15 @@ export interface BodyFields {
   json: unknown;
 }
 
-/** A body go-httpbin cannot parse: a 400 with this detail. */
-export class BodyError extends Error {}
+/** What a request without a body shows. */
+export function noBody(): BodyFields {
+  return { data: '', files: valueLists(), form: valueLists(), json: null };
+}
+
+/** A body go-httpbin cannot parse: a 400 saying why, in go-httpbin's words. */
+function bodyError(detail: string, cause?: unknown): HttpError {
+  return new HttpError(400, `error parsing request body: ${detail}`, { cause });
+}
 
 /** A JSON reviver refusing numbers out of range (`1e400`), which Go's decoder refuses too. */
 function finiteNumbers(_key: string, value: unknown): unknown {
@@ -189,15 +197,14 @@ function parseMultipart(
     try {
       parser = Busboy({ headers: { 'content-type': contentType } });
     } catch (err) {
-      return reject(new BodyError(`error parsing request body: ${(err as Error).message}`));
+      return reject(bodyError((err as Error).message, err));
     }
     let pending = 0;
     let ended = false;
     const settle = () => {
       if (ended && pending === 0) resolve({ form: sorted(form), files: sorted(files) });
     };
-    const fail = (err: Error) =>
-      reject(new BodyError(`error parsing request body: ${err.message}`));
+    const fail = (err: Error) => reject(bodyError(err.message, err));
     // A part without a name is left out, as Go's multipart reader does.
     parser.on('field', (name, value) => {
       if (name !== undefined) add(form, name, value);
@@ -230,14 +237,14 @@ function parseMultipart(
  * Reads a body as go-httpbin does, by the Content-Type before its first `;`,
  * exactly as sent: `text/html` and `text/plain` are text, `application/json`
  * JSON, the two form types forms; any other type (or none) is kept as a
- * `data:` URL in base64. A body that does not parse as its type is a
- * {@link BodyError}.
+ * `data:` URL in base64. A body that does not parse as its type is a 400
+ * `HttpError`.
  */
 export async function bodyFields(
   contentType: string | undefined,
   body: Buffer,
 ): Promise<BodyFields> {
-  const fields: BodyFields = { data: '', files: valueLists(), form: valueLists(), json: null };
+  const fields = noBody();
   if (body.length === 0) return fields;
   const type = (contentType ?? '').split(';', 1)[0]!;
   switch (type) {
@@ -248,7 +255,7 @@ export async function bodyFields(
     case 'application/x-www-form-urlencoded': {
       fields.data = body.toString('utf8');
       const { lists, malformed } = parsePairs(body.toString('latin1'));
-      if (malformed) throw new BodyError('error parsing request body: the form is malformed');
+      if (malformed) throw bodyError('the form is malformed');
       fields.form = sorted(lists);
       return fields;
     }
@@ -262,7 +269,7 @@ export async function bodyFields(
       try {
         fields.json = JSON.parse(fields.data, finiteNumbers);
       } catch (err) {
-        throw new BodyError(`error parsing request body: ${(err as Error).message}`);
+        throw bodyError((err as Error).message, err);
       }
       return fields;
     default:
