@@ -316,7 +316,10 @@ function trackConnections(server: Server, event: 'connection' | 'secureConnectio
     const socket = req.socket;
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
     res.once('close', () => {
-      const left = (inFlight.get(socket) ?? 1) - 1;
+      // A connection that closed first is gone from the map; keep it gone.
+      const count = inFlight.get(socket);
+      if (count === undefined) return;
+      const left = count - 1;
       inFlight.set(socket, left);
       if (ending && left === 0) end(socket);
     });
