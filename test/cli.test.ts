@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { verifyPassword } from 'mixnmatch';
 import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
-import { tempTree } from './helpers';
+import { exchange, tempTree } from './helpers';
 import { BIN, serverUrl, start as startCommand, untilOutput, type Child } from './helpers/process';
 import { testCertificate } from './helpers/tls';
 
@@ -178,25 +178,14 @@ describe('the mixnmatch command', () => {
   it('answers Expect: 100-continue with 100 only when a body is coming', async () => {
     const child = launch('-p', '0', '-r', tree.root, '--reflect');
     const base = new URL(await url(child));
-    const exchange = (head: string, body = '') =>
-      new Promise<string>((resolve, reject) => {
-        let text = '';
-        const socket = connect(Number(base.port), base.hostname, () => socket.write(head));
-        socket.on('data', (chunk: Buffer) => {
-          text += chunk.toString('latin1');
-          if (body && text.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
-            socket.write(body);
-            body = '';
-          }
-        });
-        socket.on('close', () => resolve(text));
-        socket.on('error', reject);
-      });
-    const withoutBody = await exchange(
+    const port = Number(base.port);
+    const { all: withoutBody } = await exchange(
+      port,
       'GET /anything HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
     );
     expect(withoutBody).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    const withBody = await exchange(
+    const { all: withBody } = await exchange(
+      port,
       'POST /anything HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
       'test body',
     );

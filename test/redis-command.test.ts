@@ -1,22 +1,12 @@
 // The command with --redis and --workers against a real redis-server: shared state, restarts, outages.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { untilOutput } from './helpers/process';
+import { start, untilOutput, type Child } from './helpers/process';
 import { freePort, startRedis, type TestRedis } from './helpers/redis';
 
 jest.setTimeout(60_000);
-
-const BIN = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
-
-interface Command {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
 
 /** The processes whose parent is `pid` (Linux: from /proc). */
 function childrenOf(pid: number): number[] {
@@ -33,20 +23,14 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
-function launch(...args: string[]): Command {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+function launch(...args: string[]): Child {
+  return start(args);
 }
 
 /** Waits for the summary (printed once every worker listens) and gives the URL. */
-async function url(command: Command): Promise<string> {
+async function url(command: Child): Promise<string> {
   return (
-    await untilOutput(command.child, command.stdout, /listening on (http\S+)[\s\S]*\n {2}state: /)
+    await untilOutput(command.process, command.stdout, /listening on (http\S+)[\s\S]*\n {2}state: /)
   )[1]!;
 }
 
@@ -73,7 +57,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
   let redis: TestRedis;
   let dir: string;
   let users: string;
-  const commands: Command[] = [];
+  const commands: Child[] = [];
   const start = (...extra: string[]) => {
     const command = launch(
       '--workers',
@@ -110,8 +94,8 @@ describe('mixnmatch --workers 2 --redis URL', () => {
   });
   afterEach(async () => {
     for (const command of commands.splice(0)) {
-      if (command.child.exitCode === null) {
-        command.child.kill('SIGTERM');
+      if (command.process.exitCode === null) {
+        command.process.kill('SIGTERM');
         await command.exited;
       }
     }
@@ -156,7 +140,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     );
     expect(changed.status).toBe(200);
 
-    first.child.kill('SIGTERM');
+    first.process.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.stdout()).toContain('stopping 2 workers');
 
@@ -181,7 +165,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     expect(counts[401]).toBe(5);
     expect(counts[429]).toBe(25);
 
-    first.child.kill('SIGTERM');
+    first.process.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const second = start();
     const again = await url(second);
@@ -222,14 +206,14 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     try {
       // The command reconnects on its own; Redis came back empty, so a new login is needed.
       await untilOutput(
-        command.child,
+        command.process,
         command.stderr,
         /Redis at \S+ is back\n[\s\S]*Redis at \S+ is back\n/,
         'stderr',
       );
       const fresh = sessionOf(await get(base, '/login'));
       expect((await get(base, '/secret/', { cookie: fresh })).status).toBe(404);
-      expect(command.child.exitCode).toBeNull();
+      expect(command.process.exitCode).toBeNull();
     } finally {
       await back.stop();
     }
@@ -261,7 +245,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
   it('stops every worker when its stdout goes away, instead of replacing them', async () => {
     const command = start('-l', '-');
     const base = await url(command);
-    command.child.stdout.destroy();
+    command.process.stdout.destroy();
     await get(base, '/public.txt').catch(() => undefined);
     await get(base, '/public.txt').catch(() => undefined);
     expect(await command.exited).toBe(0);
@@ -286,13 +270,13 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     const base = await url(command);
     const port = own.port;
     await own.stop();
-    await untilOutput(command.child, command.stderr, /unreachable[\s\S]*unreachable/, 'stderr');
+    await untilOutput(command.process, command.stderr, /unreachable[\s\S]*unreachable/, 'stderr');
     // A worker dies (killed by hand); its replacement starts though Redis does not answer.
     const before = command.stderr().length;
-    process.kill(childrenOf(command.child.pid!)[0]!, 'SIGKILL');
+    process.kill(childrenOf(command.process.pid!)[0]!, 'SIGKILL');
     // The replacement starts and finds Redis down too.
     await untilOutput(
-      command.child,
+      command.process,
       () => command.stderr().slice(before),
       /starting another[\s\S]*unreachable/,
       'stderr',
@@ -302,13 +286,13 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     const back = await startRedis(port);
     try {
       await untilOutput(
-        command.child,
+        command.process,
         () => command.stderr().slice(before),
         /Redis at \S+ is back\n[\s\S]*Redis at \S+ is back\n/,
         'stderr',
       );
       expect((await get(base, '/login')).status).toBe(200);
-      expect(command.child.exitCode).toBeNull();
+      expect(command.process.exitCode).toBeNull();
     } finally {
       await back.stop();
     }

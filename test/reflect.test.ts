@@ -4,7 +4,7 @@ import { connect, type AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
-import { rawRequest } from './helpers';
+import { exchange, rawRequest } from './helpers';
 
 /** reflect(opts) (at `mount`), then errorHandler(): go-httpbin's test app has a 1 KiB body limit and a 1 s delay limit. */
 function reflectApp(opts: mixnmatch.ReflectOptions = {}, mount?: string): Express {
@@ -71,28 +71,26 @@ async function listen(app: Express): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/**
- * Writes `head`, waits for the first response head (a 1xx), then writes
- * `rest` and resolves with everything the server sent once it closes.
- */
-async function twoStep(port: number, head: string, rest: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const heads: string[] = [];
-    let text = '';
-    let sentRest = false;
-    const socket = connect(port, '127.0.0.1', () => socket.write(head));
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      text += chunk;
-      if (!sentRest && text.includes('\r\n\r\n')) {
-        sentRest = true;
-        heads.push(text.slice(0, text.indexOf('\r\n')));
-        socket.write(rest);
-      }
-    });
-    socket.on('end', () => resolve([...heads, text]));
-    socket.on('error', reject);
-  });
+/** One raw {@link exchange} with `app`, served on a free loopback port for it. */
+async function appExchange(
+  app: Express,
+  head: string,
+  rest = '',
+): Promise<{ first: string; all: string }> {
+  const { server, port } = await listen(app);
+  try {
+    return await exchange(port, head, rest);
+  } finally {
+    server.close();
+  }
+}
+
+/** Reads a supertest answer of any type as text, into `res.body`. */
+function asText(res: request.Response, done: (err: Error | null, text: string) => void) {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (text += chunk));
+  res.on('end', () => done(null, text));
 }
 
 describe("reflect(): go-httpbin's TestAnything", () => {
@@ -260,20 +258,15 @@ describe("reflect(): go-httpbin's TestAnything", () => {
     });
 
     it('answers Expect: 100-continue with 100, then reads the body', async () => {
-      const { server, port } = await listen(app);
-      try {
-        const [first, all] = await twoStep(
-          port,
-          `${method} ${path} HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
-          'test body',
-        );
-        expect(first).toBe('HTTP/1.1 100 Continue');
-        const body = all!.slice(all!.lastIndexOf('\r\n\r\n') + 4);
-        expect(all).toMatch(/HTTP\/1\.1 200 OK/);
-        expect(JSON.parse(body).data).toBe('test body');
-      } finally {
-        server.close();
-      }
+      const { first, all } = await appExchange(
+        app,
+        `${method} ${path} HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+        'test body',
+      );
+      expect(first).toBe('HTTP/1.1 100 Continue');
+      const body = all.slice(all.lastIndexOf('\r\n\r\n') + 4);
+      expect(all).toMatch(/HTTP\/1\.1 200 OK/);
+      expect(JSON.parse(body).data).toBe('test body');
     });
   });
 
@@ -388,15 +381,7 @@ describe("reflect(): go-httpbin's TestStatus", () => {
     [500, {}, ''],
     [599, {}, ''],
   ])('/status/%d', async (code, headers, body) => {
-    const res = await request(app)
-      .get(`/status/${code}`)
-      .buffer(true)
-      .parse((r, cb) => {
-        let text = '';
-        r.setEncoding('utf8');
-        r.on('data', (chunk: string) => (text += chunk));
-        r.on('end', () => cb(null, text));
-      });
+    const res = await request(app).get(`/status/${code}`).buffer(true).parse(asText);
     expect(res.status).toBe(code);
     expect(res.body).toBe(body);
     expect(res.headers['content-type']).toBe(
@@ -439,32 +424,20 @@ describe("reflect(): go-httpbin's TestStatus", () => {
     const res = await rawRequest(app, 'GET /status/100 HTTP/1.1\r\nHost: test');
     // rawRequest reads the first head: the informational one.
     expect(res.status).toBe(100);
-    const { server, port } = await listen(app);
-    try {
-      const [, all] = await twoStep(
-        port,
-        'GET /status/100 HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n',
-        '',
-      );
-      expect(all).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
-    } finally {
-      server.close();
-    }
+    const { all } = await appExchange(
+      app,
+      'GET /status/100 HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n',
+    );
+    expect(all).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
   });
 
   it('sends 102 Processing, then 200', async () => {
-    const { server, port } = await listen(app);
-    try {
-      const [first, all] = await twoStep(
-        port,
-        'GET /status/102 HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n',
-        '',
-      );
-      expect(first).toBe('HTTP/1.1 102 Processing');
-      expect(all).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
-    } finally {
-      server.close();
-    }
+    const { first, all } = await appExchange(
+      app,
+      'GET /status/102 HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n',
+    );
+    expect(first).toBe('HTTP/1.1 102 Processing');
+    expect(all).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
   });
 
   it.each([101, 103, 199])(
@@ -510,22 +483,10 @@ describe("reflect(): go-httpbin's TestResponseHeaders", () => {
       'Content-Type': ['application/json; charset=utf-8'],
       Foo: ['foo'],
     });
-    const wire = await new Promise<string>((resolve) => {
-      void listen(app).then(({ server, port }) => {
-        const socket = connect(port, '127.0.0.1', () =>
-          socket.write(
-            'GET /response-headers?Foo=foo&Bar=bar1&Bar=bar2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n',
-          ),
-        );
-        let text = '';
-        socket.setEncoding('latin1');
-        socket.on('data', (chunk: string) => (text += chunk));
-        socket.on('end', () => {
-          server.close();
-          resolve(text);
-        });
-      });
-    });
+    const { all: wire } = await appExchange(
+      app,
+      'GET /response-headers?Foo=foo&Bar=bar1&Bar=bar2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n',
+    );
     // One header line per value, names as Go writes them.
     expect(wire).toContain('\r\nBar: bar1\r\nBar: bar2\r\n');
     expect(wire).toContain('\r\nFoo: foo\r\n');
@@ -561,15 +522,7 @@ describe("reflect(): go-httpbin's TestResponseHeaders", () => {
     // A name must be a header name here (see the next test): `x'&y` is one that HTML-escaping changes.
     const params = new URLSearchParams({ xss: DANGEROUS, "x'&y": 'xss' });
     if (type) params.set('Content-Type', type);
-    const res = await request(app)
-      .get(`/response-headers?${params}`)
-      .buffer(true)
-      .parse((r, cb) => {
-        let text = '';
-        r.setEncoding('utf8');
-        r.on('data', (chunk: string) => (text += chunk));
-        r.on('end', () => cb(null, text));
-      });
+    const res = await request(app).get(`/response-headers?${params}`).buffer(true).parse(asText);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe(type || 'application/json; charset=utf-8');
     const echoed = JSON.parse(res.body as string) as Record<string, string[]>;

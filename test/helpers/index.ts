@@ -82,3 +82,31 @@ export async function rawRequest(app: Express, head: string, body = ''): Promise
     await new Promise((resolve) => server.close(resolve));
   }
 }
+
+/**
+ * One raw exchange with the server on `port` (127.0.0.1): writes `head`,
+ * waits for the first response head (a 1xx, say), then writes `rest`;
+ * resolves once the server closes with that first status line and
+ * everything it sent, as Latin-1.
+ */
+export function exchange(
+  port: number,
+  head: string,
+  rest = '',
+): Promise<{ first: string; all: string }> {
+  return new Promise((resolve, reject) => {
+    let first: string | undefined;
+    let all = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      all += chunk;
+      if (first === undefined && all.includes('\r\n\r\n')) {
+        first = all.slice(0, all.indexOf('\r\n'));
+        socket.write(rest);
+      }
+    });
+    socket.on('end', () => resolve({ first: first ?? '', all }));
+    socket.on('error', reject);
+  });
+}
