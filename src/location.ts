@@ -10,8 +10,8 @@ export function hasControlCharacters(value: string): boolean {
   return CONTROL.test(value);
 }
 
-/** A URL scheme at the start (`javascript:`, `http:`). */
-const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+/** A URL scheme at the start (`javascript:`, `http:`), as RFC 3986 and Go's url.Parse read one. */
+export const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 
 /**
  * Makes a URL from request data safe to send as `Location`: a URL holding a

@@ -9,7 +9,7 @@ import { ConfigError, HttpError } from '../errors';
 import { parseAllowedHosts, type GotoHostPredicate } from '../goto/options';
 import { escapeHtml } from '../html';
 import { isToken, mediaType } from '../http';
-import { encodeLocation, hasControlCharacters } from '../location';
+import { encodeLocation, hasControlCharacters, SCHEME } from '../location';
 import { assertNotMiddlewareCall, optionsObject, positiveIntegerOption, show } from '../options';
 import { delayMs, integerIn, pickStatus } from './codes';
 import {
@@ -83,9 +83,6 @@ const SAFE_TYPES = new Set(['text/plain', 'application/json', 'application/octet
 
 /** Headers that frame the response: set from a query, they would corrupt it (Node refuses a `Trailer` with a length). */
 const FRAMING_HEADERS = new Set(['Content-Length', 'Transfer-Encoding', 'Trailer']);
-
-/** A URL scheme at the start (`http:`, `javascript:`), as Go's url.Parse reads one. */
-const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 
 /** A `%` not followed by two hex digits. */
 const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
