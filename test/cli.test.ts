@@ -372,6 +372,49 @@ describe('the mixnmatch command', () => {
       }
     });
 
+    it('decides the rules of a config file on the canonical path, whatever the spelling', async () => {
+      const folder = path.join(tree.root, '..', `rules-${process.pid}`);
+      mkdirSync(path.join(folder, 'site', 'admin', 'public'), { recursive: true });
+      writeFileSync(path.join(folder, 'site', 'admin', 'secret.txt'), 'ADMIN SECRET');
+      writeFileSync(
+        path.join(folder, 'users.json'),
+        JSON.stringify([{ username: 'bob', password: 'builder123' }]),
+      );
+      writeFileSync(
+        path.join(folder, 'mixnmatch.json'),
+        JSON.stringify({
+          root: 'site',
+          port: 0,
+          users: 'users.json',
+          rules: [
+            { pattern: '^/admin/public', public: true },
+            { pattern: '^/admin/', roles: ['ops'] },
+          ],
+        }),
+      );
+      try {
+        const child = launch('-c', path.join(folder, 'mixnmatch.json'));
+        const port = new URL(await url(child)).port;
+        for (const target of [
+          '/admin/public/../secret.txt',
+          '/ADMIN/secret.txt',
+          '/admin/public%2f..%2fsecret.txt',
+        ]) {
+          // As `curl --path-as-is` sends it: no client resolves the dot segments first.
+          const { all } = await exchange(
+            Number(port),
+            `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+          );
+          expect({ target, status: all.slice(0, 12) }).toEqual({ target, status: 'HTTP/1.1 401' });
+          expect(all).not.toContain('ADMIN SECRET');
+        }
+        child.process.kill('SIGTERM');
+        expect(await child.exited).toBe(0);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+
     it.each([
       ['ln=20,r=32,p=16', /4096 MiB here, at most 64 MiB/],
       ['ln=21,r=1,p=1', /cost must be a power of two from 2 to 2\^20/],

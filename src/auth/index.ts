@@ -9,6 +9,7 @@ import { gotoParamLocation } from '../location';
 import { assertNotMiddlewareCall, optionsObject, show } from '../options';
 import { recordAccess, recordedSession } from '../access';
 import { isCanonical, mountSegments, pathSpellings } from '../request-path';
+import { canonicalizePath } from '../path';
 import { answerOptions, queryParam, sendEmpty } from '../respond';
 import { isToken } from '../http';
 import type { Session, SessionUser, UserRecord } from '../types';
@@ -91,8 +92,8 @@ function sendGoto(res: Response, location: string | undefined, status = 200): vo
   sendEmpty(res, location !== undefined ? 302 : status);
 }
 
-function unauthorized(req: Request): HttpError {
-  return new HttpError(401, `This path needs a session: log in at ${req.baseUrl}/login first.`);
+function unauthorized(base: string): HttpError {
+  return new HttpError(401, `This path needs a session: log in at ${base}/login first.`);
 }
 
 function forbidden(): HttpError {
@@ -140,11 +141,38 @@ function authenticateWith(credentials: Credentials): Authenticate {
   };
 }
 
-/** The path below a mount point, for rules (a path that does not start with it stays as it is). */
-function belowMount(path: string, base: string): string {
-  if (base === '' || !path.toLowerCase().startsWith(base.toLowerCase())) return path;
+/**
+ * The path below a mount point, for rules; `undefined` for a path outside
+ * it, which the rules of an `auth()` mounted there do not cover. Express
+ * matches mount points in either case.
+ */
+function belowMount(path: string, base: string): string | undefined {
+  if (base === '') return path;
+  if (!path.toLowerCase().startsWith(base.toLowerCase())) return undefined;
   const below = path.slice(base.length);
-  return below.startsWith('/') ? below : `/${below}`;
+  if (below === '') return '/';
+  return below.startsWith('/') ? below : undefined;
+}
+
+/** A decoded path with dot segments and doubled slashes resolved (most paths already are). */
+function canonicalOf(path: string): string {
+  return path.includes('//') || path.includes('/.') ? canonicalizePath(path) : path;
+}
+
+/** Whether the app a request is in routes letters in their case only (Express's `case sensitive routing`). */
+function caseSensitiveRouting(req: Request): boolean {
+  const app = req.app as { enabled?: (setting: string) => boolean } | undefined;
+  return typeof app?.enabled === 'function' && app.enabled('case sensitive routing');
+}
+
+/** Where an `auth()` guard decides: its mount point and how its app routes. */
+interface Place {
+  /** The guard's `req.baseUrl`. */
+  readonly base: string;
+  /** Its mount point's segments, folded as secrets are. */
+  readonly mount: readonly string[];
+  /** Whether the app routes letters in their case only. */
+  readonly caseSensitive: boolean;
 }
 
 /** The access token of `Authorization: Bearer <token>`, or `undefined` without one. */
@@ -255,11 +283,17 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     return mount;
   };
 
-  /** The answer for a request on `paths` with `session`: 401, 403, or `undefined` to let it through. */
+  /**
+   * The answer for a request with `session`: 401, 403, or `undefined` to let
+   * it through. Rules decide on `rulePaths` (a refusal on any of them wins;
+   * each must be allowed to let the request in); where no rule decides,
+   * secrets decide on `secretPaths` and every place those pass through.
+   */
   const decide = (
     req: Request,
-    paths: readonly string[],
-    mount: readonly string[],
+    place: Place,
+    rulePaths: readonly string[],
+    secretPaths: readonly string[],
     session: Session | undefined,
   ): HttpError | undefined => {
     if (rules.length > 0) {
@@ -267,25 +301,30 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
         username: session.user?.username,
         roles: session.user?.roles ?? [],
       };
-      // Rules see the path below the mount point, as secrets do.
-      const below = paths.map((path) => belowMount(path, req.baseUrl));
-      const ruled = decideRules(rules, below, identity);
-      if (ruled === 'allow') return undefined;
-      if (ruled === 401) return denied(req, 401);
-      if (ruled === 403) return denied(req, 403);
+      let allowed = true;
+      for (const path of rulePaths) {
+        const below = belowMount(path, place.base);
+        const ruled =
+          below === undefined
+            ? undefined
+            : decideRules(rules, below, identity, place.caseSensitive);
+        if (ruled === 401 || ruled === 403) return denied(req, place.base, ruled);
+        if (ruled !== 'allow') allowed = false;
+      }
+      if (allowed) return undefined;
     }
-    const matched = findSecrets(secrets, paths, mount);
+    const matched = findSecrets(secrets, secretPaths, place.mount);
     if (matched.length === 0) return undefined;
-    if (session === undefined) return denied(req, 401);
-    return hasRoles(matched, session.user?.roles) ? undefined : denied(req, 403);
+    if (session === undefined) return denied(req, place.base, 401);
+    return hasRoles(matched, session.user?.roles) ? undefined : denied(req, place.base, 403);
   };
 
   /** Why the token a request carried was refused (token mode), for its 401's WWW-Authenticate. */
   const refusals = new WeakMap<Request, string>();
 
   /** A 401 or 403; in token mode with the WWW-Authenticate RFC 6750 asks for. */
-  const denied = (req: Request, status: 401 | 403): HttpError => {
-    if (!tokens) return status === 401 ? unauthorized(req) : forbidden();
+  const denied = (req: Request, base: string, status: 401 | 403): HttpError => {
+    if (!tokens) return status === 401 ? unauthorized(base) : forbidden();
     const refused = refusals.get(req);
     const challenge =
       status === 403
@@ -298,7 +337,7 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       status === 403
         ? 'Your user does not have a role this path needs.'
         : (refused ??
-            `This path needs an access token: POST ${req.baseUrl}/login, then send Authorization: Bearer <access_token>.`),
+            `This path needs an access token: POST ${base}/login, then send Authorization: Bearer <access_token>.`),
       { headers: { 'WWW-Authenticate': challenge } },
     );
   };
@@ -326,10 +365,21 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       recordAccess(req, session, undefined);
       return next(new HttpError(400, 'The path cannot be decoded.'));
     }
-    const mount = mountOf(req);
-    // Later features ask about paths the request did not name (a file's real location).
-    recordAccess(req, session, (path) => decide(req, [path], mount, session));
-    const refusal = decide(req, paths, mount, session);
+    const place: Place = {
+      base: req.baseUrl,
+      mount: mountOf(req),
+      caseSensitive: caseSensitiveRouting(req),
+    };
+    // Rules decide on the canonical path, the one dispatch and static files
+    // use; and on the path as routed when it is another (an app without
+    // canonicalize(), whose routes see it as it is).
+    const routed = paths[paths.length - 1]!;
+    const canonical = canonicalOf(routed);
+    const rulePaths = canonical === routed ? [routed] : [canonical, routed];
+    // Later features ask about paths the request did not name: a file's real
+    // location, the path a raw-argument endpoint is handed.
+    recordAccess(req, session, (path) => decide(req, place, [path], [path], session));
+    const refusal = decide(req, place, rulePaths, paths, session);
     // A CORS preflight carries no cookie or token: answered here for a
     // protected path (CORS headers already set are kept), never passed on to
     // a handler that would not tell it from the request it announces.
@@ -493,7 +543,7 @@ export function requireSession(opts?: RequireSessionOptions): RequestHandler {
         ),
       );
     }
-    if (session === null) return next(unauthorized(req));
+    if (session === null) return next(unauthorized(req.baseUrl));
     next(hasRoles(needed, session.user?.roles) ? undefined : forbidden());
   };
 }

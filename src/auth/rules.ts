@@ -2,6 +2,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError } from '../errors';
 import { isPlainObject, show } from '../options';
+import { caseInsensitiveSource } from './pattern-case';
 
 /** One access rule, as `auth({ rules })` and the command's config file take it. */
 export interface AccessRule {
@@ -15,12 +16,23 @@ export interface AccessRule {
   except?: readonly string[];
   /** Anyone may have it, logged in or not (to carve a public path out of a later, broader rule). Defaults to `false`. */
   public?: boolean;
+  /**
+   * Match letters in their case only (`true`) or in either case (`false`).
+   * Defaults to what the app's router does: either case, unless the app
+   * has `case sensitive routing` on.
+   */
+  caseSensitive?: boolean;
 }
 
 /** A rule after checking, its pattern compiled once. */
 export interface CompiledRule {
   readonly source: string;
+  /** The pattern as written. */
   readonly regex: RegExp;
+  /** The pattern matching ASCII letters in either case. */
+  readonly folded: RegExp;
+  /** The rule's own `caseSensitive`, when it has one. */
+  readonly caseSensitive: boolean | undefined;
   readonly users: ReadonlySet<string>;
   readonly roles: readonly string[];
   readonly except: ReadonlySet<string>;
@@ -35,6 +47,8 @@ export interface Identity {
 
 const EXAMPLE =
   "auth({ users, rules: [{ pattern: '^/admin/', roles: ['ops'], except: ['mallory'] }] })";
+
+const KEYS = ['pattern', 'users', 'roles', 'except', 'public', 'caseSensitive'];
 
 let linearEngine = false;
 
@@ -110,27 +124,36 @@ export function compileRules(value: unknown): CompiledRule[] {
     if (!isPlainObject(rule) || typeof rule.pattern !== 'string' || rule.pattern === '') {
       throw new ConfigError(
         'auth',
-        `${where} must be { pattern, users?, roles?, except?, public? } (got ${show(rule)}).`,
+        `${where} must be { pattern, users?, roles?, except?, public?, caseSensitive? } (got ${show(rule)}).`,
         EXAMPLE,
         'rules',
       );
     }
     for (const key of Object.keys(rule)) {
-      if (!['pattern', 'users', 'roles', 'except', 'public'].includes(key)) {
+      if (!KEYS.includes(key)) {
         throw new ConfigError(
           'auth',
-          `${where} has an unknown key "${key}" (keys: pattern, users, roles, except, public).`,
+          `${where} has an unknown key "${key}" (keys: ${KEYS.join(', ')}).`,
           EXAMPLE,
           'rules',
         );
       }
     }
-    if (rule.public !== undefined && typeof rule.public !== 'boolean') {
-      throw new ConfigError('auth', `${where}: "public" must be true or false.`, EXAMPLE, 'rules');
+    for (const key of ['public', 'caseSensitive'] as const) {
+      if (rule[key] !== undefined && typeof rule[key] !== 'boolean') {
+        throw new ConfigError(
+          'auth',
+          `${where}: "${key}" must be true or false.`,
+          EXAMPLE,
+          'rules',
+        );
+      }
     }
     let regex: RegExp;
+    let folded: RegExp;
     try {
       regex = linear(rule.pattern);
+      folded = linear(caseInsensitiveSource(rule.pattern));
     } catch (err) {
       const message = (err as Error).message;
       throw new ConfigError(
@@ -145,6 +168,8 @@ export function compileRules(value: unknown): CompiledRule[] {
     return {
       source: rule.pattern,
       regex,
+      folded,
+      caseSensitive: rule.caseSensitive as boolean | undefined,
       users: new Set(names(where, 'users', rule.users)),
       roles: names(where, 'roles', rule.roles),
       except: new Set(names(where, 'except', rule.except)),
@@ -157,17 +182,22 @@ export function compileRules(value: unknown): CompiledRule[] {
 export type RuleDecision = 'allow' | 401 | 403 | undefined;
 
 /**
- * Decides with the first rule whose pattern matches one of `paths`: a public
- * rule lets anyone in; otherwise a request without a user gets 401, a user
- * in `except` 403, and a user neither listed nor holding one of the rule's
- * roles 403 (a rule with neither lets every user in).
+ * Decides with the first rule whose pattern matches `path`: a public rule
+ * lets anyone in; otherwise a request without a user gets 401, a user in
+ * `except` 403, and a user neither listed nor holding one of the rule's
+ * roles 403 (a rule with neither lets every user in). A rule without its
+ * own `caseSensitive` matches letters in their case only when
+ * `caseSensitive` (the app's routing) says so.
  */
 export function decideRules(
   rules: readonly CompiledRule[],
-  paths: readonly string[],
+  path: string,
   identity: Identity | undefined,
+  caseSensitive: boolean,
 ): RuleDecision {
-  const rule = rules.find((r) => paths.some((path) => r.regex.test(path)));
+  const rule = rules.find((r) =>
+    ((r.caseSensitive ?? caseSensitive) ? r.regex : r.folded).test(path),
+  );
   if (!rule) return undefined;
   if (rule.public) return 'allow';
   if (identity === undefined) return 401;

@@ -16,6 +16,22 @@ export interface NodeMatch {
   readonly args: string;
   /** Values of the `:param` segments on the way, by name. */
   readonly params: Record<string, string>;
+  /** Whether the raw path was walked to find it (its arguments are raw). */
+  readonly raw?: boolean;
+}
+
+/**
+ * The path a match hands its handler, below the router's mount point, as
+ * the spec spells it: the node's names (a `:param` by its value) and the
+ * arguments after one `/`. What access rules decide on for an endpoint
+ * reached by a spelling of its own (raw arguments, another case).
+ */
+export function handedPath(match: NodeMatch): string {
+  let path = '';
+  for (const name of match.node.path.split('/')) {
+    path += `/${name.startsWith(':') ? (match.params[name.slice(1)] ?? name) : name}`;
+  }
+  return match.args === '' ? path : `${path}/${match.args}`;
 }
 
 /**
@@ -28,7 +44,7 @@ export interface NodeMatch {
 export function matchCanonical(spec: CompiledSpec, path: string): NodeMatch | undefined {
   let end = path.indexOf('/', 1);
   if (end === -1) end = path.length;
-  let node = spec.roots.get(path.slice(1, end));
+  let node = spec.roots.get(spec.key(path.slice(1, end)));
   if (!node) return undefined;
   let params: Record<string, string> | undefined;
   while (end < path.length && !node.rawArgs) {
@@ -37,7 +53,7 @@ export function matchCanonical(spec: CompiledSpec, path: string): NodeMatch | un
     if (next === -1) next = path.length;
     if (next === start) break;
     const segment = path.slice(start, next);
-    const child: CompiledNode | undefined = node.children.get(segment) ?? node.paramChild;
+    const child: CompiledNode | undefined = node.children.get(spec.key(segment)) ?? node.paramChild;
     if (!child) break;
     if (child.param !== undefined) (params ??= {})[child.param] = segment;
     node = child;
@@ -75,7 +91,12 @@ export function matchRaw(
   walkPath<WalkState>(rawPath, initial, (parent, segment, end) => {
     const state = step(spec, parent, segment, prefix);
     if (state !== null && 'node' in state && state.node.rawArgs) {
-      found = { node: state.node, args: rawPath.slice(end + 1), params: state.params };
+      found = {
+        node: state.node,
+        args: rawPath.slice(end + 1),
+        params: state.params,
+        raw: true,
+      };
       return undefined;
     }
     return state;
@@ -96,14 +117,14 @@ function step(
   if ('prefix' in state) {
     const matched = state.prefix;
     if (matched === -1) {
-      const root = spec.roots.get(segment);
+      const root = spec.roots.get(spec.key(segment));
       return root ? { node: root, params: NO_PARAMS } : null;
     }
     // Express matches mount paths case-insensitively by default.
     if (segment.toLowerCase() !== prefix[matched]!.toLowerCase()) return null;
     return { prefix: matched + 1 === prefix.length ? -1 : matched + 1 };
   }
-  const child = state.node.children.get(segment) ?? state.node.paramChild;
+  const child = state.node.children.get(spec.key(segment)) ?? state.node.paramChild;
   if (!child) return null;
   return {
     node: child,

@@ -8,11 +8,25 @@ import express, {
 } from 'express';
 import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
 import { defineForApp } from '../prototype';
-import { isProblem, markCanonical, mountSegments, originalPath } from '../request-path';
+import { checkAccess } from '../access';
+import {
+  currentPath,
+  isProblem,
+  markCanonical,
+  mountSegments,
+  originalPath,
+} from '../request-path';
 import { answerOptions } from '../respond';
 import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
 import { canonicalDecoded, encodePath, isPlainPath, splitTarget, type PathProblem } from '../path';
-import { checkArgCount, matchCanonical, matchRaw, splitArgs, type NodeMatch } from './dispatch';
+import {
+  checkArgCount,
+  handedPath,
+  matchCanonical,
+  matchRaw,
+  splitArgs,
+  type NodeMatch,
+} from './dispatch';
 import { compileSpec, type CompiledSpec, type EndpointHandlers, type EndpointSpec } from './spec';
 
 /** What `endpoints()` puts on `req.endpoint` before calling a handler. */
@@ -40,9 +54,15 @@ export interface EndpointsOptions {
    * 404 `NotAnEndpointError`. Defaults to `true`.
    */
   fallthrough?: boolean;
+  /**
+   * Match endpoint names in their case only (`true`), or whatever the case
+   * of their ASCII letters (`false`, the original 1.0's way: `/DEBUG`
+   * reaches `debug`). Defaults to `true`.
+   */
+  caseSensitive?: boolean;
 }
 
-const EXAMPLE = 'endpoints(spec, handlers, { fallthrough: false })';
+const EXAMPLE = 'endpoints(spec, handlers, { fallthrough: false, caseSensitive: false })';
 
 const PROBLEMS: Readonly<Record<PathProblem, string>> = {
   malformed: 'The path has malformed percent-encoding.',
@@ -131,6 +151,21 @@ function resolve(spec: CompiledSpec, req: Request): NodeMatch | HttpError | unde
   return matchCanonical(spec, canonical);
 }
 
+/**
+ * Asks the access checks of the `auth()` routers before (see `checkAccess`)
+ * about the path a match hands its handler, when it is not the canonical
+ * path they decided on: raw arguments (`/x/../raw/..` hands `raw` the
+ * arguments `..`, so its path is `/raw/..`), or a name matched in another
+ * case. An error to answer with, or `undefined`.
+ */
+function spelledAccess(req: Request, match: NodeMatch, caseSensitive: boolean): Error | undefined {
+  if (!match.raw && caseSensitive) return undefined;
+  const mount = mountSegments(req);
+  const path = (mount.length === 0 ? '' : `/${mount.join('/')}`) + handedPath(match);
+  if (!match.raw && path === currentPath(req)) return undefined;
+  return checkAccess(req, path);
+}
+
 function pathOnly(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
@@ -163,13 +198,16 @@ export function endpointsHandler(
   handlers: EndpointHandlers,
   opts?: EndpointsOptions,
 ): RequestHandler {
-  const options = optionsObject('endpoints', opts, ['fallthrough'], EXAMPLE);
+  const options = optionsObject('endpoints', opts, ['fallthrough', 'caseSensitive'], EXAMPLE);
   const fallthrough = booleanOption('endpoints', options, 'fallthrough', true, EXAMPLE);
-  const compiled = compileSpec(spec, handlers);
+  const caseSensitive = booleanOption('endpoints', options, 'caseSensitive', true, EXAMPLE);
+  const compiled = compileSpec(spec, handlers, caseSensitive);
 
   /** Serves a request resolved to a node (or answers the 400 of an undecodable path). */
   function serve(match: NodeMatch | HttpError, req: Request, res: Response, next: NextFunction) {
     if (match instanceof HttpError) return next(match);
+    const refusal = spelledAccess(req, match, caseSensitive);
+    if (refusal) return next(refusal);
     const { node } = match;
     const argv = splitArgs(match.args);
     const argsError = checkArgCount(node, argv);

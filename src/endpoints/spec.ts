@@ -60,7 +60,18 @@ export interface CompiledSpec {
   readonly roots: ReadonlyMap<string, CompiledNode>;
   /** Whether any node takes raw arguments (only then is the raw path walked). */
   readonly hasRawArgs: boolean;
+  /** Whether names match in their case only. */
+  readonly caseSensitive: boolean;
+  /** A path segment as the maps of names hold it: as it is, or its ASCII letters lower-cased. */
+  readonly key: (segment: string) => string;
 }
+
+/** ASCII letters lower-cased, the rest as it is: the case Express's routes ignore. */
+export function asciiLower(text: string): string {
+  return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : text;
+}
+
+const asIs = (segment: string): string => segment;
 
 const ATTRIBUTES = ['methods', 'args', 'rawArgs', 'children'] as const;
 
@@ -144,8 +155,13 @@ function checkName(parentPath: string, name: string): void {
   }
 }
 
-/** Compiles and validates a spec and its handlers. Throws a `ConfigError` (a TypeError) naming the node and the fix. */
-export function compileSpec(spec: unknown, handlers: unknown): CompiledSpec {
+/**
+ * Compiles and validates a spec and its handlers. Throws a `ConfigError` (a
+ * TypeError) naming the node and the fix. Without `caseSensitive`, names
+ * match whatever the case of their ASCII letters.
+ */
+export function compileSpec(spec: unknown, handlers: unknown, caseSensitive = true): CompiledSpec {
+  const key = caseSensitive ? asIs : asciiLower;
   if (!isPlainObject(spec)) fail(`the spec must be an object of endpoints (got ${show(spec)}).`);
   if (!isPlainObject(handlers)) {
     fail(`the handlers must be an object of functions by endpoint path (got ${show(handlers)}).`);
@@ -244,7 +260,15 @@ export function compileSpec(spec: unknown, handlers: unknown): CompiledSpec {
         handler,
       };
       if (param !== undefined) paramChild = node;
-      else children.set(name, node);
+      else {
+        const twin = children.get(key(name));
+        if (twin) {
+          fail(
+            `endpoints "${twin.path}" and "${path}" differ only in case, and with "caseSensitive: false" a name matches in either case: rename one.`,
+          );
+        }
+        children.set(key(name), node);
+      }
     }
     return { children, paramChild };
   };
@@ -256,5 +280,5 @@ export function compileSpec(spec: unknown, handlers: unknown): CompiledSpec {
       fail(`handler "${key}" names no endpoint in the spec.${didYouMean(key, paths)}`);
     }
   }
-  return { roots, hasRawArgs };
+  return { roots, hasRawArgs, caseSensitive, key };
 }

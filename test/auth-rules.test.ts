@@ -1,0 +1,304 @@
+// Ordered access rules decide on the canonical path, on the path a raw-argument endpoint is handed, and in the case the app routes in.
+import fc from 'fast-check';
+import express from 'express';
+import request from 'supertest';
+import * as mixnmatch from 'mixnmatch';
+import { ARGS_ANY } from 'mixnmatch';
+import { tempTree } from './helpers';
+
+const FAST_SCRYPT = { cost: 1024, blockSize: 1, parallelization: 1 };
+
+// The property test builds an app and logs in for each of its runs.
+jest.setTimeout(60_000);
+
+const USERS: mixnmatch.UserEntry[] = [
+  { username: 'alice', password: 'wonderland1', roles: ['ops'] },
+  { username: 'bob', password: 'builder123' },
+  { username: 'carol', password: 'carol-pass1', roles: ['staff'] },
+  { username: 'mallory', password: 'mallory-pw1', roles: ['ops'] },
+];
+const PASSWORDS = Object.fromEntries(USERS.map((user) => [user.username, user.password!]));
+
+/** docs/auth.md's example rules, with a staff area and a rule-protected raw-argument endpoint. */
+const DOC_RULES: mixnmatch.AccessRule[] = [
+  { pattern: '^/admin/public', public: true },
+  { pattern: '^/admin/', users: ['alice'], roles: ['ops'], except: ['mallory'] },
+  { pattern: '^/members/' },
+  { pattern: '^/staff/', roles: ['staff'] },
+  { pattern: '^/raw(?:/|$)', roles: ['ops'] },
+];
+
+const tree = tempTree({
+  'admin/secret.txt': 'ADMIN SECRET',
+  'admin/public/info.txt': 'public info',
+  'members/list.txt': 'members list',
+  'staff/pay.txt': 'STAFF PAY',
+  'open.txt': 'open',
+});
+afterAll(() => tree.remove());
+
+interface Built {
+  app: express.Express;
+  ran: string[];
+}
+
+/** canonicalize, auth with `rules`, a raw-argument endpoint, a route, static files. */
+function build(
+  rules: mixnmatch.AccessRule[],
+  options: { caseSensitiveRouting?: boolean; caseSensitiveEndpoints?: boolean } = {},
+): Built {
+  const ran: string[] = [];
+  const app = express();
+  if (options.caseSensitiveRouting) app.set('case sensitive routing', true);
+  app.use(mixnmatch.canonicalize());
+  app.use(mixnmatch.auth({ users: USERS, rules, scrypt: FAST_SCRYPT, lockout: false }));
+  app.use(
+    mixnmatch.endpoints(
+      { raw: { args: ARGS_ANY, rawArgs: true } },
+      {
+        raw(req, res) {
+          ran.push(req.endpoint.args);
+          res.type('text/plain').send('RAW RAN');
+        },
+      },
+      options.caseSensitiveEndpoints === undefined
+        ? undefined
+        : { caseSensitive: options.caseSensitiveEndpoints },
+    ),
+  );
+  app.get('/admin/panel', (_req, res) => void res.type('text/plain').send('ADMIN PANEL'));
+  app.use(mixnmatch.serveStatic(tree.root));
+  app.use(mixnmatch.errorHandler());
+  return { app, ran };
+}
+
+async function login(app: express.Express, username: string): Promise<string> {
+  const res = await request(app)
+    .post('/login')
+    .type('form')
+    .send({ username, password: PASSWORDS[username] });
+  expect(res.status).toBe(200);
+  return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+}
+
+describe('rules decide on the canonical path', () => {
+  const { app, ran } = build(DOC_RULES);
+  let cookies: Record<string, string>;
+  beforeAll(async () => {
+    cookies = {};
+    for (const user of USERS) cookies[user.username] = await login(app, user.username);
+  });
+
+  it.each([
+    '/admin/public/../secret.txt',
+    '/admin/public/x/../../secret.txt',
+    '/admin/public%2f..%2fsecret.txt',
+    '/admin/public/%2e%2e/secret.txt',
+    '/admin//public/../secret.txt',
+  ])('%s → 401 without a session, the secret never sent', async (path) => {
+    const res = await request(app).get(path);
+    expect({ path, status: res.status }).toEqual({ path, status: 401 });
+    expect(res.text).not.toContain('ADMIN SECRET');
+  });
+
+  it('still serves the public carve-out to anyone', async () => {
+    const res = await request(app).get('/admin/public/info.txt');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('public info');
+  });
+
+  it.each([
+    '/members/../staff/pay.txt',
+    '/members/x/..//../staff/pay.txt',
+    '/members/%2e%2e/staff/pay.txt',
+  ])('%s → 403 for a signed-in user without the role', async (path) => {
+    const res = await request(app).get(path).set('Cookie', cookies.bob!);
+    expect({ path, status: res.status }).toEqual({ path, status: 403 });
+    expect(res.text).not.toContain('STAFF PAY');
+    const carol = await request(app).get(path).set('Cookie', cookies.carol!);
+    expect(carol.status).toBe(200);
+    expect(carol.text).toBe('STAFF PAY');
+  });
+
+  it('a spelling through a protected place does not protect an open file', async () => {
+    const res = await request(app).get('/admin/../open.txt');
+    expect(res.status).toBe(200);
+  });
+
+  describe('and on the path a raw-argument endpoint is handed', () => {
+    it.each([
+      '/x/../raw/..',
+      '/raw/..',
+      '/members/../raw/x',
+      '//raw//..',
+      '/admin/public/../../raw/..',
+    ])(
+      '%s → 401 without a session, 403 for a user without the role; the handler never runs',
+      async (path) => {
+        ran.length = 0;
+        expect((await request(app).get(path)).status).toBe(401);
+        expect((await request(app).get(path).set('Cookie', cookies.bob!)).status).toBe(403);
+        expect(ran).toEqual([]);
+        const ok = await request(app).get(path).set('Cookie', cookies.alice!);
+        expect(ok.status).toBe(200);
+        expect(ran).toHaveLength(1);
+      },
+    );
+  });
+});
+
+describe('rules decide for any spelling as on the canonical path (property)', () => {
+  const PATTERNS = [
+    '^/admin/public',
+    '^/admin/',
+    '^/admin',
+    '^/members/',
+    '^/staff/',
+    'secret',
+    '\\.txt$',
+    '^/a[bd]min/p',
+    '^/ADMIN/x',
+    '^/(?:staff|members)/[a-z]+\\.txt$',
+    '/$',
+    '^/[^/]+/[^/]+$',
+  ];
+  const KINDS: Omit<mixnmatch.AccessRule, 'pattern'>[] = [
+    { public: true },
+    {},
+    { roles: ['ops'] },
+    { users: ['bob'] },
+    { roles: ['ops'], except: ['mallory'] },
+    { roles: ['staff'], caseSensitive: true },
+  ];
+  const rule = fc
+    .tuple(fc.constantFrom(...PATTERNS), fc.constantFrom(...KINDS))
+    .map(([pattern, kind]) => ({ pattern, ...kind }));
+  const SEGMENTS = ['admin', 'public', 'members', 'staff', 'secret.txt', 'x.txt', 'panel', 'x'];
+  const canonical = fc
+    .tuple(fc.array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 4 }), fc.boolean())
+    .map(([segments, slash]) => `/${segments.join('/')}${slash ? '/' : ''}`);
+
+  /** One segment spelled another way: a detour, a `.`, a doubled slash, a percent-encoding, another case. */
+  const respell = (segment: string, how: number, at: number): string => {
+    switch (how) {
+      case 0:
+        return `zz/../${segment}`;
+      case 1:
+        return `./${segment}`;
+      case 2:
+        return `/${segment}`;
+      case 3: {
+        const i = at % segment.length;
+        const code = segment.charCodeAt(i).toString(16).padStart(2, '0');
+        return `${segment.slice(0, i)}%${at % 2 ? code.toUpperCase() : code}${segment.slice(i + 1)}`;
+      }
+      case 4:
+        return segment.replace(/[a-z]/g, (c, i: number) => ((i + at) % 2 ? c.toUpperCase() : c));
+      case 5:
+        return `${segment}/%2e%2e/${segment}`;
+      default:
+        return segment;
+    }
+  };
+  const spelling = (path: string) =>
+    fc
+      .array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.nat(99)), {
+        minLength: 8,
+        maxLength: 8,
+      })
+      .map((choices) =>
+        path
+          .split('/')
+          .map((segment, i) => {
+            if (segment === '') return segment;
+            const [how, at] = choices[i % choices.length]!;
+            return respell(segment, how, at);
+          })
+          .join('/'),
+      );
+
+  it('for random rule lists, spellings and users', async () => {
+    const users = [undefined, 'alice', 'bob', 'carol', 'mallory'] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rule, { minLength: 1, maxLength: 5 }),
+        canonical.chain((path) => fc.tuple(fc.constant(path), spelling(path))),
+        fc.constantFrom(...users),
+        async (rules, [path, spelled], user) => {
+          const app = express();
+          app.use(mixnmatch.canonicalize());
+          app.use(mixnmatch.auth({ users: USERS, rules, scrypt: FAST_SCRYPT, lockout: false }));
+          app.use((_req, res) => void res.send('in'));
+          app.use(mixnmatch.errorHandler());
+          const cookie = user ? await login(app, user) : undefined;
+          const ask = (target: string) => {
+            const req = request(app).get(target);
+            return cookie ? req.set('Cookie', cookie) : req;
+          };
+          const expected = (await ask(path)).status;
+          const actual = (await ask(spelled)).status;
+          expect({ rules, path, spelled, user, status: actual }).toEqual({
+            rules,
+            path,
+            spelled,
+            user,
+            status: expected,
+          });
+        },
+      ),
+      { numRuns: 250 },
+    );
+  });
+});
+
+describe('rules in the case the app routes in', () => {
+  it('cover /ADMIN/panel, which Express routes to /admin/panel by default', async () => {
+    const { app } = build(DOC_RULES);
+    const res = await request(app).get('/ADMIN/panel');
+    expect(res.status).toBe(401);
+    expect(res.text).not.toContain('ADMIN PANEL');
+    expect((await request(app).get('/Admin/Secret.txt')).status).toBe(401);
+  });
+
+  it('match letters in their case only when the app has case sensitive routing', async () => {
+    const { app } = build(DOC_RULES, { caseSensitiveRouting: true });
+    // The route is not reached in another case, and the rule does not claim it.
+    expect((await request(app).get('/ADMIN/panel')).status).toBe(404);
+    expect((await request(app).get('/admin/panel')).status).toBe(401);
+  });
+
+  it('follow a rule’s own caseSensitive over the app’s', async () => {
+    const strict = build([{ pattern: '^/admin/', caseSensitive: true }]);
+    expect((await request(strict.app).get('/admin/panel')).status).toBe(401);
+    expect((await request(strict.app).get('/ADMIN/panel')).status).toBe(200);
+    const loose = build([{ pattern: '^/admin/', caseSensitive: false }], {
+      caseSensitiveRouting: true,
+    });
+    expect((await request(loose.app).get('/ADMIN/x')).status).toBe(401);
+  });
+
+  it('refuse a caseSensitive that is not a boolean', () => {
+    expect(() =>
+      mixnmatch.auth({ rules: [{ pattern: '^/a', caseSensitive: 'yes' as unknown as boolean }] }),
+    ).toThrow(/rule 1: "caseSensitive" must be true or false/);
+  });
+
+  it('cover an endpoint matched in another case, even where the app routes in one case', async () => {
+    const { app, ran } = build(DOC_RULES, {
+      caseSensitiveRouting: true,
+      caseSensitiveEndpoints: false,
+    });
+    for (const path of ['/RAW/x', '/Raw/..', '/x/../rAw/y']) {
+      ran.length = 0;
+      expect({ path, status: (await request(app).get(path)).status }).toEqual({
+        path,
+        status: 401,
+      });
+      expect(ran).toEqual([]);
+    }
+    const alice = await login(app, 'alice');
+    const res = await request(app).get('/RAW/x').set('Cookie', alice);
+    expect(res.status).toBe(200);
+    expect(ran).toEqual(['x']);
+  });
+});
