@@ -133,12 +133,21 @@ export interface RefreshRecord {
 }
 
 /**
- * What {@link RefreshTokenStore.use} found: `'ok'` the first time a token is
- * used (it is spent now), `'reused'` for a token spent before (its whole
- * family has just been revoked: someone holds a stolen copy), `'unknown'`
- * for a token never issued, expired or revoked.
+ * What {@link RefreshTokenStore.rotate} found: `'ok'` the first time a token
+ * is used (it is spent now, and its successor is kept in its family),
+ * `'reused'` for a token spent before (its whole family has just been
+ * revoked: someone holds a stolen copy), `'unknown'` for a token never
+ * issued, expired or revoked.
  */
 export type RefreshUse = { status: 'ok' | 'reused'; record: RefreshRecord } | { status: 'unknown' };
+
+/** The token that takes a spent one's place: its digest and when it expires. */
+export interface RefreshSuccessor {
+  /** The new token's digest. */
+  digest: string;
+  /** When it expires, in milliseconds since the epoch. */
+  expiresAt: number;
+}
 
 /**
  * Where token mode keeps refresh tokens, by digest (SHA-256 of the token),
@@ -146,15 +155,17 @@ export type RefreshUse = { status: 'ok' | 'reused'; record: RefreshRecord } | { 
  * promise, and each is one atomic call.
  */
 export interface RefreshTokenStore {
-  /** Required. Keeps a new token until its `expiresAt`, in its family and its user's index. */
+  /** Required. Keeps a new token (a login's first) until its `expiresAt`, in its family and its user's index. */
   add(digest: string, record: RefreshRecord): Promise<void> | void;
   /**
-   * Required. Spends a token, atomically (rotation): of any number of
-   * concurrent uses of one token, one is `'ok'`; a later one is `'reused'`,
-   * and revokes every token of the family (the spent ones stay known until
-   * they expire, so that a reuse is recognised).
+   * Required. Rotates a token in one atomic call: the first use of a token
+   * spends it and keeps `next` in its family (same user), so that a reuse
+   * detected at any later moment revokes the successor too; of any number
+   * of concurrent rotations of one token, exactly one is `'ok'`. A use of a
+   * spent token is `'reused'` and revokes every token of the family (the
+   * spent ones stay known until then, so that a reuse is recognised).
    */
-  use(digest: string): Promise<RefreshUse> | RefreshUse;
+  rotate(digest: string, next: RefreshSuccessor): Promise<RefreshUse> | RefreshUse;
   /** Required. Revokes one token (logout); resolves to whether it was there. */
   revoke(digest: string): Promise<boolean> | boolean;
   /** Required. Revokes every token of a user (a password change). */

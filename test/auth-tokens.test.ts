@@ -12,6 +12,7 @@ import {
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { refreshTokenStoreContract } from 'mixnmatch/testing';
+import { raceRefresh } from './helpers';
 
 const FAST = { cost: 1024 } as const;
 const SECRET = randomBytes(32);
@@ -603,3 +604,25 @@ describe('password policy', () => {
 });
 
 refreshTokenStoreContract('MemoryRefreshTokenStore', () => new mixnmatch.MemoryRefreshTokenStore());
+
+/** A store whose every call first waits a turn of the event loop, as a remote store's do. */
+function awaiting(store: mixnmatch.RefreshTokenStore): mixnmatch.RefreshTokenStore {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    add: async (digest, record) => (await turn(), store.add(digest, record)),
+    rotate: async (digest, next) => (await turn(), store.rotate(digest, next)),
+    revoke: async (digest) => (await turn(), store.revoke(digest)),
+    revokeUser: async (username) => (await turn(), store.revokeUser(username)),
+  };
+}
+
+refreshTokenStoreContract('MemoryRefreshTokenStore behind awaiting calls', () =>
+  awaiting(new mixnmatch.MemoryRefreshTokenStore()),
+);
+
+describe('refresh-token reuse under a race', () => {
+  it('revokes the token the winner got (a store whose calls really await)', async () => {
+    const server = app({ key: SECRET, store: awaiting(new mixnmatch.MemoryRefreshTokenStore()) });
+    await raceRefresh(server, (await login(server)).refresh_token);
+  });
+});

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { start, untilOutput, type Child } from './helpers/process';
 import { freePort, startRedis, type TestRedis } from './helpers/redis';
+import { raceRefresh } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -170,6 +171,15 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     const second = start();
     const again = await url(second);
     expect((await post(again, '/login', 'username=ann&password=annie-password')).status).toBe(429);
+  });
+
+  it('revokes the winner of 20 parallel refreshes on both workers once the reuse is seen', async () => {
+    const command = start('--jwt');
+    const base = (await url(command)).replace(/\/$/, '');
+    const login = await post(`${base}/`, '/login', 'username=ann&password=annie-password');
+    expect(login.status).toBe(200);
+    const { refresh_token } = (await login.json()) as { refresh_token: string };
+    await raceRefresh(base, refresh_token);
   });
 
   it('answers quickly with 503 while Redis is down, serves what needs no store, and heals', async () => {

@@ -1,4 +1,6 @@
 // The Redis stores against a real redis-server: every store contract, concurrency across clients, faults.
+import { randomBytes } from 'node:crypto';
+import express from 'express';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import request from 'supertest';
@@ -11,6 +13,7 @@ import {
   userStoreContract,
 } from 'mixnmatch/testing';
 import { startRedis, type TestRedis } from './helpers/redis';
+import { raceRefresh } from './helpers';
 
 jest.setTimeout(30_000);
 
@@ -238,3 +241,20 @@ refreshTokenStoreContract(
   'RedisRefreshTokenStore',
   () => new mixnmatch.RedisRefreshTokenStore(options()),
 );
+
+describe('token mode on a RedisRefreshTokenStore', () => {
+  it('revokes the winner of 20 parallel refreshes once the reuse is seen', async () => {
+    const server = express().use(
+      mixnmatch.auth({
+        users: [{ username: 'ann', password: 'annie-password' }],
+        scrypt: { cost: 1024 },
+        tokens: { key: randomBytes(32), store: new mixnmatch.RedisRefreshTokenStore(options()) },
+      }),
+    );
+    const login = await request(server)
+      .post('/login')
+      .send({ username: 'ann', password: 'annie-password' });
+    expect(login.status).toBe(200);
+    await raceRefresh(server, (login.body as { refresh_token: string }).refresh_token);
+  });
+});

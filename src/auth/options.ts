@@ -439,7 +439,7 @@ function parseTokens(value: unknown): ParsedTokens | undefined {
             'tokens.store',
             options.store,
             'RefreshTokenStore',
-            ['add', 'use', 'revoke', 'revokeUser'],
+            ['add', 'rotate', 'revoke', 'revokeUser'],
             example,
           ),
   };

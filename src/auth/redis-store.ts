@@ -15,6 +15,7 @@ import type {
   AttemptCount,
   LockoutStore,
   RefreshRecord,
+  RefreshSuccessor,
   RefreshTokenStore,
   RefreshUse,
   SessionData,
@@ -356,41 +357,52 @@ export class RedisLockoutStore implements LockoutStore {
 }
 
 /**
- * add: the token (a hash, expiring at expiresAt), in its family's set and
- * the family in its user's set: sorted sets scored by expiry, whose expired
+ * Keeps a token (a hash, expiring at expiresAt) in its family's set and the
+ * family in its user's set: sorted sets scored by expiry, whose expired
  * entries go in the same script (a family that keeps rotating does not
- * grow), each living as long as its longest token. KEYS: token key, family
- * set, user set. ARGV: username, family, expiresAt, now.
+ * grow), each living as long as its longest token. Lua shared by `add` and
+ * `rotate`.
  */
-const ADD_REFRESH = new RedisScript(`
-redis.call('HSET', KEYS[1], 'username', ARGV[1], 'family', ARGV[2], 'expiresAt', ARGV[3], 'spent', '0')
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-local left = tonumber(ARGV[3]) - tonumber(ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
-if redis.call('PTTL', KEYS[2]) < left then redis.call('PEXPIRE', KEYS[2], left) end
-local family = redis.call('ZSCORE', KEYS[3], ARGV[2])
-if not family or tonumber(family) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2]) end
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[4])
-if redis.call('PTTL', KEYS[3]) < left then redis.call('PEXPIRE', KEYS[3], left) end
+const KEEP_REFRESH = `
+local function keep(token, familySet, userSet, username, family, expiresAt, now)
+  redis.call('HSET', token, 'username', username, 'family', family, 'expiresAt', expiresAt, 'spent', '0')
+  redis.call('PEXPIREAT', token, expiresAt)
+  local left = tonumber(expiresAt) - tonumber(now)
+  redis.call('ZADD', familySet, expiresAt, token)
+  redis.call('ZREMRANGEBYSCORE', familySet, '-inf', now)
+  if redis.call('PTTL', familySet) < left then redis.call('PEXPIRE', familySet, left) end
+  local known = redis.call('ZSCORE', userSet, family)
+  if not known or tonumber(known) < tonumber(expiresAt) then redis.call('ZADD', userSet, expiresAt, family) end
+  redis.call('ZREMRANGEBYSCORE', userSet, '-inf', now)
+  if redis.call('PTTL', userSet) < left then redis.call('PEXPIRE', userSet, left) end
+end
+`;
+
+/** add: a login's first token. KEYS: token key, family set, user set. ARGV: username, family, expiresAt, now. */
+const ADD_REFRESH = new RedisScript(`${KEEP_REFRESH}
+keep(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 return 1
 `);
 
 /**
- * use: spends the token; a token spent already revokes its whole family.
- * KEYS: token key. ARGV: family-set prefix. Returns status, username,
- * family, expiresAt, or nil for a token not there.
+ * rotate: spends the token and keeps its successor in its family, in one
+ * script; a token spent already revokes its whole family (successors
+ * included). KEYS: token key, successor's key. ARGV: family-set prefix,
+ * user-set prefix, the successor's expiresAt, now. Returns status,
+ * username, family, expiresAt, or nil for a token not there (or expired).
  */
-const USE_REFRESH = new RedisScript(`
+const ROTATE_REFRESH = new RedisScript(`${KEEP_REFRESH}
 local token = redis.call('HMGET', KEYS[1], 'username', 'family', 'expiresAt', 'spent')
 if not token[1] then return false end
+local familySet = ARGV[1] .. token[2]
 if token[4] == '1' then
-  local family = ARGV[1] .. token[2]
-  for _, key in ipairs(redis.call('ZRANGE', family, 0, -1)) do redis.call('DEL', key) end
-  redis.call('DEL', family)
+  for _, key in ipairs(redis.call('ZRANGE', familySet, 0, -1)) do redis.call('DEL', key) end
+  redis.call('DEL', familySet)
   return { 'reused', token[1], token[2], token[3] }
 end
+if tonumber(token[3]) <= tonumber(ARGV[4]) then return false end
 redis.call('HSET', KEYS[1], 'spent', '1')
+keep(KEYS[2], familySet, ARGV[2] .. token[1], token[1], token[2], ARGV[3], ARGV[4])
 return { 'ok', token[1], token[2], token[3] }
 `);
 
@@ -417,8 +429,9 @@ return 1
 /**
  * Refresh tokens in Redis, by digest, shared by every process: each a hash
  * expiring with the token, in a set per family and a set of families per
- * user. `use` is one script, so of concurrent uses of one token on any
- * processes exactly one rotates it, and a reuse revokes the family.
+ * user. `rotate` is one script, so of concurrent uses of one token on any
+ * processes exactly one rotates it, its successor is in the family before
+ * any other use is seen, and a reuse revokes the family.
  */
 export class RedisRefreshTokenStore implements RefreshTokenStore {
   readonly #send: SendCommand;
@@ -438,8 +451,12 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     return `${this.#prefix}rt-family:`;
   }
 
+  get #userPrefix(): string {
+    return `${this.#prefix}rt-user:`;
+  }
+
   #user(username: string): string {
-    return `${this.#prefix}rt-user:${username}`;
+    return `${this.#userPrefix}${username}`;
   }
 
   async add(digest: string, record: RefreshRecord): Promise<void> {
@@ -451,12 +468,13 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
     );
   }
 
-  async use(digest: string): Promise<RefreshUse> {
-    const reply = await USE_REFRESH.run(
+  async rotate(digest: string, next: RefreshSuccessor): Promise<RefreshUse> {
+    const now = Date.now();
+    const reply = await ROTATE_REFRESH.run(
       this.#send,
       'refresh-token store',
-      [this.#token(digest)],
-      [this.#familyPrefix],
+      [this.#token(digest), this.#token(next.digest)],
+      [this.#familyPrefix, this.#userPrefix, Math.max(next.expiresAt, now + 1), now],
     );
     return parseReply('refresh-token store', reply, (value): RefreshUse => {
       if (value === null || value === undefined) return { status: 'unknown' };
@@ -464,10 +482,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
       if ((status !== 'ok' && status !== 'reused') || !username || !family) {
         throw new TypeError('not a token this store saved');
       }
-      const record = { username, family, expiresAt: replyInteger(expiresAt) };
-      // Redis expires the key itself; a clock between processes may lag.
-      if (status === 'ok' && record.expiresAt <= Date.now()) return { status: 'unknown' };
-      return { status, record };
+      return { status, record: { username, family, expiresAt: replyInteger(expiresAt) } };
     });
   }
 

@@ -1,6 +1,6 @@
 // MemoryRefreshTokenStore: token mode's refresh tokens in this process's memory, by digest, with families for reuse detection.
 import { positiveIntegerOption } from '../options';
-import type { RefreshRecord, RefreshTokenStore, RefreshUse } from '../types';
+import type { RefreshRecord, RefreshSuccessor, RefreshTokenStore, RefreshUse } from '../types';
 
 /** Options for {@link MemoryRefreshTokenStore}. */
 export interface MemoryRefreshTokenStoreOptions {
@@ -16,7 +16,8 @@ interface Entry {
 /**
  * Refresh tokens in `Map`s, by digest: each token's record and whether it is
  * spent, each family's tokens, each user's families. Every method does its
- * check and update without an `await`, so calls are atomic. Expired tokens
+ * check and update without an `await`, so calls are atomic: `rotate` spends
+ * a token and keeps its successor in one step. Expired tokens
  * are dropped when met; at `maxTokens` the next to expire goes first.
  * Forgotten on restart.
  */
@@ -85,7 +86,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     if (this.#tokens.size >= this.maxTokens && first) this.#drop(first[0]);
   }
 
-  use(digest: string): RefreshUse {
+  rotate(digest: string, next: RefreshSuccessor): RefreshUse {
     const entry = this.#entry(digest);
     if (!entry) return { status: 'unknown' };
     const record = { ...entry.record };
@@ -94,6 +95,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
       return { status: 'reused', record };
     }
     entry.spent = true;
+    this.add(next.digest, { ...record, expiresAt: next.expiresAt });
     return { status: 'ok', record };
   }
 

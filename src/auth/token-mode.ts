@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints/spec';
 import { HttpError } from '../errors';
 import { sendBody } from '../respond';
-import type { RefreshRecord, UserRecord, UserStore } from '../types';
+import type { UserRecord, UserStore } from '../types';
 import { checkNewCredentials, readCredentials, type Authenticate } from './credentials';
 import type { ParsedTokens, RegisterPredicate } from './options';
 import { hashPassword, type ScryptParams } from './password';
@@ -74,24 +74,26 @@ export function tokenEndpoints(context: TokenContext): {
   const { tokens, users, policy } = context;
   const { settings, store, refreshTtl } = tokens;
 
-  /** A new access token and refresh token for a user, the refresh token in `family`. */
-  const issue = async (user: UserRecord, family: string) => {
-    const refresh = newRefreshToken();
-    const record: RefreshRecord = {
+  /** The answer carrying a new access token for `user` and the refresh token `refresh`. */
+  const answer = async (user: UserRecord, refresh: string) => ({
+    access_token: await signAccessToken(settings, {
       username: user.username,
-      family,
+      roles: [...user.roles],
+    }),
+    refresh_token: refresh,
+    token_type: 'Bearer',
+    expires_in: settings.accessTtl,
+  });
+
+  /** A login's tokens: an access token and the first refresh token of a new family. */
+  const issue = async (user: UserRecord) => {
+    const refresh = newRefreshToken();
+    await store.add(refreshTokenDigest(refresh), {
+      username: user.username,
+      family: randomUUID(),
       expiresAt: Date.now() + refreshTtl * 1000,
-    };
-    await store.add(refreshTokenDigest(refresh), record);
-    return {
-      access_token: await signAccessToken(settings, {
-        username: user.username,
-        roles: [...user.roles],
-      }),
-      refresh_token: refresh,
-      token_type: 'Bearer',
-      expires_in: settings.accessTtl,
-    };
+    });
+    return answer(user, refresh);
   };
 
   /** The refresh token a request sends (JSON or form), checked for its form. */
@@ -113,11 +115,19 @@ export function tokenEndpoints(context: TokenContext): {
     login: jsonEndpoint(async (req, res) => {
       const { username, password } = await readCredentials(req, res, ['username', 'password']);
       const user = await context.authenticate(req, username, password);
-      sendJson(res, 200, await issue(user, randomUUID()));
+      sendJson(res, 200, await issue(user));
     }),
 
     authtoken: jsonEndpoint(async (req, res) => {
-      const used = await store.use(refreshTokenDigest(await refreshTokenOf(req, res)));
+      const spent = refreshTokenDigest(await refreshTokenOf(req, res));
+      // The successor is kept in the same atomic call that spends the token:
+      // a reuse seen at any later moment revokes it with its family.
+      const refresh = newRefreshToken();
+      const next = refreshTokenDigest(refresh);
+      const used = await store.rotate(spent, {
+        digest: next,
+        expiresAt: Date.now() + refreshTtl * 1000,
+      });
       if (used.status === 'reused') {
         throw new HttpError(
           401,
@@ -127,8 +137,11 @@ export function tokenEndpoints(context: TokenContext): {
       if (used.status !== 'ok') throw new HttpError(401, 'The refresh token is not valid.');
       // Roles are read again: a refresh carries the user's roles as they are now.
       const user = await users.get(used.record.username);
-      if (!user) throw new HttpError(401, 'The user of this refresh token is gone.');
-      sendJson(res, 200, await issue(user, used.record.family));
+      if (!user) {
+        await store.revoke(next);
+        throw new HttpError(401, 'The user of this refresh token is gone.');
+      }
+      sendJson(res, 200, await answer(user, refresh));
     }),
 
     logout: jsonEndpoint(async (req, res) => {
@@ -148,7 +161,7 @@ export function tokenEndpoints(context: TokenContext): {
       }
       // Every refresh token of the user ends; this request gets new tokens.
       await store.revokeUser(user.username);
-      sendJson(res, 200, await issue({ ...user, passwordHash }, randomUUID()));
+      sendJson(res, 200, await issue({ ...user, passwordHash }));
     }),
 
     '.well-known': (_req: Request, _res: Response, next: NextFunction) => next(),
@@ -185,7 +198,7 @@ export function tokenEndpoints(context: TokenContext): {
         roles: [],
       };
       if (!(await users.create(user))) throw new HttpError(400, 'That username is taken.');
-      sendJson(res, 201, await issue(user, randomUUID()));
+      sendJson(res, 201, await issue(user));
     });
   }
   return { spec, handlers };

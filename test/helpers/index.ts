@@ -5,7 +5,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
-import type { Response } from 'supertest';
+import request, { type Response } from 'supertest';
 
 /**
  * Asserts response headers: a string or RegExp must match, `null` means the
@@ -109,4 +109,21 @@ export function exchange(
     socket.on('end', () => resolve({ first: first ?? '', all }));
     socket.on('error', reject);
   });
+}
+
+/**
+ * Twenty parallel `POST /authtoken` with one refresh token against `app`
+ * (token mode): exactly one is answered 200, and once the reuse is seen the
+ * token that one got works no more.
+ */
+export async function raceRefresh(app: Express | string, refreshToken: string): Promise<void> {
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      request(app).post('/authtoken').send({ refresh_token: refreshToken }),
+    ),
+  );
+  expect(answers.map((res) => res.status).sort()).toEqual([200, ...Array<number>(19).fill(401)]);
+  const winner = answers.find((res) => res.status === 200)!;
+  const won = (winner.body as { refresh_token: string }).refresh_token;
+  expect((await request(app).post('/authtoken').send({ refresh_token: won })).status).toBe(401);
 }
