@@ -141,6 +141,33 @@ describe('the proofs of concept, in Chromium', () => {
     );
   });
 
+  it('reflect: a /response-headers echo never runs a script, whatever list of types the query sets', async () => {
+    const child = start(['-p', '0', '--reflect']);
+    running.push(child);
+    const base = (await serverUrl(child)).replace(/\/$/, '');
+    const page = await context.newPage();
+    for (const type of [
+      'text/plain;, text/html',
+      'text/plain, text/html',
+      'text/html',
+      'text/plain',
+    ]) {
+      const params = new URLSearchParams({
+        'Content-Type': type,
+        x: '<script>window.ran = true</script>',
+      });
+      const response = await page.goto(`${base}/response-headers?${params}`);
+      expect(response?.status()).toBe(200);
+      expect({
+        type,
+        ran: await page.evaluate(() => (window as { ran?: boolean }).ran ?? false),
+      }).toEqual({
+        type,
+        ran: false,
+      });
+    }
+  });
+
   it('cors-read: a page on localhost reads a protected file on 127.0.0.1 with credentials, with and without a preflight', async () => {
     const { victim, attacker, victimProcess } = await startPoc('cors-read');
     expect(victimProcess.stdout()).toContain('SameSite=None; Secure');

@@ -534,6 +534,41 @@ describe("reflect(): go-httpbin's TestResponseHeaders", () => {
   });
 
   it.each([
+    ['text/plain;, text/html'],
+    ['text/plain; , text/html'],
+    ['text/plain, text/html'],
+    ['application/json,text/html'],
+    ['text/plain; charset=utf-8, text/html'],
+    ['text/plain;x="a", text/html'],
+  ])('escapes the echo for %j, which a browser reads as its last type', async (type) => {
+    const params = new URLSearchParams({ 'Content-Type': type, x: '<script>alert(1)</script>' });
+    const res = await request(app).get(`/response-headers?${params}`).buffer(true).parse(asText);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe(type);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.body).not.toContain('<script');
+  });
+
+  it('keeps a quoted comma inside one type: the echo of text/plain stays as it is', async () => {
+    const params = new URLSearchParams({ 'Content-Type': 'text/plain; x="a, b"', x: '<b>' });
+    const res = await request(app).get(`/response-headers?${params}`).buffer(true).parse(asText);
+    expect(res.body).toContain('"<b>"');
+  });
+
+  it('sends nosniff, and escapes the echo when the query allows sniffing', async () => {
+    const plain = await request(app).get('/response-headers?Content-Type=text/plain&x=%3Cb%3E');
+    expect(plain.headers['x-content-type-options']).toBe('nosniff');
+    const params = new URLSearchParams({
+      'Content-Type': 'text/plain',
+      'X-Content-Type-Options': 'none',
+      x: '<b>',
+    });
+    const res = await request(app).get(`/response-headers?${params}`).buffer(true).parse(asText);
+    expect(res.headers['x-content-type-options']).toBe('none');
+    expect(res.body).not.toContain('<b>');
+  });
+
+  it.each([
     ['a CR/LF in a value', 'X-A=a%0d%0aSet-Cookie:%20injected=1'],
     ['a LF in a value', 'X-A=a%0aX-Injected:%201'],
     ['a NUL in a value', 'X-A=a%00b'],
@@ -908,6 +943,42 @@ describe('reflect() in an app', () => {
     expect(json.body).toMatchObject({ json: { a: [1, 2] }, data: '{"a":[1,2]}' });
     const form = await request(app).post('/anything').type('form').send('a=1&a=2&b=x');
     expect(form.body).toMatchObject({ form: { a: ['1', '2'], b: ['x'] }, data: 'a=1&a=2&b=x' });
+  });
+
+  describe('with deeply nested JSON', () => {
+    const nested = (depth: number, leaf = '1') => '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);
+
+    it.each([
+      ['2,400 deep', nested(2_400)],
+      ['96,000 deep', '['.repeat(96_000) + ']'.repeat(96_000)],
+      [
+        '40 deep around 20,000 numbers',
+        '['.repeat(40) + Array(20_000).fill(1).join(',') + ']'.repeat(40),
+      ],
+    ])('answers %s with at most a small multiple of the body', async (_name, body) => {
+      const app = reflectApp({ maxBodySize: 1024 * 1024 });
+      const [deep, plain] = await Promise.all([
+        request(app).post('/anything').type('json').send(body).buffer(true).parse(asText),
+        request(app).get('/headers'),
+      ]);
+      expect(plain.status).toBe(200);
+      expect([200, 400]).toContain(deep.status);
+      expect((deep.body as string).length).toBeLessThanOrEqual(8 * body.length + 16_384);
+      if (deep.status === 200) {
+        expect(JSON.parse(deep.body as string).json).toEqual(JSON.parse(body));
+      }
+    });
+
+    it('indents an ordinary body as go-httpbin does', async () => {
+      const res = await request(reflectApp())
+        .post('/anything')
+        .send({ a: { b: [1, 2] } })
+        .buffer(true)
+        .parse(asText);
+      expect(res.body).toContain(
+        '"json": {\n    "a": {\n      "b": [\n        1,\n        2\n      ]\n    }\n  }\n}\n',
+      );
+    });
   });
 
   it('refuses JSON nested deeper than the stack with 400', async () => {

@@ -8,7 +8,7 @@ import { ARGS_ANY, type EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
 import { parseAllowedHosts, type GotoHostPredicate } from '../goto/options';
 import { escapeHtml } from '../html';
-import { isToken, mediaType } from '../http';
+import { isOneMediaType, isToken, mediaType } from '../http';
 import { encodeLocation, hasControlCharacters, SCHEME } from '../location';
 import { assertNotMiddlewareCall, optionsObject, positiveIntegerOption, show } from '../options';
 import { delayMs, integerIn, pickStatus } from './codes';
@@ -81,6 +81,16 @@ const SPEC: EndpointSpec = {
 /** Media types whose body a browser does not render as a page: `/response-headers` echoes unescaped only for these. */
 const SAFE_TYPES = new Set(['text/plain', 'application/json', 'application/octet-string']);
 
+/**
+ * Whether a browser surely takes a `Content-Type` value as one of
+ * {@link SAFE_TYPES}: it is one well-formed media type, parameters and
+ * all. A browser reads a list (`text/plain;, text/html`) and takes its last
+ * valid type, so anything that is not plainly one type is not safe.
+ */
+function plainlySafe(contentType: string): boolean {
+  return isOneMediaType(contentType) && SAFE_TYPES.has(mediaType(contentType));
+}
+
 /** Headers that frame the response: set from a query, they would corrupt it (Node refuses a `Trailer` with a length). */
 const FRAMING_HEADERS = new Set(['Content-Length', 'Transfer-Encoding', 'Trailer']);
 
@@ -97,10 +107,10 @@ const HERE = `${randomUUID()}.invalid`;
  * JSON as go-httpbin writes it: two-space indent, a final newline, `<>&`
  * left as they are, U+2028 and U+2029 escaped.
  */
-function jsonText(value: unknown): string {
+function jsonText(value: unknown, indent: 0 | 2 = 2): string {
   let text: string;
   try {
-    text = JSON.stringify(value, null, 2);
+    text = JSON.stringify(value, null, indent || undefined);
   } catch (err) {
     // Only a JSON body nested deeper than the stack can get here.
     throw new HttpError(400, 'error parsing request body: the JSON is nested too deeply', {
@@ -124,9 +134,45 @@ function finish(req: Request, res: Response, status: number, body: string): void
 }
 
 function sendJson(req: Request, res: Response, value: unknown): void {
-  const body = jsonText(value);
+  sendJsonText(req, res, jsonText(value));
+}
+
+function sendJsonText(req: Request, res: Response, body: string): void {
   res.setHeader('Content-Type', JSON_TYPE);
   finish(req, res, 200, body);
+}
+
+/**
+ * Whether `value`, indented by two spaces a level from `depth` on, gains at
+ * most `budget` bytes of white space. Walks the value without recursion and
+ * stops at the budget, so the answer is known in time linear in the value.
+ */
+function indentFits(value: unknown, depth: number, budget: number): boolean {
+  const stack: [unknown, number][] = [[value, depth]];
+  let spent = 0;
+  while (stack.length > 0) {
+    const [item, level] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    const children = Array.isArray(item) ? (item as unknown[]) : Object.values(item);
+    // Each child on a line of its own, indented; the closing bracket too.
+    spent += children.length * (2 * level + 4) + 2 * level + 1;
+    if (spent > budget) return false;
+    for (const child of children) stack.push([child, level + 1]);
+  }
+  return true;
+}
+
+/**
+ * `/anything`'s answer: go-httpbin's two-space indent, but a `json` field that
+ * indenting would blow up out of all proportion to the body it came from (a
+ * body nested thousands deep) is written compact, on one line, so the answer
+ * stays within a small multiple of the body in size and work.
+ */
+function anythingText(answer: Record<string, unknown>, json: unknown, bodySize: number): string {
+  if (indentFits(json, 2, 3 * bodySize + 4096)) return jsonText({ ...answer, json });
+  const head = jsonText(answer);
+  // `json` is the last field: it goes where the object closed.
+  return `${head.slice(0, -3)},\n  "json": ${jsonText(json, 0).slice(0, -1)}\n}\n`;
 }
 
 /** The query's parameters, as Go's `r.URL.Query()` gives them (malformed pairs left out). */
@@ -390,7 +436,7 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     // A HEAD has no body to read, and its answer none to show (go-httpbin's /get).
     if (req.method === 'HEAD') return sendJson(req, res, request);
     const { data, files, form, json } = await readFields(req, res);
-    sendJson(req, res, { ...request, data, files, form, json });
+    sendJsonText(req, res, anythingText({ ...request, data, files, form }, json, data.length));
   }
 
   function status(req: Request, res: Response, next: NextFunction): void {
@@ -436,8 +482,12 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
       args['Content-Type'] = [JSON_TYPE];
     }
     let echoed = args;
-    // A type a browser could render as a page gets its echo HTML-escaped, names and values alike.
-    if (!SAFE_TYPES.has(mediaType(contentType))) {
+    // A type a browser could render as a page gets its echo HTML-escaped,
+    // names and values alike; so does one a browser is allowed to sniff.
+    const sniffing = headers.get('X-Content-Type-Options');
+    const nosniff =
+      sniffing === undefined || sniffing.every((v) => v.trim().toLowerCase() === 'nosniff');
+    if (!plainlySafe(contentType) || !nosniff) {
       echoed = Object.create(null) as ValueLists;
       for (const [name, values] of Object.entries(args)) {
         (echoed[escapeHtml(name, true)] ??= []).push(...values.map((v) => escapeHtml(v, true)));
@@ -445,6 +495,8 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     }
     const body = jsonText(sorted(echoed));
     try {
+      // The echo is never sniffed into a page (unless the query says otherwise, and then it is escaped).
+      res.setHeader('X-Content-Type-Options', 'nosniff');
       for (const [name, values] of headers) {
         res.setHeader(
           name,
