@@ -266,6 +266,161 @@ describe('auth() credential mode', () => {
     });
   });
 
+  describe('password work under a flood', () => {
+    it('counts registrations per address before hashing: past 20 in the window, 429', async () => {
+      const server = app({ users: [], register: true, scrypt: FAST });
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          request(server)
+            .post('/register')
+            .send({ username: `u${i}`, password: 'long-enough' }),
+        ),
+      );
+      const statuses = answers.map((res) => res.status);
+      expect(statuses.filter((status) => status === 201)).toHaveLength(20);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+      const refused = answers.find((res) => res.status === 429)!;
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(refused.text).toContain(
+        'Too many registrations and password changes from this address',
+      );
+    });
+
+    it('counts password changes from an address too, successful ones included', async () => {
+      const server = app({
+        users: [{ username: 'ann', password: 'password-0' }],
+        scrypt: FAST,
+        lockout: { accountAttempts: 3 },
+      });
+      for (let i = 0; i < 3; i++) {
+        const res = await request(server)
+          .post('/changepwd')
+          .send({ username: 'ann', password: `password-${i}`, new_password: `password-${i + 1}` });
+        expect(res.status).toBe(200);
+      }
+      const fourth = await request(server)
+        .post('/changepwd')
+        .send({ username: 'ann', password: 'password-3', new_password: 'password-4' });
+      expect(fourth.status).toBe(429);
+    });
+
+    it('queues a bounded amount of hashing and answers the rest 503 with Retry-After, at once', async () => {
+      const server = app({
+        secrets: [],
+        users: [],
+        register: true,
+        scrypt: FAST,
+        lockout: false,
+        hashing: { concurrency: 1, queue: 4 },
+      });
+      const [answers, plain] = await Promise.all([
+        Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            request(server)
+              .post('/register')
+              .send({ username: `f${i}`, password: 'long-enough' }),
+          ),
+        ),
+        request(server).get('/public'),
+      ]);
+      expect(plain.status).toBe(200);
+      const statuses = answers.map((res) => res.status);
+      expect(statuses.every((status) => status === 201 || status === 503)).toBe(true);
+      expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(5);
+      const busy = answers.filter((res) => res.status === 503);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy[0]!.headers['retry-after']).toBe('1');
+      // A refused registration created nothing: the name is free for a later try.
+      const name = `f${statuses.indexOf(503)}`;
+      expect(
+        (await request(server).post('/register').send({ username: name, password: 'long-enough' }))
+          .status,
+      ).toBe(201);
+    });
+
+    it('puts logins through the same queue', async () => {
+      const server = app({
+        users: [{ username: 'ann', password: 'annie-password' }],
+        scrypt: FAST,
+        lockout: false,
+        hashing: { concurrency: 1, queue: 2 },
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          request(server).post('/login').send({ username: 'ann', password: 'annie-password' }),
+        ),
+      );
+      const statuses = answers.map((res) => res.status);
+      expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(3);
+      expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(0);
+    });
+
+    it.each([
+      [{ concurrency: 0 }, /"hashing.concurrency" must be a positive integer/],
+      [{ queue: -1 }, /"hashing.queue" must be a positive integer/],
+      [{ size: 3 }, /unknown option "size"/],
+    ])('refuses hashing %j', (hashing, message) => {
+      expect(() =>
+        mixnmatch.auth({ users: [], hashing: hashing as mixnmatch.HashingOptions }),
+      ).toThrow(message);
+    });
+  });
+
+  describe('passwords in Unicode', () => {
+    const DECOMPOSED = 'A1' + 'e\u0301'.repeat(4);
+
+    it('counts a password after NFC normalisation: 10 code points that are 6 characters fail a 10-character policy', async () => {
+      const server = app({
+        users: [],
+        register: true,
+        scrypt: FAST,
+        passwordPolicy: mixnmatch.ORIGINAL_PASSWORD_POLICY,
+      });
+      expect([...DECOMPOSED]).toHaveLength(10);
+      const res = await request(server)
+        .post('/register')
+        .send({ username: 'zoe', password: DECOMPOSED + '!' });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('at least 10 characters');
+      expect(
+        (await request(server).post('/login').send({ username: 'zoe', password: 'A1éééé!' }))
+          .status,
+      ).toBe(401);
+    });
+
+    it('logs in with either form of a password registered in one', async () => {
+      const server = app({ users: [], register: true, scrypt: FAST });
+      const password = DECOMPOSED + 'xyz';
+      expect(
+        (await request(server).post('/register').send({ username: 'zed', password })).status,
+      ).toBe(201);
+      for (const form of [password, password.normalize('NFC')]) {
+        expect(
+          (await request(server).post('/login').send({ username: 'zed', password: form })).status,
+        ).toBe(200);
+      }
+    });
+
+    it('normalises a change of password, and the plain passwords of the users option', async () => {
+      const server = app({
+        users: [{ username: 'ann', password: 'caf\u00e9-password' }],
+        scrypt: FAST,
+        passwordPolicy: { minLength: 12 },
+      });
+      // 13 code points that are 12 characters: enough, once normalised.
+      const changed = await request(server).post('/changepwd').send({
+        username: 'ann',
+        password: 'cafe\u0301-password',
+        new_password: 'cafe\u0301-passwor',
+      });
+      expect(changed.status).toBe(200);
+      const short = await request(server)
+        .post('/changepwd')
+        .send({ username: 'ann', password: 'café-passwor', new_password: 'cafe\u0301-passwo' });
+      expect(short.status).toBe(400);
+    });
+  });
+
   describe('POST /changepwd', () => {
     it("changes the password, ends the user's other sessions and issues a fresh one", async () => {
       const server = app({

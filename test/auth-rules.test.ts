@@ -168,7 +168,7 @@ describe('rules decide for any spelling as on the canonical path (property)', ()
     { roles: ['ops'] },
     { users: ['bob'] },
     { roles: ['ops'], except: ['mallory'] },
-    { roles: ['staff'], caseSensitive: true },
+    { roles: ['staff'], caseSensitive: false },
   ];
   const rule = fc
     .tuple(fc.constantFrom(...PATTERNS), fc.constantFrom(...KINDS))

@@ -160,7 +160,7 @@ describe('the proofs of concept, in Chromium', () => {
       expect(response?.status()).toBe(200);
       expect({
         type,
-        ran: await page.evaluate(() => (window as { ran?: boolean }).ran ?? false),
+        ran: await page.evaluate(() => (globalThis as { ran?: boolean }).ran ?? false),
       }).toEqual({
         type,
         ran: false,

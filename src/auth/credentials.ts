@@ -100,6 +100,12 @@ export async function readCredentials<K extends string>(
       `Missing ${missing.map((name) => `"${name}"`).join(' and ')}: send ${names.join(', ')} as non-empty strings.`,
     );
   }
+  // One form of each password (NFC), before the policy counts it and before
+  // it is hashed or checked: `é` typed composed or not is one character.
+  for (const name of names) {
+    if (name.includes('password'))
+      values[name] = values[name].normalize('NFC') as Record<K, string>[K];
+  }
   // Before any lookup or lockout key: a name no user can have costs nothing to refuse.
   for (const name of names) {
     const max = name === 'username' ? MAX_USERNAME_LENGTH : MAX_PASSWORD_LENGTH;
@@ -143,12 +149,57 @@ export function checkNewCredentials(
   }
 }
 
-/** Verifies a username and password for a request (under the lockout); resolves to the user or rejects with 401/429. */
+/** Verifies a username and password for a request (under the lockout); resolves to the user or rejects with 401/429/503. */
 export type Authenticate = (
   req: Request,
   username: string,
   password: string,
 ) => Promise<UserRecord>;
+
+/** The password work the credential endpoints do, each part bounded. */
+export interface PasswordWork {
+  readonly authenticate: Authenticate;
+  /** Hashes a new password (503 when too much hashing waits already). */
+  readonly hash: (password: string) => Promise<string>;
+  /** Counts a registration or password change from the request's address (429 past the limit). */
+  readonly countAccountChange: (req: Request) => Promise<void>;
+}
+
+/**
+ * Runs password work (scrypt, which takes Node's thread pool, where files
+ * are read too) a few at a time, with a bounded queue behind: past it, a
+ * request gets 503 with `Retry-After` at once instead of waiting behind a
+ * flood, and static files and sessions keep their speed.
+ */
+export class HashQueue {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(
+    readonly concurrency: number,
+    readonly size: number,
+  ) {}
+
+  /** Runs `work` when a slot is free (now, or after those queued before it); 503 when the queue is full. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running < this.concurrency) this.#running++;
+    else if (this.#waiting.length < this.size) {
+      // The slot is handed over by the work that ends (see below).
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      throw new HttpError(503, 'The server is busy checking passwords; try again in a second.', {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+}
 
 /** Verifies usernames and passwords, at the same cost whether or not the user exists. */
 export class Verifier {
@@ -158,19 +209,26 @@ export class Verifier {
   constructor(
     private readonly users: UserStore,
     private readonly scrypt: ScryptParams,
+    private readonly queue: HashQueue,
   ) {
     this.decoy = hashPasswordSync(crypto.randomUUID(), scrypt);
+  }
+
+  /** Hashes a new password with the current parameters, in the queue. */
+  hash(password: string): Promise<string> {
+    return this.queue.run(() => hashPassword(password, this.scrypt));
   }
 
   /** The user when the password is theirs, else `undefined`; an old hash is upgraded to the current parameters. */
   async verify(username: string, password: string): Promise<UserRecord | undefined> {
     const user = await this.users.get(username);
-    const ok = await verifyPassword(password, user?.passwordHash ?? this.decoy);
+    const hash = user?.passwordHash ?? this.decoy;
+    const ok = await this.queue.run(() => verifyPassword(password, hash));
     if (!ok || !user) return undefined;
     if (needsRehash(user.passwordHash, this.scrypt)) {
       // Only if the hash is still the one just checked: a password change in
       // the meantime must not be undone by this upgrade.
-      const passwordHash = await hashPassword(password, this.scrypt);
+      const passwordHash = await this.hash(password);
       if (
         await this.users.update(
           user.username,
@@ -186,9 +244,9 @@ export class Verifier {
 }
 
 /** The 429 for an attempt past a limit, until `resetAt`. */
-function tooMany(resetAt: number): HttpError {
+function tooMany(resetAt: number, what = 'failed attempts'): HttpError {
   const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
-  return new HttpError(429, `Too many failed attempts; try again in ${seconds} seconds.`, {
+  return new HttpError(429, `Too many ${what}; try again in ${seconds} seconds.`, {
     headers: { 'Retry-After': String(seconds) },
   });
 }
@@ -205,7 +263,20 @@ export class Lockout {
     private readonly attempts: number,
     private readonly addressAttempts: number,
     private readonly window: number,
+    private readonly accountAttempts: number,
   ) {}
+
+  /**
+   * Counts a registration or password change from `address`, before its
+   * password is hashed; throws 429 with `Retry-After` past the limit. Each
+   * costs a hash, so each counts, whether it succeeds or not.
+   */
+  async consumeAccountChange(address: string): Promise<void> {
+    const count = await this.store.consume(`account:${address}`, this.window);
+    if (count.count > this.accountAttempts) {
+      throw tooMany(count.resetAt, 'registrations and password changes from this address');
+    }
+  }
 
   /**
    * Counts an attempt; throws 429 with `Retry-After` when it is past a

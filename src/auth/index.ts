@@ -15,16 +15,17 @@ import { isToken } from '../http';
 import type { Session, SessionUser, UserRecord } from '../types';
 import {
   checkNewCredentials,
+  HashQueue,
   Lockout,
   readCredentials,
   Verifier,
   type Authenticate,
+  type PasswordWork,
 } from './credentials';
 import { decideRules } from './rules';
 import { tokenEndpoints } from './token-mode';
 import { verifyAccessToken, type VerifiedClaims } from './tokens';
 import { parseAuthOptions, type AuthOptions, type Credentials } from './options';
-import { hashPassword } from './password';
 import { findSecrets, foldSegment, hasRoles } from './secrets';
 
 export { MemorySessionStore } from './memory-store';
@@ -39,6 +40,7 @@ export type { ScryptParams } from './password';
 export { ORIGINAL_PASSWORD_POLICY } from './options';
 export type {
   AuthOptions,
+  HashingOptions,
   PasswordPolicy,
   TokenOptions,
   LockoutOptions,
@@ -117,20 +119,24 @@ function isPreflight(req: Request): boolean {
 }
 
 /**
- * Verifies a username and password under the lockout: 429 past its limits,
- * 401 when wrong; resolves to the user.
+ * The password work of credential mode, bounded: verifying a username and
+ * password under the lockout (429 past its limits, 401 when wrong),
+ * hashing a new password, and counting a registration or password change
+ * per client address; all scrypt runs through one {@link HashQueue}.
  */
-function authenticateWith(credentials: Credentials): Authenticate {
-  const verifier = new Verifier(credentials.users, credentials.scrypt);
+function passwordWork(credentials: Credentials): PasswordWork {
+  const queue = new HashQueue(credentials.hashing.concurrency, credentials.hashing.queue);
+  const verifier = new Verifier(credentials.users, credentials.scrypt, queue);
   const lockout = credentials.lockout
     ? new Lockout(
         credentials.lockout.store,
         credentials.lockout.attempts,
         credentials.lockout.addressAttempts,
         credentials.lockout.window,
+        credentials.lockout.accountAttempts,
       )
     : undefined;
-  return async (req, username, password) => {
+  const authenticate: Authenticate = async (req, username, password) => {
     const address = addressOf(req);
     // Counted before the password is checked, so parallel guesses cannot outrun the count.
     await lockout?.consume(username, address);
@@ -138,6 +144,13 @@ function authenticateWith(credentials: Credentials): Authenticate {
     if (!user) throw new HttpError(401, 'Wrong username or password.');
     await lockout?.succeed(username, address);
     return user;
+  };
+  return {
+    authenticate,
+    hash: (password) => verifier.hash(password),
+    countAccountChange: async (req) => {
+      await lockout?.consumeAccountChange(addressOf(req));
+    },
   };
 }
 
@@ -430,9 +443,11 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     },
   };
 
-  if (credentials && !tokens) {
+  const work = credentials && passwordWork(credentials);
+
+  if (credentials && work && !tokens) {
     const { users, register, passwordPolicy } = credentials;
-    const authenticate = authenticateWith(credentials);
+    const { authenticate } = work;
 
     spec.login = { methods: ['GET', 'POST'] };
     handlers.login = async function loginWithCredentials(req, res) {
@@ -453,10 +468,11 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       const location = gotoLocation(req);
       const fields = await readCredentials(req, res, ['username', 'password', 'new_password']);
       checkNewCredentials(undefined, fields.new_password, passwordPolicy);
+      await work.countAccountChange(req);
       const user = await authenticate(req, fields.username, fields.password);
       const changed = await users.update(
         user.username,
-        { passwordHash: await hashPassword(fields.new_password, credentials.scrypt) },
+        { passwordHash: await work.hash(fields.new_password) },
         { passwordHash: user.passwordHash },
       );
       if (!changed) {
@@ -477,11 +493,8 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
         if ((await register(req, username)) !== true) {
           throw new HttpError(403, 'Registration is not open to this user.');
         }
-        const user = {
-          username,
-          passwordHash: await hashPassword(password, credentials.scrypt),
-          roles: [],
-        };
+        await work.countAccountChange(req);
+        const user = { username, passwordHash: await work.hash(password), roles: [] };
         if (!(await users.create(user))) throw new HttpError(400, 'That username is taken.');
         await startSession(req, res, user);
         sendGoto(res, location, 201);
@@ -489,15 +502,14 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
     }
   }
 
-  if (credentials && tokens) {
+  if (credentials && work && tokens) {
     // Token mode: the endpoints answer with tokens, never a session cookie.
     const endpoints = tokenEndpoints({
       tokens,
       users: credentials.users,
       register: credentials.register,
       policy: credentials.passwordPolicy,
-      scrypt: credentials.scrypt,
-      authenticate: authenticateWith(credentials),
+      work,
     });
     return [guardMiddleware, endpointsHandler(endpoints.spec, endpoints.handlers)];
   }

@@ -62,6 +62,8 @@ export interface LockoutOptions {
   addressAttempts?: number;
   /** The window, in milliseconds, from a key's first attempt. Defaults to `900000` (15 minutes). */
   window?: number;
+  /** Registrations and password changes from one client address within `window` (each costs a password hash, so each counts); further ones get 429. Defaults to `20`. */
+  accountAttempts?: number;
   /** Where attempts are counted. Defaults to a `MemoryLockoutStore`. */
   store?: LockoutStore;
 }
@@ -84,6 +86,14 @@ export interface TokenOptions {
   audience?: string;
   /** Where refresh tokens are kept (by digest). Defaults to a `MemoryRefreshTokenStore`. */
   store?: RefreshTokenStore;
+}
+
+/** How much password hashing runs at once (see `AuthOptions.hashing`). */
+export interface HashingOptions {
+  /** Hashes computed at once. Defaults to `2`. */
+  concurrency?: number;
+  /** Requests that may wait for a slot; more get 503. Defaults to `32`. */
+  queue?: number;
 }
 
 /** What `/register` and `/changepwd` ask of a new password. */
@@ -141,8 +151,15 @@ export interface AuthOptions {
    * matches the path decides (see `AccessRule`). Defaults to `[]`.
    */
   rules?: readonly AccessRule[];
-  /** Brute-force protection in credential mode, or `false` for none. Defaults to `{}` (5 attempts per username, 20 per address, 15 minutes). */
+  /** Brute-force protection in credential mode, or `false` for none. Defaults to `{}` (5 attempts per username, 20 per address, 20 registrations and password changes per address, 15 minutes). */
   lockout?: LockoutOptions | false;
+  /**
+   * How much password hashing (scrypt) runs at once, and how many requests
+   * may wait for it; past that, 503 with `Retry-After`. scrypt runs in
+   * Node's thread pool (four threads unless `UV_THREADPOOL_SIZE` says
+   * otherwise), where files are read too. Defaults to `{ concurrency: 2, queue: 32 }`.
+   */
+  hashing?: HashingOptions;
   /** scrypt parameters for new hashes; existing hashes keep theirs and are upgraded at the next login. Defaults to `{ cost: 32768, blockSize: 8, parallelization: 1 }`. */
   scrypt?: Partial<ScryptParams>;
 }
@@ -154,8 +171,16 @@ export interface Credentials {
   passwordPolicy: Required<PasswordPolicy>;
   tokens: ParsedTokens | undefined;
   lockout:
-    { attempts: number; addressAttempts: number; window: number; store: LockoutStore } | undefined;
+    | {
+        attempts: number;
+        addressAttempts: number;
+        window: number;
+        accountAttempts: number;
+        store: LockoutStore;
+      }
+    | undefined;
   scrypt: ScryptParams;
+  hashing: Required<HashingOptions>;
 }
 
 /** {@link TokenOptions} after validation. */
@@ -195,6 +220,7 @@ const KNOWN = [
   'rules',
   'lockout',
   'scrypt',
+  'hashing',
 ];
 /** The longest username taken at all, checked before any lookup or lockout key. */
 export const MAX_USERNAME_LENGTH = 64;
@@ -332,7 +358,7 @@ function parseLockout(value: unknown): Credentials['lockout'] {
   const options = optionsObject(
     'auth',
     value ?? {},
-    ['attempts', 'addressAttempts', 'window', 'store'],
+    ['attempts', 'addressAttempts', 'window', 'accountAttempts', 'store'],
     example,
   );
   const attempts = positiveIntegerOption('auth', 'lockout.attempts', options.attempts, 5, example);
@@ -353,6 +379,13 @@ function parseLockout(value: unknown): Credentials['lockout'] {
       example,
       'a positive number of milliseconds',
     ),
+    accountAttempts: positiveIntegerOption(
+      'auth',
+      'lockout.accountAttempts',
+      options.accountAttempts,
+      20,
+      example,
+    ),
     store:
       options.store === undefined
         ? new MemoryLockoutStore()
@@ -364,6 +397,24 @@ function parseLockout(value: unknown): Credentials['lockout'] {
             ['consume', 'decrement', 'reset'],
             example,
           ),
+  };
+}
+
+function parseHashing(value: unknown): Required<HashingOptions> {
+  const example = 'auth({ users, hashing: { concurrency: 2, queue: 32 } })';
+  const options = optionsObject('auth', value, ['concurrency', 'queue'], example);
+  return {
+    concurrency: positiveIntegerOption(
+      'auth',
+      'hashing.concurrency',
+      options.concurrency,
+      2,
+      example,
+    ),
+    queue:
+      options.queue === 0
+        ? 0
+        : positiveIntegerOption('auth', 'hashing.queue', options.queue, 32, example),
   };
 }
 
@@ -454,6 +505,7 @@ function parseCredentials(options: Record<string, unknown>): Credentials | undef
       'tokens',
       'lockout',
       'scrypt',
+      'hashing',
     ]) {
       if (options[key] !== undefined)
         fail(`"${key}" is for credential mode: give "users" too (a list, or a UserStore).`);
@@ -490,6 +542,7 @@ function parseCredentials(options: Record<string, unknown>): Credentials | undef
     tokens: parseTokens(options.tokens),
     lockout: parseLockout(options.lockout),
     scrypt,
+    hashing: parseHashing(options.hashing),
   };
 }
 

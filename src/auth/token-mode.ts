@@ -5,9 +5,8 @@ import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints
 import { HttpError } from '../errors';
 import { sendBody } from '../respond';
 import type { UserRecord, UserStore } from '../types';
-import { checkNewCredentials, readCredentials, type Authenticate } from './credentials';
+import { checkNewCredentials, readCredentials, type PasswordWork } from './credentials';
 import type { ParsedTokens, RegisterPredicate } from './options';
-import { hashPassword, type ScryptParams } from './password';
 import { newRefreshToken, REFRESH_TOKEN, refreshTokenDigest, signAccessToken } from './tokens';
 
 /** What token mode's endpoints work with. */
@@ -16,8 +15,7 @@ export interface TokenContext {
   readonly users: UserStore;
   readonly register: RegisterPredicate | undefined;
   readonly policy: { minLength: number; classes: number };
-  readonly scrypt: ScryptParams;
-  readonly authenticate: Authenticate;
+  readonly work: PasswordWork;
 }
 
 /** The OAuth 2.0 error code of each status a token endpoint answers with. */
@@ -114,7 +112,7 @@ export function tokenEndpoints(context: TokenContext): {
   const handlers: Record<string, EndpointHandlers[string]> = {
     login: jsonEndpoint(async (req, res) => {
       const { username, password } = await readCredentials(req, res, ['username', 'password']);
-      const user = await context.authenticate(req, username, password);
+      const user = await context.work.authenticate(req, username, password);
       sendJson(res, 200, await issue(user));
     }),
 
@@ -152,8 +150,9 @@ export function tokenEndpoints(context: TokenContext): {
     changepwd: jsonEndpoint(async (req, res) => {
       const fields = await readCredentials(req, res, ['username', 'password', 'new_password']);
       checkNewCredentials(undefined, fields.new_password, policy);
-      const user = await context.authenticate(req, fields.username, fields.password);
-      const passwordHash = await hashPassword(fields.new_password, context.scrypt);
+      await context.work.countAccountChange(req);
+      const user = await context.work.authenticate(req, fields.username, fields.password);
+      const passwordHash = await context.work.hash(fields.new_password);
       if (
         !(await users.update(user.username, { passwordHash }, { passwordHash: user.passwordHash }))
       ) {
@@ -192,11 +191,8 @@ export function tokenEndpoints(context: TokenContext): {
       if ((await register(req, username)) !== true) {
         throw new HttpError(403, 'Registration is not open to this user.');
       }
-      const user = {
-        username,
-        passwordHash: await hashPassword(password, context.scrypt),
-        roles: [],
-      };
+      await context.work.countAccountChange(req);
+      const user = { username, passwordHash: await context.work.hash(password), roles: [] };
       if (!(await users.create(user))) throw new HttpError(400, 'That username is taken.');
       sendJson(res, 201, await issue(user));
     });
