@@ -67,6 +67,7 @@ export type {
   AuthOptions,
   AccessRule,
   LockoutOptions,
+  HashingOptions,
   MemoryLockoutStoreOptions,
   MemoryRefreshTokenStoreOptions,
   PasswordPolicy,
@@ -83,6 +84,7 @@ export type {
   LockoutStore,
   RefreshRecord,
   RefreshTokenStore,
+  RefreshSuccessor,
   RefreshUse,
   Session,
   SessionData,
@@ -98,7 +100,7 @@ export {
   RedisSessionStore,
   RedisUserStore,
 } from './auth/redis-store';
-export type { RedisSessionStoreOptions } from './auth/redis-store';
+export type { FileUserState, RedisSessionStoreOptions } from './auth/redis-store';
 export { RedisPageStore } from './cache/redis-store';
 export { redisStores } from './redis-stores';
 export type { RedisStores } from './redis-stores';

@@ -173,6 +173,86 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     expect((await post(again, '/login', 'username=ann&password=annie-password')).status).toBe(429);
   });
 
+  it('takes the users file as the operator’s word: a registered name it adds later is replaced, a user it drops is removed', async () => {
+    const file = path.join(dir, `.users-${prefix.replace(/\W/g, '')}.json`);
+    const write = (entries: object[]) => writeFileSync(file, JSON.stringify(entries));
+    // Each start loads the file as it is then.
+    const run = async () => {
+      const next = launch(
+        '--redis',
+        redis.url,
+        '--redis-prefix',
+        prefix,
+        '-p',
+        '0',
+        '-r',
+        dir,
+        '-S',
+        'secret',
+        '--users',
+        file,
+        '--register',
+      );
+      commands.push(next);
+      return { command: next, base: await url(next) };
+    };
+    write([{ username: 'ann', password: 'annie-password' }]);
+    const first = await run();
+    const registered = await post(first.base, '/register', 'username=zed&password=zed-registrant');
+    expect(registered.status).toBe(201);
+    const zedCookie = sessionOf(registered);
+    first.command.process.kill('SIGTERM');
+    await first.command.exited;
+
+    // The operator adds zed (role ops) and drops ann.
+    write([{ username: 'zed', password: 'operators-zed', roles: ['ops'] }]);
+    const second = await run();
+    expect(second.command.stderr()).toContain(
+      'user "zed" was an account registered through /register',
+    );
+    expect(second.command.stderr()).toContain('user "ann" is no longer in');
+    expect((await post(second.base, '/login', 'username=zed&password=zed-registrant')).status).toBe(
+      401,
+    );
+    expect((await post(second.base, '/login', 'username=zed&password=operators-zed')).status).toBe(
+      200,
+    );
+    expect((await post(second.base, '/login', 'username=ann&password=annie-password')).status).toBe(
+      401,
+    );
+    // The registrant's session ended with the account.
+    expect((await get(second.base, '/secret/', { cookie: zedCookie })).status).toBe(401);
+
+    // A password changed through /changepwd survives the next load; one the operator changes in the file wins.
+    expect(
+      (
+        await post(
+          second.base,
+          '/changepwd',
+          'username=zed&password=operators-zed&new_password=zed-changed1',
+        )
+      ).status,
+    ).toBe(200);
+    second.command.process.kill('SIGTERM');
+    await second.command.exited;
+    const third = await run();
+    expect(third.command.stderr()).not.toContain('user "zed"');
+    expect((await post(third.base, '/login', 'username=zed&password=zed-changed1')).status).toBe(
+      200,
+    );
+    third.command.process.kill('SIGTERM');
+    await third.command.exited;
+    write([{ username: 'zed', password: 'operators-reset', roles: ['ops'] }]);
+    const fourth = await run();
+    expect(fourth.command.stderr()).toContain('user "zed" has a new password in');
+    expect((await post(fourth.base, '/login', 'username=zed&password=zed-changed1')).status).toBe(
+      401,
+    );
+    expect(
+      (await post(fourth.base, '/login', 'username=zed&password=operators-reset')).status,
+    ).toBe(200);
+  });
+
   it('revokes the winner of 20 parallel refreshes on both workers once the reuse is seen', async () => {
     const command = start('--jwt');
     const base = (await url(command)).replace(/\/$/, '');

@@ -237,9 +237,35 @@ return 1
 `);
 
 /**
- * Users in Redis, one hash each (`passwordHash`, `roles`), shared by every
- * process. `create` is create-if-absent and `update` a compare-and-set on
- * the old hash, each one script.
+ * setFileUser: a user as the users file gives it, whatever was there (a
+ * registered account of that name included). KEYS: user key. ARGV: hash,
+ * roles JSON, the file's hash.
+ */
+const SET_FILE_USER = new RedisScript(`
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1], 'roles', ARGV[2], 'file', ARGV[3])
+return 1
+`);
+
+/** setFileUsernames: the names the users file holds now. KEYS: the set. ARGV: the names. */
+const SET_FILE_USERNAMES = new RedisScript(`
+redis.call('DEL', KEYS[1])
+if #ARGV > 0 then redis.call('SADD', KEYS[1], unpack(ARGV)) end
+return 1
+`);
+
+/** A user as the store keeps it, and the hash the users file gave it (when it is the file's user). */
+export interface FileUserState {
+  user: UserRecord;
+  /** The hash the users file gave (or made of its plain password) at the load that set it; `undefined` for a registered account. */
+  fileHash: string | undefined;
+}
+
+/**
+ * Users in Redis, one hash each (`passwordHash`, `roles`, and `file` for a
+ * user of the command's users file), shared by every process. `create` is
+ * create-if-absent and `update` a compare-and-set on the old hash, each one
+ * script.
  */
 export class RedisUserStore implements UserStore {
   readonly #send: SendCommand;
@@ -271,6 +297,48 @@ export class RedisUserStore implements UserStore {
       }
       return { username, passwordHash: hash, roles: parsed as string[] };
     });
+  }
+
+  /** For the command's users file: a user with the hash the file gave it, or `undefined`. */
+  async getFileUser(username: string): Promise<FileUserState | undefined> {
+    const [user, file] = await Promise.all([
+      this.get(username),
+      command(this.#send, 'user store', ['HGET', this.#key(username), 'file']),
+    ]);
+    return user && { user, fileHash: parseReply('user store', file, replyString) };
+  }
+
+  /** For the command's users file: sets a user as the file gives it (`fileHash` is the file's own), replacing any account of that name. */
+  async setFileUser(user: UserRecord, fileHash: string): Promise<void> {
+    await SET_FILE_USER.run(
+      this.#send,
+      'user store',
+      [this.#key(user.username)],
+      [user.passwordHash, JSON.stringify(user.roles), fileHash],
+    );
+  }
+
+  /** Forgets a user; resolves to whether there was one. */
+  async delete(username: string): Promise<boolean> {
+    const reply = await command(this.#send, 'user store', ['DEL', this.#key(username)]);
+    return parseReply('user store', reply, replyInteger) === 1;
+  }
+
+  /** For the command's users file: the names it held at the last load. */
+  async fileUsernames(): Promise<string[]> {
+    const reply = await command(this.#send, 'user store', ['SMEMBERS', this.#fileSet]);
+    return parseReply('user store', reply, (value) =>
+      replyArray(value).map((name) => replyString(name) ?? ''),
+    );
+  }
+
+  /** For the command's users file: records the names it holds now. */
+  async setFileUsernames(names: readonly string[]): Promise<void> {
+    await SET_FILE_USERNAMES.run(this.#send, 'user store', [this.#fileSet], [...names]);
+  }
+
+  get #fileSet(): string {
+    return `${this.#prefix}users-file`;
   }
 
   async create(user: UserRecord): Promise<boolean> {

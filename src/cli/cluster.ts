@@ -2,7 +2,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import { ConfigError } from '../errors';
 import type { ServerConfig } from './args';
-import { connectStores, loadUsers, RedisUnreachableError, type CommandStores } from './redis';
+import {
+  connectStores,
+  loadUsers,
+  RedisUnreachableError,
+  type CommandStores,
+  type UsersLoad,
+} from './redis';
 import {
   banner,
   buildApp,
@@ -46,18 +52,31 @@ export async function loadSharedUsers(
   output: Output,
 ): Promise<void> {
   if (config.users === undefined) return;
-  let changed: string[];
+  let load: UsersLoad;
   try {
-    changed = await loadUsers(stores.stores, config.users);
+    load = await loadUsers(stores.stores, config.users);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
     throw err;
   }
-  for (const name of changed) {
-    output.err(
-      `mixnmatch: user "${name}" has new roles from ${config.usersFile}; their sessions were ended\n`,
-    );
-  }
+  const file = config.usersFile;
+  const say = (names: string[], what: (name: string) => string) => {
+    for (const name of names) output.err(`mixnmatch: ${what(name)}\n`);
+  };
+  say(
+    load.replaced,
+    (name) =>
+      `user "${name}" was an account registered through /register; ${file} names it, so the file's password and roles replace it (its sessions and tokens were ended)`,
+  );
+  say(
+    load.reset,
+    (name) => `user "${name}" has a new password in ${file}; its sessions and tokens were ended`,
+  );
+  say(load.roles, (name) => `user "${name}" has new roles from ${file}; their sessions were ended`);
+  say(
+    load.removed,
+    (name) => `user "${name}" is no longer in ${file}: removed, its sessions and tokens were ended`,
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // The command's Redis: one ioredis client per process, the stores on it, and the users file loaded into the shared user store.
 import Redis from 'ioredis';
 import { userRecords } from '../auth/options';
+import { verifyPassword } from '../auth/password';
 import { redisStores, type RedisStores } from '../redis-stores';
 import type { UserEntry } from '../auth/options';
 
@@ -101,30 +102,78 @@ export async function connectStores(
   };
 }
 
+/** What loading a users file changed in the shared store, by user name. */
+export interface UsersLoad {
+  /** Registered accounts the file names now: the file's password and roles replaced them. */
+  replaced: string[];
+  /** Users whose password the file changed since the last load. */
+  reset: string[];
+  /** Users who have other roles in the file now. */
+  roles: string[];
+  /** Users of an earlier load the file no longer holds: removed. */
+  removed: string[];
+}
+
 /**
- * Loads the users of a users file into the shared user store, without
- * undoing what happened since: a user not there yet is created (a plain
- * password hashed here); a user there already keeps its password hash (a
- * password changed through `/changepwd` survives a restart), and when the
- * file gives other roles, takes those and has its sessions ended, so its
- * next login carries them. Resolves to the names of users whose roles changed.
+ * Loads the users of a users file into the shared user store. The file is
+ * the operator's word: a user it names has the file's password and roles.
+ * Loaded again, it undoes nothing that happened since but what it changed
+ * itself:
+ * - a user not there yet is created (a plain password hashed here);
+ * - a user of an earlier load keeps a password changed through
+ *   `/changepwd`, unless the file's own entry for it changed since; new
+ *   roles from the file are taken;
+ * - a registered account of a name the file gives is replaced by the file's
+ *   user (an account someone registered must not gain the roles an
+ *   operator gives that name later, nor keep the registrant's password);
+ * - a user of an earlier load that the file no longer holds is removed.
+ * Every user that changed has its sessions and refresh tokens ended, so its
+ * next login carries what the file says.
  */
 export async function loadUsers(
   stores: RedisStores,
   entries: readonly UserEntry[],
-): Promise<string[]> {
-  const changed: string[] = [];
-  for (const record of userRecords(entries)) {
-    if (await stores.users.create(record)) continue;
-    const current = await stores.users.get(record.username);
-    if (!current) continue;
+): Promise<UsersLoad> {
+  const load: UsersLoad = { replaced: [], reset: [], roles: [], removed: [] };
+  const end = async (username: string) => {
+    await stores.sessions.deleteUser(username);
+    await stores.refreshTokens.revokeUser(username);
+  };
+  const records = userRecords(entries);
+  for (const [i, record] of records.entries()) {
+    const entry = entries[i]!;
+    const state = await stores.users.getFileUser(record.username);
+    if (state === undefined) {
+      await stores.users.setFileUser(record, record.passwordHash);
+      continue;
+    }
+    const { user, fileHash } = state;
     const same =
-      current.roles.length === record.roles.length &&
-      current.roles.every((role, i) => role === record.roles[i]);
-    if (same) continue;
+      fileHash !== undefined &&
+      (entry.passwordHash !== undefined
+        ? fileHash === entry.passwordHash
+        : await verifyPassword(entry.password!, fileHash));
+    if (!same) {
+      // A registered account, or a password the operator changed in the file.
+      await stores.users.setFileUser(record, record.passwordHash);
+      await end(record.username);
+      (fileHash === undefined ? load.replaced : load.reset).push(record.username);
+      continue;
+    }
+    const sameRoles =
+      user.roles.length === record.roles.length &&
+      user.roles.every((role, j) => role === record.roles[j]);
+    if (sameRoles) continue;
     await stores.users.update(record.username, { roles: record.roles });
-    await stores.sessions.deleteUser(record.username);
-    changed.push(record.username);
+    await end(record.username);
+    load.roles.push(record.username);
   }
-  return changed;
+  const names = new Set(records.map((record) => record.username));
+  for (const name of await stores.users.fileUsernames()) {
+    if (names.has(name)) continue;
+    if (await stores.users.delete(name)) load.removed.push(name);
+    await end(name);
+  }
+  await stores.users.setFileUsernames([...names]);
+  return load;
 }
