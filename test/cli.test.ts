@@ -261,6 +261,22 @@ describe('the mixnmatch command', () => {
     });
   });
 
+  it('serves on when its log cannot be written (--log /dev/full), and says so once', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '-l', '/dev/full');
+    const base = await url(child);
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(`${base}hello.txt`);
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    await untilOutput(child.process, child.stderr, /cannot write the log/, 'stderr');
+    const res = await fetch(`${base}hello.txt`);
+    expect(await res.text()).toBe('hello from the root');
+    expect(child.stderr().match(/cannot write the log \/dev\/full \(ENOSPC\)/g)).toHaveLength(1);
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+
   describe('in a shell', () => {
     it('ends cleanly when the reader of its stdout goes away (mixnmatch | head -3)', async () => {
       const child = launch('-p', '0', '-r', tree.root, '-l', '-');

@@ -253,6 +253,21 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     ).toBe(200);
   });
 
+  it('keeps both workers serving when the log cannot be written (--log /dev/full)', async () => {
+    const command = start('-l', '/dev/full');
+    const base = await url(command);
+    for (let i = 0; i < 20; i++) {
+      const res = await get(base, '/public.txt');
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    await untilOutput(command.process, command.stderr, /cannot write the log/, 'stderr');
+    expect(command.stderr().match(/cannot write the log/g)!.length).toBeLessThanOrEqual(2);
+    expect(command.stderr()).not.toMatch(/a worker (stopped|exited)|keep exiting/);
+    command.process.kill('SIGTERM');
+    expect(await command.exited).toBe(0);
+  });
+
   it('revokes the winner of 20 parallel refreshes on both workers once the reuse is seen', async () => {
     const command = start('--jwt');
     const base = (await url(command)).replace(/\/$/, '');

@@ -224,6 +224,37 @@ describe('requestLog()', () => {
     });
   });
 
+  it('loses the entry, never the request or the process, when its stream throws', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    let written = 0;
+    const wrote: (() => void)[] = [];
+    const stream = {
+      write: () => {
+        written++;
+        for (const resolve of wrote.splice(0)) resolve();
+        throw new Error('disk full');
+      },
+    };
+    try {
+      const server = express().use(mixnmatch.requestLog({ stream }), (_req, res) => {
+        res.send('ok');
+      });
+      for (let i = 0; i < 3; i++) {
+        const logged = new Promise<void>((resolve) => wrote.push(resolve));
+        expect((await request(server).get('/')).text).toBe('ok');
+        await logged;
+      }
+      expect(written).toBe(3);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith(
+        'requestLog(): the stream refused an entry: disk full',
+        expect.objectContaining({ code: 'MIXNMATCH_LOG_WRITE' }),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('checks its options', () => {
     expect(() => mixnmatch.requestLog({ format: 'xml' as 'json' })).toThrow(
       /"format" must be "text" or "json"/,

@@ -109,8 +109,24 @@ export async function selfSignedCertificate(): Promise<{ key: string; cert: stri
   return { key: pems.private, cert: pems.cert };
 }
 
-function logStream(target: string, output: Output): LogStream {
-  if (target === '-') return { write: (chunk: string) => output.out(chunk) };
+/** The request log the command writes, and how to finish it. */
+interface CommandLog {
+  stream: LogStream;
+  /** Flushes and closes the file (nothing for stdout). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the request log: stdout for `-`, else the file, appended to. A
+ * file that cannot be opened stops the start (a {@link StartError}); one
+ * that fails later (a full disk, `/dev/full`) is reported once on stderr,
+ * and the server serves on without it: a request is never refused because
+ * its log line could not be written.
+ */
+function openLog(target: string, output: Output): CommandLog {
+  if (target === '-') {
+    return { stream: { write: (chunk: string) => output.out(chunk) }, close: async () => {} };
+  }
   try {
     closeSync(openSync(target, 'a'));
   } catch (err) {
@@ -118,7 +134,27 @@ function logStream(target: string, output: Output): LogStream {
       `cannot write the log ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
-  return createWriteStream(target, { flags: 'a' });
+  const file = createWriteStream(target, { flags: 'a' });
+  let failed = false;
+  file.on('error', (err: NodeJS.ErrnoException) => {
+    if (failed) return;
+    failed = true;
+    output.err(
+      `mixnmatch: cannot write the log ${target} (${err.code ?? err.message}); serving on without it\n`,
+    );
+  });
+  return {
+    stream: {
+      write(chunk: string) {
+        if (!failed) file.write(chunk);
+      },
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (failed || file.destroyed) return resolve();
+        file.end(() => resolve());
+      }),
+  };
 }
 
 /** The app options for a configuration. */
@@ -345,8 +381,8 @@ export async function startServer(
   if (!extras.quiet) {
     for (const warning of config.warnings) output.err(`mixnmatch: warning: ${warning}\n`);
   }
-  const log = config.log ? logStream(config.log.target, output) : undefined;
-  const app = buildApp(config, log, extras.stores);
+  const log = config.log ? openLog(config.log.target, output) : undefined;
+  const app = buildApp(config, log?.stream, extras.stores);
   let scheme = 'http';
   let server: Server;
   let fingerprint: string | undefined;
@@ -406,7 +442,7 @@ export async function startServer(
   const stop = () =>
     new Promise<void>((resolve) => {
       server.close(() => {
-        if (log && config.log?.target !== '-') (log as NodeJS.WritableStream).end(resolve);
+        if (log) void log.close().then(resolve);
         else resolve();
       });
       // Connections with no request in flight would hold the close open; busy ones finish first.

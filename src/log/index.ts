@@ -60,6 +60,23 @@ export function requestLog(opts?: RequestLogOptions): RequestHandler {
     );
   }
   const render = format === 'json' ? formatJson : formatText;
+  let warned = false;
+  /** Writes an entry; a stream that throws loses the entry, never the request or the process (warned once). */
+  const writeEntry = (text: string) => {
+    try {
+      stream.write(text);
+    } catch (err) {
+      if (!warned) {
+        warned = true;
+        process.emitWarning(
+          `requestLog(): the stream refused an entry: ${(err as Error).message}`,
+          {
+            code: 'MIXNMATCH_LOG_WRITE',
+          },
+        );
+      }
+    }
+  };
   const bodies = booleanOption('requestLog', options, 'bodies', false, EXAMPLE);
   const bodyLimit = options.bodyLimit ?? 65_536;
   if (typeof bodyLimit !== 'number' || !Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
@@ -85,7 +102,7 @@ export function requestLog(opts?: RequestLogOptions): RequestHandler {
     });
 
     if (!bodies) {
-      res.once('close', () => stream.write(render(entry())));
+      res.once('close', () => writeEntry(render(entry())));
       return next();
     }
 
@@ -119,7 +136,7 @@ export function requestLog(opts?: RequestLogOptions): RequestHandler {
     res.once('close', () => {
       const write = () => {
         req.emit = emit;
-        stream.write(
+        writeEntry(
           render({ ...entry(), headers, body: Buffer.concat(chunks), truncated: dropped }),
         );
       };
