@@ -18,10 +18,10 @@ export function bodyKind(contentType: string | undefined): BodyKind {
 }
 
 /** A body-parser that reads any body as bytes, up to `limit`. */
-export type RawBodyParser = ReturnType<typeof bodyParser.raw>;
+type RawBodyParser = ReturnType<typeof bodyParser.raw>;
 
 /** A parser reading any body as a Buffer, up to `limit` bytes (a larger one fails with status 413). */
-export function rawBodyParser(limit: number): RawBodyParser {
+function rawBodyParser(limit: number): RawBodyParser {
   return bodyParser.raw({ type: () => true, limit });
 }
 
@@ -30,7 +30,7 @@ export function rawBodyParser(limit: number): RawBodyParser {
  * resolves to what `req.body` then holds; a parser mounted earlier in the
  * app may already have read it, and then that is what comes back.
  */
-export function readBody(parser: RawBodyParser, req: Request, res: Response): Promise<unknown> {
+function readBody(parser: RawBodyParser, req: Request, res: Response): Promise<unknown> {
   return new Promise((resolve, reject) => {
     parser(req, res, (err?: unknown) => (err ? reject(err) : resolve(req.body)));
   });
@@ -69,8 +69,24 @@ export function bodyReader(
   tooLarge: string,
 ): (req: Request, res: Response) => Promise<unknown> {
   const parser = rawBodyParser(limit);
-  return (req, res) =>
-    readBody(parser, req, res).catch((err: unknown) => {
+  return async (req, res) => {
+    refuseDeclaredPast(req, res, limit, tooLarge);
+    return readBody(parser, req, res).catch((err: unknown) => {
       throw bodyReadError(err, tooLarge);
     });
+  };
+}
+
+/**
+ * A 413 at the headers for a body that declares a `Content-Length` past
+ * `limit`, before a byte of it is read (body-parser would read all of it
+ * first, holding the connection as long as the client sends); the
+ * connection closes after the answer. A body a parser already read passes.
+ */
+function refuseDeclaredPast(req: Request, res: Response, limit: number, tooLarge: string): void {
+  if ((req as { _body?: boolean })._body === true) return;
+  const declared = req.headers['content-length'];
+  if (declared === undefined || !(Number(declared) > limit)) return;
+  res.setHeader('Connection', 'close');
+  throw new HttpError(413, tooLarge);
 }

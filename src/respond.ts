@@ -3,7 +3,15 @@ import type { Request, Response } from 'express';
 
 /** The first value of a query parameter when it is a string (`?a=1&a=2` gives `'1'`), else `undefined`. */
 export function queryParam(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
+  // A bare Node request (a Router on http.createServer) has no parsed query.
+  const query = req.query as Record<string, unknown> | undefined;
+  if (query === undefined) {
+    const mark = req.url.indexOf('?');
+    return mark === -1
+      ? undefined
+      : (new URLSearchParams(req.url.slice(mark + 1)).get(name) ?? undefined);
+  }
+  const value = query[name];
   const first = Array.isArray(value) ? (value[0] as unknown) : value;
   return typeof first === 'string' ? first : undefined;
 }

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -456,4 +457,47 @@ describe('MemorySessionStore', () => {
 
 sessionStoreContract('MemorySessionStore', () => new mixnmatch.MemorySessionStore(), {
   bounded: (maxSessions) => new mixnmatch.MemorySessionStore({ maxSessions }),
+});
+
+describe('auth() on a bare http.createServer (no Express app)', () => {
+  /** The router called as Node's request listener, with a done callback answering what it passes on. */
+  function bare(opts: mixnmatch.AuthOptions) {
+    const router = mixnmatch.auth(opts);
+    return createHttpServer((req, res) => {
+      router(req as express.Request, res as express.Response, (err?: unknown) => {
+        const status = (err as { status?: number } | undefined)?.status ?? (err ? 500 : 200);
+        res.statusCode = status;
+        res.end(err ? (err as Error).message : 'passed on');
+      });
+    });
+  }
+
+  it('logs in with ?goto=, guards a secret, and logs out', async () => {
+    const server = bare({ secrets: ['secret'] });
+    const login = await request(server).get('/login?goto=/secret/x');
+    expect(login.status).toBe(302);
+    expect(login.headers.location).toBe('/secret/x');
+    const cookie = (login.headers['set-cookie'] as unknown as string[])[0]!;
+    expect(cookie).toMatch(COOKIE);
+    const session = cookie.split(';')[0]!;
+    expect((await request(server).get('/secret/x')).status).toBe(401);
+    expect((await request(server).get('/secret/x').set('Cookie', session)).text).toBe('passed on');
+    const logout = await request(server).get('/logout?goto=/bye').set('Cookie', session);
+    expect(logout.status).toBe(302);
+    expect((await request(server).get('/secret/x').set('Cookie', session)).status).toBe(401);
+  });
+
+  it('logs in with credentials', async () => {
+    const server = bare({
+      secrets: ['secret'],
+      users: [{ username: 'ann', password: 'annie-password' }],
+      scrypt: { cost: 1024 },
+    });
+    const login = await request(server)
+      .post('/login')
+      .send({ username: 'ann', password: 'annie-password' });
+    expect(login.status).toBe(200);
+    const session = (login.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    expect((await request(server).get('/secret/').set('Cookie', session)).text).toBe('passed on');
+  });
 });

@@ -195,7 +195,76 @@ describe('the mixnmatch command', () => {
     expect(await child.exited).toBe(0);
   });
 
+  it('decides auth and the length limit before it asks for a body: no 100 for a refusal', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '-S', 'secret', '--reflect');
+    const port = Number(new URL(await url(child)).port);
+    // A protected path: the final 401 at once, and the body is never asked for.
+    const { first: denied } = await exchange(
+      port,
+      'POST /secret/x HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nExpect: 100-continue\r\n\r\n',
+    );
+    expect(denied).toBe('HTTP/1.1 401 Unauthorized');
+    // A declared body past the cache's limit: 413 at the headers.
+    const { first: tooLarge, all } = await exchange(
+      port,
+      'POST /cache/big HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 999999999999\r\nExpect: 100-continue\r\n\r\n',
+    );
+    expect(tooLarge).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(all).not.toContain('100 Continue');
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+
+  it('answers a declared Content-Length past the limit at the headers and closes, without the body', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '--reflect');
+    const port = Number(new URL(await url(child)).port);
+    for (const target of ['/cache/big', '/echo', '/anything']) {
+      // No body follows, and the connection is kept alive by default: the server must answer and close.
+      const { first, all } = await exchange(
+        port,
+        `POST ${target} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 999999999999\r\n\r\n`,
+      );
+      expect({ target, first }).toEqual({ target, first: 'HTTP/1.1 413 Payload Too Large' });
+      expect(all).toMatch(/\r\nConnection: close\r\n/i);
+    }
+    // Any answer given before the body came closes the connection: here a 405.
+    const { first, all } = await exchange(
+      port,
+      'POST /login HTTP/1.1\r\nHost: t\r\nContent-Length: 999999999999\r\n\r\n',
+    );
+    expect(first).toBe('HTTP/1.1 405 Method Not Allowed');
+    expect(all).toMatch(/\r\nConnection: close\r\n/i);
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+
   describe('token mode', () => {
+    it('never takes MIXNMATCH_JWT_SECRET from the environment as its key, and says where the key came from', async () => {
+      const users = path.join(tree.root, '..', `env-users-${process.pid}.json`);
+      writeFileSync(users, JSON.stringify([{ username: 'ann', password: 'annie-password' }]));
+      const known = Buffer.alloc(32, 7);
+      process.env.MIXNMATCH_JWT_SECRET = known.toString('base64');
+      try {
+        const child = launch('-p', '0', '-r', tree.root, '--users', users, '--jwt');
+        const base = await url(child);
+        expect(child.stdout()).toContain(
+          'HS256 with a secret made at start: tokens die with the command',
+        );
+        const login = await fetch(`${base}login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: 'ann', password: 'annie-password' }),
+        });
+        const { access_token } = (await login.json()) as { access_token: string };
+        await expect(jwtVerify(access_token, known)).rejects.toThrow(/signature/);
+        child.process.kill('SIGTERM');
+        expect(await child.exited).toBe(0);
+      } finally {
+        delete process.env.MIXNMATCH_JWT_SECRET;
+        rmSync(users, { force: true });
+      }
+    });
+
     it('signs with the key it is given, publishes its JWKS, and takes tokens a client signs with that key', async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const keyFile = path.join(tree.root, '..', `jwt-${process.pid}.pem`);

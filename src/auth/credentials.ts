@@ -1,7 +1,7 @@
 // Credential mode of auth(): reading username/password fields, verifying them, and the lockout against guessing.
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { bodyKind, rawBodyParser, readBody } from '../body';
+import { bodyKind, bodyReader } from '../body';
 import { HttpError } from '../errors';
 import { formFields, percentDecode } from '../form';
 import type { LockoutStore, UserRecord, UserStore } from '../types';
@@ -16,7 +16,7 @@ import {
 
 /** Bodies of credential requests are small; anything larger is not a login. */
 const BODY_LIMIT = 16 * 1024;
-const parser = rawBodyParser(BODY_LIMIT);
+const read = bodyReader(BODY_LIMIT, `The request body is larger than ${BODY_LIMIT} bytes.`);
 
 const ACCEPTED = 'Send the fields as application/x-www-form-urlencoded or as a JSON object.';
 
@@ -45,15 +45,7 @@ async function bodyFields(req: Request, res: Response): Promise<Record<string, u
       415,
       `Unsupported Content-Type: ${req.headers['content-type']}. ${ACCEPTED}`,
     );
-  let body: unknown;
-  try {
-    body = await readBody(parser, req, res);
-  } catch (err) {
-    const status = (err as { status?: unknown }).status;
-    throw status === 413
-      ? new HttpError(413, `The request body is larger than ${BODY_LIMIT} bytes.`)
-      : new HttpError(400, 'Cannot read the request body.', { cause: err });
-  }
+  const body = await read(req, res);
   if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body))
     return body as Record<string, unknown>;
   const bytes = Buffer.isBuffer(body)

@@ -266,7 +266,8 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       value,
       path: '/',
       httpOnly: true,
-      secure: secure ?? req.secure,
+      // A bare Node request (no Express) tells TLS by its socket.
+      secure: secure ?? req.secure ?? (req.socket as { encrypted?: boolean }).encrypted === true,
       ...(sameSite ? { sameSite } : {}),
       ...(clear ? { maxAge: 0, expires: new Date(0) } : {}),
     });
@@ -282,7 +283,7 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       expiresAt: now + ttl,
       ...(user ? { user: sessionUser(user) } : {}),
     });
-    res.append('Set-Cookie', cookie(req, id, false));
+    res.appendHeader('Set-Cookie', cookie(req, id, false));
   };
 
   /** The mount point's segments, folded as secrets are: computed once per mount path. */
@@ -433,7 +434,7 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       const location = gotoLocation(req);
       const id = sessionIdOf(req, cookieName);
       if (id !== undefined) await store.delete(id);
-      res.append('Set-Cookie', cookie(req, '', true));
+      res.appendHeader('Set-Cookie', cookie(req, '', true));
       sendGoto(res, location);
     },
     async login(req, res) {

@@ -204,8 +204,9 @@ export async function runPrimary(
   for (let i = 0; i < config.workers; i++) fork();
 }
 
-/** In a worker: the certificate its primary made for every worker, if it made one. */
+/** In a worker: the certificate its primary made for every worker, if it made one (outside a worker, never). */
 export function primaryCertificate(): { key: string; cert: string } | undefined {
+  if (!cluster.isWorker) return undefined;
   const key = process.env.MIXNMATCH_TLS_KEY;
   const cert = process.env.MIXNMATCH_TLS_CERT;
   return key && cert ? { key, cert } : undefined;

@@ -1,4 +1,5 @@
 // Starting and stopping the mixnmatch server: HTTP or HTTPS, the request log, the start-up summary, a clean stop.
+import cluster from 'node:cluster';
 import { createWriteStream, openSync, closeSync, readFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
@@ -107,6 +108,31 @@ export async function selfSignedCertificate(): Promise<{ key: string; cert: stri
     ],
   });
   return { key: pems.private, cert: pems.cert };
+}
+
+/**
+ * Sets up a request that declares a body. With `Expect: 100-continue`
+ * (`expectsContinue`) the 100 goes out only when the app first reads the
+ * body, so the checks that come first (auth, a declared length past a
+ * limit) give their final status without asking the client for the body.
+ * An answer written before the whole body came (a refusal at the headers)
+ * closes the connection rather than wait for a body nobody will read.
+ */
+function awaitBody(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+  if (expectsContinue) {
+    const read = req._read;
+    req._read = function readAfterContinue(this: IncomingMessage, size: number) {
+      req._read = read;
+      if (!res.headersSent) res.writeContinue();
+      return read.call(this, size);
+    };
+  }
+  const writeHead = res.writeHead;
+  res.writeHead = function writeHeadClosing(this: ServerResponse, ...args: unknown[]) {
+    res.writeHead = writeHead;
+    if (!req.complete) this.shouldKeepAlive = false;
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 /** The request log the command writes, and how to finish it. */
@@ -233,11 +259,13 @@ export function buildApp(
 
 /**
  * The HS256 secret of `--jwt` without `--jwt-key`: made once per command,
- * shared with its workers (the primary hands it down), gone when it stops.
+ * shared with its workers (the primary hands it down to the processes it
+ * forks, and only those take it), gone when it stops. A variable of that
+ * name in a user's environment is never a key.
  */
 let madeSecret: Buffer | undefined;
 export function jwtSecret(): Buffer {
-  const handedDown = process.env.MIXNMATCH_JWT_SECRET;
+  const handedDown = cluster.isWorker ? process.env.MIXNMATCH_JWT_SECRET : undefined;
   madeSecret ??= handedDown ? Buffer.from(handedDown, 'base64') : randomBytes(32);
   return madeSecret;
 }
@@ -290,7 +318,7 @@ function features(config: ServerConfig): string[] {
       ? [
           `tokens: POST /login answers access tokens (${jwt.accessTtl ?? 900} s) and refresh tokens (${jwt.refreshTtl ?? 86_400} s); POST /authtoken, /logout; Authorization: Bearer on protected paths; ${
             jwt.key === undefined
-              ? 'HS256 with a secret made at start: tokens die with the process'
+              ? `HS256 with a secret made at start${config.workers > 1 ? `, shared by the ${config.workers} workers` : ''}: tokens die with the command`
               : `signed with ${jwt.keyFile}${jwt.key.includes('-----BEGIN') ? ', public key at /.well-known/jwks.json' : ' (HS256)'}`
           }`,
         ]
@@ -429,10 +457,14 @@ export async function startServer(
 
   if (!extras.quiet) output.out(banner(config, version, urls, fingerprint));
 
-  // `Expect: 100-continue` is answered 100 only when a body is coming: a
-  // request without one (no Content-Length, or 0) is served at once.
+  // A request with a body: `Expect: 100-continue` is answered 100 only
+  // when the app starts reading the body, and an answer given before all
+  // of it came closes the connection.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (hasBody(req)) awaitBody(req, res, false);
+  });
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (hasBody(req)) res.writeContinue();
+    if (hasBody(req)) awaitBody(req, res, true);
     server.emit('request', req, res);
   });
   const endIdleConnections = trackConnections(
