@@ -25,13 +25,32 @@ export function originalPath(req: Request): DecodedPath {
 }
 
 /**
+ * The path below the mount point that the request is routed on now, not
+ * decoded: `req.path`, or for a bare Node request (a Router on
+ * `http.createServer`, where `req.path` is Express's and absent) the path
+ * of `req.url`.
+ */
+export function routedPath(req: Request): string {
+  const path = req.path as string | undefined;
+  if (path !== undefined) return path;
+  const mark = req.url.indexOf('?');
+  return mark === -1 ? req.url : req.url.slice(0, mark);
+}
+
+/**
  * The path the request is routed on now, decoded, from the application's
- * root: the mount point (`req.baseUrl`) and `req.path`. After
+ * root: the mount point (`req.baseUrl`) and {@link routedPath}. After
  * `canonicalize()` it is canonical; a middleware that rewrote `req.url`
  * changes it.
  */
 export function currentPath(req: Request): DecodedPath {
-  return decoded(req.baseUrl + req.path);
+  return decoded(req.baseUrl + routedPath(req));
+}
+
+/** The decoded mount point of the request's router, from the application's root (`''` at the root). */
+export function mountPath(req: Request): string {
+  const segments = mountSegments(req);
+  return segments.length === 0 ? '' : `/${segments.join('/')}`;
 }
 
 /**
@@ -65,7 +84,7 @@ export function mountSegments(req: Request): string[] {
  * with dot segments resolved), as static files and folder listings use it.
  */
 export function canonicalPath(req: Request): DecodedPath {
-  const path = req.path;
+  const path = routedPath(req);
   // Nothing to decode or resolve: after canonicalize(), the common case.
   return isPlainPath(path) ? path : canonicalDecoded(path);
 }

@@ -219,6 +219,13 @@ describe('rules decide for any spelling as on the canonical path (property)', ()
 
   it('for random rule lists, spellings and users', async () => {
     const users = [undefined, 'alice', 'bob', 'carol', 'mallory'] as const;
+    // Sessions come from an app without rules (a rule may well cover /login), sharing the store.
+    const store = new mixnmatch.MemorySessionStore();
+    const loginApp = express().use(
+      mixnmatch.auth({ users: USERS, store, scrypt: FAST_SCRYPT, lockout: false }),
+    );
+    const cookies: Record<string, string> = {};
+    for (const user of USERS) cookies[user.username] = await login(loginApp, user.username);
     await fc.assert(
       fc.asyncProperty(
         fc.array(rule, { minLength: 1, maxLength: 5 }),
@@ -227,10 +234,12 @@ describe('rules decide for any spelling as on the canonical path (property)', ()
         async (rules, [path, spelled], user) => {
           const app = express();
           app.use(mixnmatch.canonicalize());
-          app.use(mixnmatch.auth({ users: USERS, rules, scrypt: FAST_SCRYPT, lockout: false }));
+          app.use(
+            mixnmatch.auth({ users: USERS, rules, store, scrypt: FAST_SCRYPT, lockout: false }),
+          );
           app.use((_req, res) => void res.send('in'));
           app.use(mixnmatch.errorHandler());
-          const cookie = user ? await login(app, user) : undefined;
+          const cookie = user ? cookies[user] : undefined;
           const ask = (target: string) => {
             const req = request(app).get(target);
             return cookie ? req.set('Cookie', cookie) : req;
@@ -260,11 +269,17 @@ describe('rules in the case the app routes in', () => {
     expect((await request(app).get('/Admin/Secret.txt')).status).toBe(401);
   });
 
-  it('match letters in their case only when the app has case sensitive routing', async () => {
+  it('match letters in either case even where the app has case sensitive routing: a Router in it ignores case', async () => {
     const { app } = build(DOC_RULES, { caseSensitiveRouting: true });
-    // The route is not reached in another case, and the rule does not claim it.
-    expect((await request(app).get('/ADMIN/panel')).status).toBe(404);
-    expect((await request(app).get('/admin/panel')).status).toBe(401);
+    const router = express.Router();
+    router.get('/staff/board', (_req, res) => void res.send('STAFF BOARD'));
+    app.use(router);
+    for (const path of ['/ADMIN/panel', '/admin/panel', '/STAFF/board', '/Staff/Board']) {
+      expect({ path, status: (await request(app).get(path)).status }).toEqual({
+        path,
+        status: 401,
+      });
+    }
   });
 
   it('follow a rule’s own caseSensitive over the app’s', async () => {
@@ -300,5 +315,104 @@ describe('rules in the case the app routes in', () => {
     const res = await request(app).get('/RAW/x').set('Cookie', alice);
     expect(res.status).toBe(200);
     expect(ran).toEqual(['x']);
+  });
+});
+
+describe('the path each router resolves for itself', () => {
+  const files = tempTree({
+    'secret.txt': 'SECRET',
+    'admin/index.html': 'ADMIN INDEX',
+    'p/x.txt': 'P X',
+  });
+  afterAll(() => files.remove());
+
+  const rawEndpoints = () =>
+    mixnmatch.endpoints(
+      { raw: { args: ARGS_ANY, rawArgs: true }, plain: {} },
+      {
+        raw: (_req, res) => void res.send('RAW RAN'),
+        plain: (_req, res) => void res.send('PLAIN RAN'),
+      },
+    );
+
+  it.each(['/panel/', '/panel%2f', '/%70anel/', '/panel'])(
+    'a $-anchored rule covers %s, which Express routes to /panel',
+    async (path) => {
+      const app = express();
+      app.use(mixnmatch.canonicalize());
+      app.use(mixnmatch.auth({ rules: [{ pattern: '^/panel$' }] }));
+      app.get('/panel', (_req, res) => void res.send('PANEL'));
+      app.use(mixnmatch.errorHandler());
+      expect((await request(app).get(path)).status).toBe(401);
+    },
+  );
+
+  it.each<[string, mixnmatch.AuthOptions]>([
+    ['a rule', { rules: [{ pattern: '^/admin/index\\.html$' }] }],
+    ['a secret', { secrets: ['/admin/index.html'] }],
+  ])('%s on an index file covers the folder that serves it', async (_name, opts) => {
+    const app = express();
+    app.use(mixnmatch.canonicalize());
+    app.use(mixnmatch.auth(opts));
+    app.use(mixnmatch.serveStatic(files.root));
+    app.use(mixnmatch.errorHandler());
+    for (const path of ['/admin/', '/admin/.', '/admin/index.html']) {
+      const res = await request(app).get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+      expect(res.text).not.toContain('ADMIN INDEX');
+    }
+  });
+
+  describe('in an app without canonicalize()', () => {
+    it.each(['/secret.txt/.', '/secret.txt/x/..', '/secret.txt/%2e', '/secret.txt%2f.'])(
+      '%s is decided as /secret.txt',
+      async (path) => {
+        const app = express();
+        app.use(mixnmatch.auth({ rules: [{ pattern: '^/secret\\.txt$' }] }));
+        app.use(mixnmatch.serveStatic(files.root));
+        app.use(mixnmatch.errorHandler());
+        const res = await request(app).get(path);
+        expect(res.text).not.toContain('SECRET');
+        expect([401, 404]).toContain(res.status);
+      },
+    );
+
+    it.each(['/p/../raw', '/p/%2e%2e/raw', '/p/../../raw/x', '/p/../plain'])(
+      'auth() at /p covers %s, which the endpoints at /p resolve below /p',
+      async (path) => {
+        const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+        try {
+          const app = express();
+          app.use('/p', mixnmatch.auth({ rules: [{ pattern: '^/(raw|plain)' }] }));
+          app.use('/p', rawEndpoints());
+          app.use(mixnmatch.errorHandler());
+          const res = await request(app).get(path);
+          expect({ path, status: res.status }).toEqual({ path, status: 401 });
+        } finally {
+          warn.mockRestore();
+        }
+      },
+    );
+
+    it.each([
+      ['/p/../raw', 'RAW RAN'],
+      ['/p/../plain', 'PLAIN RAN'],
+      ['/p/../x.txt', 'P X'],
+    ])(
+      'auth() at the root covers %s, which a router at /p resolves below /p',
+      async (path, text) => {
+        const app = express();
+        app.use(mixnmatch.auth({ rules: [{ pattern: '^/p/' }] }));
+        app.use('/p', rawEndpoints());
+        app.use(
+          '/p',
+          mixnmatch.serveStatic(path.endsWith('.txt') ? `${files.root}/p` : files.root),
+        );
+        app.use(mixnmatch.errorHandler());
+        const res = await request(app).get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 401 });
+        expect(res.text).not.toContain(text);
+      },
+    );
   });
 });

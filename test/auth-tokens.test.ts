@@ -626,3 +626,39 @@ describe('refresh-token reuse under a race', () => {
     await raceRefresh(server, (await login(server)).refresh_token);
   });
 });
+
+describe('a RefreshTokenStore written for the first contract (use, no rotate)', () => {
+  it('still rotates, with a deprecation warning naming rotate()', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const inner = new mixnmatch.MemoryRefreshTokenStore();
+      const legacy = {
+        add: (digest: string, record: mixnmatch.RefreshRecord) => inner.add(digest, record),
+        // The first contract's use(): spends a token, no successor.
+        use: (digest: string) =>
+          inner.rotate(digest, { digest: `spent-${digest}`, expiresAt: Date.now() + 1 }),
+        revoke: (digest: string) => inner.revoke(digest),
+        revokeUser: (username: string) => inner.revokeUser(username),
+      };
+      const server = app({
+        key: SECRET,
+        store: legacy as unknown as mixnmatch.RefreshTokenStore,
+      });
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining('has use() but no rotate()'),
+        expect.objectContaining({ code: 'MIXNMATCH_REFRESH_STORE_USE' }),
+      );
+      const first = await login(server);
+      const rotated = await request(server)
+        .post('/authtoken')
+        .send({ refresh_token: first.refresh_token });
+      expect(rotated.status).toBe(200);
+      const again = await request(server)
+        .post('/authtoken')
+        .send({ refresh_token: rotated.body.refresh_token });
+      expect(again.status).toBe(200);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

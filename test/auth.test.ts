@@ -487,6 +487,17 @@ describe('auth() on a bare http.createServer (no Express app)', () => {
     expect((await request(server).get('/secret/x').set('Cookie', session)).status).toBe(401);
   });
 
+  it('decides its rules on the path of the request', async () => {
+    const server = bare({ rules: [{ pattern: '^/admin' }], secrets: ['/topsecret'] });
+    for (const path of ['/admin/x', '/ADMIN/x', '/x/../admin/x', '/topsecret/x']) {
+      expect({ path, status: (await request(server).get(path)).status }).toEqual({
+        path,
+        status: 401,
+      });
+    }
+    expect((await request(server).get('/open')).status).toBe(200);
+  });
+
   it('logs in with credentials', async () => {
     const server = bare({
       secrets: ['secret'],

@@ -258,3 +258,30 @@ describe('token mode on a RedisRefreshTokenStore', () => {
     await raceRefresh(server, (login.body as { refresh_token: string }).refresh_token);
   });
 });
+
+describe('RedisUserStore and the users file', () => {
+  it('records the names of a users file of 10,000 users', async () => {
+    const store = new mixnmatch.RedisUserStore(options());
+    const names = Array.from({ length: 10_000 }, (_, i) => `user${i}`);
+    await store.setFileUsernames(names);
+    expect((await store.fileUsernames()).sort()).toEqual([...names].sort());
+    await store.setFileUsernames(['only']);
+    expect(await store.fileUsernames()).toEqual(['only']);
+  });
+
+  it("replaces a registered account with the file's user, and tells them apart", async () => {
+    const store = new mixnmatch.RedisUserStore(options());
+    await store.create({ username: 'zed', passwordHash: 'registered', roles: [] });
+    expect(await store.getFileUser('zed')).toEqual({
+      user: { username: 'zed', passwordHash: 'registered', roles: [] },
+      fileHash: undefined,
+    });
+    await store.setFileUser({ username: 'zed', passwordHash: 'file', roles: ['ops'] }, 'file');
+    expect(await store.getFileUser('zed')).toEqual({
+      user: { username: 'zed', passwordHash: 'file', roles: ['ops'] },
+      fileHash: 'file',
+    });
+    expect(await store.delete('zed')).toBe(true);
+    expect(await store.get('zed')).toBeUndefined();
+  });
+});

@@ -969,6 +969,25 @@ describe('reflect() in an app', () => {
       }
     });
 
+    it.each([
+      ['a form of 100,000 empty values', 'form', 'a&'.repeat(100_000), ''],
+      ['a query of 7,000 empty values', 'text', '', `?${'a&'.repeat(7_000)}`],
+    ])(
+      'answers %s with at most a small multiple of the request',
+      async (_name, type, body, query) => {
+        const res = await request(reflectApp({ maxBodySize: 1024 * 1024 }))
+          .post(`/anything${query}`)
+          .type(type)
+          .send(body)
+          .buffer(true)
+          .parse(asText);
+        expect(res.status).toBe(200);
+        expect((res.body as string).length).toBeLessThanOrEqual(
+          8 * (body.length + query.length) + 16_384,
+        );
+      },
+    );
+
     it('indents an ordinary body as go-httpbin does', async () => {
       const res = await request(reflectApp())
         .post('/anything')

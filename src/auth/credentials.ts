@@ -1,5 +1,6 @@
 // Credential mode of auth(): reading username/password fields, verifying them, and the lockout against guessing.
 import crypto from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Request, Response } from 'express';
 import { bodyKind, bodyReader } from '../body';
 import { HttpError } from '../errors';
@@ -233,6 +234,37 @@ export class Verifier {
     }
     return user;
   }
+}
+
+/**
+ * The key a client address is counted under: an IPv4 address as it is (an
+ * IPv4-mapped IPv6 one too), an IPv6 address by its /64 network (a host
+ * gets a whole /64, so one host could otherwise count as billions of
+ * clients): `2001:db8:1:2::5` → `2001:0db8:0001:0002::/64`.
+ */
+export function addressKey(address: string): string {
+  let ip = address.toLowerCase();
+  const zone = ip.indexOf('%');
+  if (zone !== -1) ip = ip.slice(0, zone);
+  if (!isIPv6(ip)) return address;
+  if (ip.startsWith('::ffff:') && isIPv4(ip.slice(7))) return ip.slice(7);
+  const [head = '', tail] = ip.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
+  // A dotted IPv4 ending stands for two groups.
+  const width = (groups: string[]) => groups.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const groups =
+    tail === undefined
+      ? headGroups
+      : [
+          ...headGroups,
+          ...Array<string>(8 - width(headGroups) - width(tailGroups)).fill('0'),
+          ...tailGroups,
+        ];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.padStart(4, '0'))
+    .join(':')}::/64`;
 }
 
 /** The 429 for an attempt past a limit, until `resetAt`. */

@@ -8,12 +8,19 @@ import { ConfigError, HttpError } from '../errors';
 import { gotoParamLocation } from '../location';
 import { assertNotMiddlewareCall, optionsObject, show } from '../options';
 import { recordAccess, recordedSession } from '../access';
-import { isCanonical, mountSegments, pathSpellings } from '../request-path';
-import { canonicalizePath } from '../path';
+import {
+  isCanonical,
+  mountPath as mountPathOf,
+  mountSegments,
+  pathSpellings,
+  routedPath,
+} from '../request-path';
+import { canonicalizePath, decodePath } from '../path';
 import { answerOptions, queryParam, sendEmpty } from '../respond';
 import { isToken } from '../http';
 import type { Session, SessionUser, UserRecord } from '../types';
 import {
+  addressKey,
   checkNewCredentials,
   HashQueue,
   Lockout,
@@ -172,6 +179,23 @@ function canonicalOf(path: string): string {
   return path.includes('//') || path.includes('/.') ? canonicalizePath(path) : path;
 }
 
+/**
+ * The paths rules decide a request on, from the application's root: the
+ * canonical path, the one dispatch and static files use; in an app without
+ * `canonicalize()`, also the path as routed (its routes see it as it is)
+ * and the path canonical below the guard's mount point (where a router
+ * mounted beside it resolves `..`, never climbing out of the mount).
+ */
+function rulePathsOf(routed: string, mountPath: string, below: string): string[] {
+  const paths = [canonicalOf(routed)];
+  if (routed !== paths[0]) paths.push(routed);
+  if (mountPath !== '') {
+    const inMount = mountPath + canonicalOf(decodePath(below) ?? below);
+    if (!paths.includes(inMount)) paths.push(inMount);
+  }
+  return paths;
+}
+
 /** Whether the app a request is in routes letters in their case only (Express's `case sensitive routing`). */
 function caseSensitiveRouting(req: Request): boolean {
   const app = req.app as { enabled?: (setting: string) => boolean } | undefined;
@@ -180,12 +204,31 @@ function caseSensitiveRouting(req: Request): boolean {
 
 /** Where an `auth()` guard decides: its mount point and how its app routes. */
 interface Place {
-  /** The guard's `req.baseUrl`. */
+  /** The guard's `req.baseUrl`, for messages. */
   readonly base: string;
+  /** Its mount point, decoded (`''` at the root). */
+  readonly mountPath: string;
   /** Its mount point's segments, folded as secrets are. */
   readonly mount: readonly string[];
-  /** Whether the app routes letters in their case only. */
-  readonly caseSensitive: boolean;
+  /**
+   * The case modes rules are matched in: either case, and, in an app with
+   * `case sensitive routing`, letters in their case too (the app's own
+   * routes), since a Router in it still ignores case by default.
+   */
+  readonly caseModes: readonly boolean[];
+}
+
+const EITHER_CASE: readonly boolean[] = [false];
+const BOTH_CASE_MODES: readonly boolean[] = [true, false];
+
+/**
+ * A path and its twin with the trailing slash toggled (`/panel`, `/panel/`):
+ * Express routes either to a route written with the other, unless strict
+ * routing is on (and a Router in the app does so whatever the app says).
+ */
+function slashVariants(path: string): readonly string[] {
+  if (path === '/') return [path];
+  return [path, path.endsWith('/') ? path.slice(0, -1) : `${path}/`];
 }
 
 /** The access token of `Authorization: Bearer <token>`, or `undefined` without one. */
@@ -220,9 +263,9 @@ function answerPreflight(req: Request, res: Response): void {
   );
 }
 
-/** The client's address for the lockout (Express's `req.ip` follows `trust proxy`). */
+/** The client's address for the lockout (Express's `req.ip` follows `trust proxy`), an IPv6 one by its /64. */
 function addressOf(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  return addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 
 function sessionUser(user: UserRecord): SessionUser {
@@ -317,13 +360,19 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       };
       let allowed = true;
       for (const path of rulePaths) {
-        const below = belowMount(path, place.base);
-        const ruled =
-          below === undefined
-            ? undefined
-            : decideRules(rules, below, identity, place.caseSensitive);
-        if (ruled === 401 || ruled === 403) return denied(req, place.base, ruled);
-        if (ruled !== 'allow') allowed = false;
+        const below = belowMount(path, place.mountPath);
+        if (below === undefined) {
+          allowed = false;
+          continue;
+        }
+        // Every way a route could be written to take this path decides, the stricter winning.
+        for (const variant of slashVariants(below)) {
+          for (const caseSensitive of place.caseModes) {
+            const ruled = decideRules(rules, variant, identity, caseSensitive);
+            if (ruled === 401 || ruled === 403) return denied(req, place.base, ruled);
+            if (ruled !== 'allow') allowed = false;
+          }
+        }
       }
       if (allowed) return undefined;
     }
@@ -379,20 +428,20 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
       recordAccess(req, session, undefined);
       return next(new HttpError(400, 'The path cannot be decoded.'));
     }
+    const mountPath = mountPathOf(req);
     const place: Place = {
       base: req.baseUrl,
+      mountPath,
       mount: mountOf(req),
-      caseSensitive: caseSensitiveRouting(req),
+      caseModes: rules.length > 0 && caseSensitiveRouting(req) ? BOTH_CASE_MODES : EITHER_CASE,
     };
-    // Rules decide on the canonical path, the one dispatch and static files
-    // use; and on the path as routed when it is another (an app without
-    // canonicalize(), whose routes see it as it is).
-    const routed = paths[paths.length - 1]!;
-    const canonical = canonicalOf(routed);
-    const rulePaths = canonical === routed ? [routed] : [canonical, routed];
-    // Later features ask about paths the request did not name: a file's real
-    // location, the path a raw-argument endpoint is handed.
-    recordAccess(req, session, (path) => decide(req, place, [path], [path], session));
+    const rulePaths = rulePathsOf(paths[paths.length - 1]!, mountPath, routedPath(req));
+    // Later features ask about paths the request did not name (a file's real
+    // location, an index file, the path a raw-argument endpoint is handed);
+    // a path decided on here already passed.
+    recordAccess(req, session, (path) =>
+      rulePaths.includes(path) ? undefined : decide(req, place, [path], [path], session),
+    );
     const refusal = decide(req, place, rulePaths, paths, session);
     // A CORS preflight carries no cookie or token: answered here for a
     // protected path (CORS headers already set are kept), never passed on to

@@ -13,6 +13,8 @@ import {
 import type { KeyObject } from 'node:crypto';
 import type {
   LockoutStore,
+  RefreshRecord,
+  RefreshSuccessor,
   RefreshTokenStore,
   SessionStore,
   UserRecord,
@@ -488,12 +490,55 @@ function parseTokens(value: unknown): ParsedTokens | undefined {
         : storeOption<RefreshTokenStore>(
             'auth',
             'tokens.store',
-            options.store,
+            withRotate(options.store),
             'RefreshTokenStore',
             ['add', 'rotate', 'revoke', 'revokeUser'],
             example,
           ),
   };
+}
+
+/** A store written for the first contract: `use(digest)`, no `rotate`. */
+interface UsingStore extends Omit<RefreshTokenStore, 'rotate'> {
+  use(digest: string): ReturnType<RefreshTokenStore['rotate']>;
+}
+
+/**
+ * A refresh-token store written for the first contract (`use` and no
+ * `rotate`) still works, with a warning: its rotation is two calls (`use`,
+ * then `add`), so a reuse detected between them misses the new token, the
+ * window `rotate` closes.
+ */
+function withRotate(store: unknown): unknown {
+  if (
+    !isPlainStore(store) ||
+    typeof store.rotate === 'function' ||
+    typeof store.use !== 'function'
+  ) {
+    return store;
+  }
+  const using = store as unknown as UsingStore;
+  process.emitWarning(
+    'auth(): the RefreshTokenStore has use() but no rotate(). Implement rotate(digest, next), which spends the token and keeps its successor in one atomic call; until then a reuse that races a rotation can miss the new token.',
+    { type: 'DeprecationWarning', code: 'MIXNMATCH_REFRESH_STORE_USE' },
+  );
+  return {
+    add: (digest: string, record: RefreshRecord) => using.add(digest, record),
+    async rotate(digest: string, next: RefreshSuccessor) {
+      const used = await using.use(digest);
+      if (used.status === 'ok') {
+        await using.add(next.digest, { ...used.record, expiresAt: next.expiresAt });
+      }
+      return used;
+    },
+    revoke: (digest: string) => using.revoke(digest),
+    revokeUser: (username: string) => using.revokeUser(username),
+    ...(using.close ? { close: () => using.close!() } : {}),
+  };
+}
+
+function isPlainStore(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
 }
 
 function parseCredentials(options: Record<string, unknown>): Credentials | undefined {

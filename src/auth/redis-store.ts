@@ -247,10 +247,14 @@ redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1], 'roles', ARGV[2], 'file', A
 return 1
 `);
 
-/** setFileUsernames: the names the users file holds now. KEYS: the set. ARGV: the names. */
+/**
+ * setFileUsernames: the names the users file holds now, added a thousand at
+ * a time (Lua unpacks only so many values at once). KEYS: the set. ARGV:
+ * the names.
+ */
 const SET_FILE_USERNAMES = new RedisScript(`
 redis.call('DEL', KEYS[1])
-if #ARGV > 0 then redis.call('SADD', KEYS[1], unpack(ARGV)) end
+for i = 1, #ARGV, 1000 do redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 return 1
 `);
 

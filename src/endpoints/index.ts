@@ -10,9 +10,10 @@ import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors'
 import { defineForApp } from '../prototype';
 import { checkAccess } from '../access';
 import {
-  currentPath,
+  isCanonical,
   isProblem,
   markCanonical,
+  mountPath,
   mountSegments,
   originalPath,
 } from '../request-path';
@@ -153,17 +154,16 @@ function resolve(spec: CompiledSpec, req: Request): NodeMatch | HttpError | unde
 
 /**
  * Asks the access checks of the `auth()` routers before (see `checkAccess`)
- * about the path a match hands its handler, when it is not the canonical
- * path they decided on: raw arguments (`/x/../raw/..` hands `raw` the
- * arguments `..`, so its path is `/raw/..`), or a name matched in another
- * case. An error to answer with, or `undefined`.
+ * about the path a match hands its handler, when it may not be the
+ * canonical path they decided on: raw arguments (`/x/../raw/..` hands `raw`
+ * the arguments `..`, so its path is `/raw/..`), a name matched in another
+ * case, or, in an app without `canonicalize()`, a path resolved below this
+ * router's mount point (`/p/../raw` at `/p` is `/p/raw`). An error to
+ * answer with, or `undefined`.
  */
 function spelledAccess(req: Request, match: NodeMatch, caseSensitive: boolean): Error | undefined {
-  if (!match.raw && caseSensitive) return undefined;
-  const mount = mountSegments(req);
-  const path = (mount.length === 0 ? '' : `/${mount.join('/')}`) + handedPath(match);
-  if (!match.raw && path === currentPath(req)) return undefined;
-  return checkAccess(req, path);
+  if (!match.raw && caseSensitive && isCanonical(req)) return undefined;
+  return checkAccess(req, mountPath(req) + handedPath(match));
 }
 
 function pathOnly(url: string): string {

@@ -163,16 +163,22 @@ function indentFits(value: unknown, depth: number, budget: number): boolean {
 }
 
 /**
- * `/anything`'s answer: go-httpbin's two-space indent, but a `json` field that
- * indenting would blow up out of all proportion to the body it came from (a
- * body nested thousands deep) is written compact, on one line, so the answer
- * stays within a small multiple of the body in size and work.
+ * `/anything`'s answer: go-httpbin's two-space indent, unless indenting would
+ * blow it up out of all proportion to the request it echoes (a body nested
+ * thousands deep, a form or query of thousands of empty values): then it is
+ * written compact, on one line, so the answer stays within a small multiple
+ * of the request (`inputSize`: its target, headers and body as read) in
+ * size and in work.
  */
-function anythingText(answer: Record<string, unknown>, json: unknown, bodySize: number): string {
-  if (indentFits(json, 2, 3 * bodySize + 4096)) return jsonText({ ...answer, json });
-  const head = jsonText(answer);
-  // `json` is the last field: it goes where the object closed.
-  return `${head.slice(0, -3)},\n  "json": ${jsonText(json, 0).slice(0, -1)}\n}\n`;
+function anythingText(answer: Record<string, unknown>, inputSize: number): string {
+  return jsonText(answer, indentFits(answer, 0, 3 * inputSize + 4096) ? 2 : 0);
+}
+
+/** The size of what a request sent, as read: its target, its headers and `bodySize`. */
+function requestSize(req: Request, bodySize: number): number {
+  let size = req.originalUrl.length + bodySize;
+  for (const field of req.rawHeaders) size += field.length + 2;
+  return size;
 }
 
 /** The query's parameters, as Go's `r.URL.Query()` gives them (malformed pairs left out). */
@@ -436,7 +442,8 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     // A HEAD has no body to read, and its answer none to show (go-httpbin's /get).
     if (req.method === 'HEAD') return sendJson(req, res, request);
     const { data, files, form, json } = await readFields(req, res);
-    sendJsonText(req, res, anythingText({ ...request, data, files, form }, json, data.length));
+    const answer = { ...request, data, files, form, json };
+    sendJsonText(req, res, anythingText(answer, requestSize(req, data.length)));
   }
 
   function status(req: Request, res: Response, next: NextFunction): void {

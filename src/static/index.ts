@@ -9,7 +9,7 @@ import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../
 import { checkAccess } from '../access';
 import { encodeLocation } from '../location';
 import { canonicalDecoded, encodePath, splitTarget } from '../path';
-import { canonicalPath, isProblem } from '../request-path';
+import { canonicalPath, isProblem, mountPath } from '../request-path';
 import { answerOptions, sendBody, sendEmpty } from '../respond';
 import { renderListing } from './listing';
 
@@ -213,16 +213,28 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
         dotfiles === 'deny' ? undefined : 'File not found.',
       );
     }
-    const denied = checkAccess(req, `${req.baseUrl}/${relative.split(path.sep).join('/')}`);
+    const denied = checkAccess(req, `${mountPath(req)}/${relative.split(path.sep).join('/')}`);
     return denied ? (denied as HttpError) : 'inside';
   }
 
-  /** {@link contain} for a path, and for a folder the index file it would serve. */
-  function containWithIndex(req: Request, file: string): Containment {
+  /**
+   * {@link contain} for the file a request is served, and the access checks
+   * on its own path, when they did not decide on that one: a folder's index
+   * file (`/admin/` serves `/admin/index.html`), or a path an app without
+   * `canonicalize()` resolves below this mount point.
+   */
+  function containServed(req: Request, file: string): Containment {
     const outcome = contain(req, file);
+    if (outcome !== 'inside') return outcome;
+    return (checkAccess(req, mountPath(req) + file) as HttpError | undefined) ?? outcome;
+  }
+
+  /** {@link containServed} for a path, and for a folder the index file it would serve. */
+  function containWithIndex(req: Request, file: string): Containment {
+    const outcome = containServed(req, file);
     if (outcome !== 'inside' || !file.endsWith('/')) return outcome;
     for (const name of indexNames) {
-      const indexed = contain(req, file + name);
+      const indexed = containServed(req, file + name);
       if (indexed !== 'missing') return indexed;
     }
     return outcome;
