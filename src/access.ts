@@ -46,6 +46,11 @@ export function recordedSession(req: Request): Session | null | undefined {
   return access.get(req)?.session;
 }
 
+/** Whether an `auth()` recorded a check for the request (most requests of an app without one did not). */
+export function hasAccessChecks(req: Request): boolean {
+  return access.get(req)?.check !== undefined;
+}
+
 /**
  * Asks every check recorded for the request about `path`: the first error,
  * or `undefined` when all allow it (or there are none). Static files ask

@@ -49,6 +49,11 @@ export function currentPath(req: Request): DecodedPath {
 
 /** The decoded mount point of the request's router, from the application's root (`''` at the root). */
 export function mountPath(req: Request): string {
+  const base = req.baseUrl;
+  // Most mount points are plain: nothing to decode, no empty segment.
+  if (base === '' || (!base.includes('%') && !base.includes('//') && !base.endsWith('/'))) {
+    return base;
+  }
   const segments = mountSegments(req);
   return segments.length === 0 ? '' : `/${segments.join('/')}`;
 }

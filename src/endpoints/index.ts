@@ -8,7 +8,7 @@ import express, {
 } from 'express';
 import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
 import { defineForApp } from '../prototype';
-import { checkAccess } from '../access';
+import { checkAccess, hasAccessChecks } from '../access';
 import {
   isCanonical,
   isProblem,
@@ -163,6 +163,7 @@ function resolve(spec: CompiledSpec, req: Request): NodeMatch | HttpError | unde
  */
 function spelledAccess(req: Request, match: NodeMatch, caseSensitive: boolean): Error | undefined {
   if (!match.raw && caseSensitive && isCanonical(req)) return undefined;
+  if (!hasAccessChecks(req)) return undefined;
   return checkAccess(req, mountPath(req) + handedPath(match));
 }
 

@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import serveStaticFiles from 'serve-static';
 import { ConfigError, HttpError } from '../errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
-import { checkAccess } from '../access';
+import { checkAccess, hasAccessChecks } from '../access';
 import { encodeLocation } from '../location';
 import { canonicalDecoded, encodePath, splitTarget } from '../path';
 import { canonicalPath, isProblem, mountPath } from '../request-path';
@@ -225,7 +225,7 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
    */
   function containServed(req: Request, file: string): Containment {
     const outcome = contain(req, file);
-    if (outcome !== 'inside') return outcome;
+    if (outcome !== 'inside' || !hasAccessChecks(req)) return outcome;
     return (checkAccess(req, mountPath(req) + file) as HttpError | undefined) ?? outcome;
   }
 
