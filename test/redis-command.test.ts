@@ -59,7 +59,8 @@ describe('mixnmatch --workers 2 --redis URL', () => {
   let dir: string;
   let users: string;
   const commands: Child[] = [];
-  const start = (...extra: string[]) => {
+  /** The command on two workers, sharing the test's Redis, loading `usersFile`. */
+  const startWith = (usersFile: string, ...extra: string[]) => {
     const command = launch(
       '--workers',
       '2',
@@ -74,13 +75,14 @@ describe('mixnmatch --workers 2 --redis URL', () => {
       '-S',
       'secret',
       '--users',
-      users,
+      usersFile,
       '--register',
       ...extra,
     );
     commands.push(command);
     return command;
   };
+  const start = (...extra: string[]) => startWith(users, ...extra);
   let prefix: string;
 
   beforeAll(async () => {
@@ -178,22 +180,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     const write = (entries: object[]) => writeFileSync(file, JSON.stringify(entries));
     // Each start loads the file as it is then.
     const run = async () => {
-      const next = launch(
-        '--redis',
-        redis.url,
-        '--redis-prefix',
-        prefix,
-        '-p',
-        '0',
-        '-r',
-        dir,
-        '-S',
-        'secret',
-        '--users',
-        file,
-        '--register',
-      );
-      commands.push(next);
+      const next = startWith(file);
       return { command: next, base: await url(next) };
     };
     write([{ username: 'ann', password: 'annie-password' }]);
