@@ -1,5 +1,6 @@
 // Shared pieces of HTTP's grammar: tokens (methods, header and cookie names) and media types.
 import { parse } from 'content-type';
+import { hasControlCharacters } from './location';
 
 /** One or more characters of an RFC 9110 token. */
 const TOKEN_CHARS = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
@@ -23,6 +24,29 @@ const MEDIA_TYPE = new RegExp(
  */
 export function isOneMediaType(value: string): boolean {
   return MEDIA_TYPE.test(value);
+}
+
+/** Headers that frame the response: set from a request, they would corrupt it (Node refuses a `Trailer` with a length). */
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'trailer']);
+
+/**
+ * Why a response header a client asked for cannot be sent, or `undefined`
+ * when it can: a name that is not a token, a header that frames the
+ * response, or a value holding a control character (CR, LF, NUL…; a tab
+ * is fine). `shown` is the name as the answer should name it.
+ */
+export function headerProblem(name: string, value: string, shown = name): string | undefined {
+  if (!isToken(name)) return `${JSON.stringify(name)} is not a valid header name.`;
+  if (FRAMING_HEADERS.has(name.toLowerCase()))
+    return `${shown} cannot be set: it frames the response.`;
+  if (hasControlCharacters(value.replace(/\t/g, ' ')))
+    return `The value of ${shown} holds a control character (CR, LF…).`;
+  return undefined;
+}
+
+/** A header value as UTF-8 on the wire (Node writes a string's characters as Latin-1 bytes). */
+export function headerBytes(value: string): string {
+  return Buffer.from(value, 'utf8').toString('latin1');
 }
 
 /** True when `value` is an HTTP token (`GET`, `X-Foo`, `SESSION`). */

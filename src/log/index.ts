@@ -2,6 +2,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ConfigError } from '../errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
+import { copyBody } from '../body-copy';
 import { formatJson, formatText, type LogEntry } from './format';
 
 export type { LogEntry } from './format';
@@ -106,51 +107,13 @@ export function requestLog(opts?: RequestLogOptions): RequestHandler {
       return next();
     }
 
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let dropped = 0;
-    // Copy the body as the handlers read it: a listener of our own would
-    // start the stream flowing before they are ready for it.
-    const emit = req.emit;
-    req.emit = function copyingEmit(
-      this: Request,
-      event: string | symbol,
-      ...args: unknown[]
-    ): boolean {
-      if (event === 'data') {
-        const chunk = Buffer.isBuffer(args[0]) ? args[0] : Buffer.from(String(args[0]));
-        const room = bodyLimit - kept;
-        if (room > 0) {
-          chunks.push(room >= chunk.length ? chunk : chunk.subarray(0, room));
-          kept += Math.min(room, chunk.length);
-        }
-        dropped += Math.max(0, chunk.length - Math.max(room, 0));
-      }
-      return emit.call(this, event, ...args);
-    } as typeof req.emit;
-
     const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2)
       headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
-
-    res.once('close', () => {
-      const write = () => {
-        req.emit = emit;
-        writeEntry(
-          render({ ...entry(), headers, body: Buffer.concat(chunks), truncated: dropped }),
-        );
-      };
-      // A body nobody read (a form posted to a static page) is read now, for the log.
-      if (req.readableEnded || req.destroyed) return write();
-      let written = false;
-      const once = () => {
-        if (!written) write();
-        written = true;
-      };
-      req.once('end', once);
-      req.once('close', once);
-      req.resume();
-    });
+    // The entry is written once the body has all come, read by a handler or not.
+    copyBody(req, res, bodyLimit, ({ body, truncated }) =>
+      writeEntry(render({ ...entry(), headers, body, truncated })),
+    );
     next();
   };
 }

@@ -8,8 +8,8 @@ import { ARGS_ANY, type EndpointSpec } from '../endpoints/spec';
 import { ConfigError, HttpError } from '../errors';
 import { parseAllowedHosts, type GotoHostPredicate } from '../goto/options';
 import { escapeHtml } from '../html';
-import { isOneMediaType, isToken, mediaType } from '../http';
-import { encodeLocation, hasControlCharacters, SCHEME } from '../location';
+import { headerBytes, headerProblem, isOneMediaType, isToken, mediaType } from '../http';
+import { encodeLocation, SCHEME } from '../location';
 import { assertNotMiddlewareCall, optionsObject, positiveIntegerOption, show } from '../options';
 import { delayMs, integerIn, pickStatus } from './codes';
 import {
@@ -90,9 +90,6 @@ const SAFE_TYPES = new Set(['text/plain', 'application/json', 'application/octet
 function plainlySafe(contentType: string): boolean {
   return isOneMediaType(contentType) && SAFE_TYPES.has(mediaType(contentType));
 }
-
-/** Headers that frame the response: set from a query, they would corrupt it (Node refuses a `Trailer` with a length). */
-const FRAMING_HEADERS = new Set(['Content-Length', 'Transfer-Encoding', 'Trailer']);
 
 /** A `%` not followed by two hex digits. */
 const BAD_ESCAPE = /%(?![0-9a-f]{2})/i;
@@ -311,10 +308,6 @@ function answerStatus(req: Request, res: Response, code: number): void {
 }
 
 /** A header value as Node writes it: the UTF-8 bytes of `value`, one character per byte. */
-function headerBytes(value: string): string {
-  return Buffer.from(value, 'utf8').toString('latin1');
-}
-
 /**
  * The hosts a browser following `url` from this server would go to, under
  * each scheme the page may have (a relative URL can name another host:
@@ -456,19 +449,12 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     const args = queryLists(req);
     const headers = new Map<string, string[]>();
     for (const [name, values] of Object.entries(args)) {
-      if (!isToken(name)) {
-        return next(new HttpError(400, `${show(name)} is not a valid header name.`));
-      }
-      const canonical = canonicalHeaderName(name);
-      if (FRAMING_HEADERS.has(canonical)) {
-        return next(new HttpError(400, `${canonical} cannot be set: it frames the response.`));
+      const canonical = isToken(name) ? canonicalHeaderName(name) : name;
+      for (const value of values.length > 0 ? values : ['']) {
+        const problem = headerProblem(name, value, canonical);
+        if (problem) return next(new HttpError(400, problem));
       }
       for (const value of values) {
-        if (hasControlCharacters(value.replace(/\t/g, ' '))) {
-          return next(
-            new HttpError(400, `The value of ${canonical} holds a control character (CR, LF…).`),
-          );
-        }
         let list = headers.get(canonical);
         if (list === undefined) headers.set(canonical, (list = []));
         list.push(value);
