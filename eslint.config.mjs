@@ -15,6 +15,24 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The capture dashboard's page: a script for the browser.
+    files: ['src/capture/page/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        navigator: 'readonly',
+        CSS: 'readonly',
+        TextEncoder: 'readonly',
+        atob: 'readonly',
+        URL: 'readonly',
+      },
+    },
   },
 );

@@ -47,6 +47,27 @@ export type { GotoHostPredicate, GotoOptions } from './goto';
 
 export { reflect, reflect as reflectRouter } from './reflect';
 export type { ReflectOptions } from './reflect';
+export {
+  capture,
+  capture as captureRouter,
+  dashboard,
+  MemoryCaptureStore,
+  FileCaptureStore,
+  RedisCaptureStore,
+} from './capture';
+export type {
+  CaptureOptions,
+  DashboardOptions,
+  Hit,
+  HitBody,
+  BinReply,
+  BinResponse,
+  MemoryCaptureStoreOptions,
+  FileCaptureStoreOptions,
+  RedisCaptureStoreOptions,
+} from './capture';
+export { sse } from './sse';
+export type { EventStream, EventStreamOptions } from './sse';
 
 export {
   auth,
@@ -81,6 +102,9 @@ export type {
 } from './auth';
 export type {
   AttemptCount,
+  BinInfo,
+  CaptureStore,
+  HitQuery,
   LockoutStore,
   RefreshRecord,
   RefreshTokenStore,

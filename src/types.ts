@@ -1,5 +1,7 @@
 // Shared public types: store contracts and small helpers.
 import type { Request } from 'express';
+import type { Hit, NewHit } from './capture/hit';
+import type { BinResponse } from './capture/response';
 
 /** A value, or a function of the request that gives it. */
 export type ValueOrFn<T> = T | ((req: Request) => T);
@@ -170,6 +172,80 @@ export interface RefreshTokenStore {
   revoke(digest: string): Promise<boolean> | boolean;
   /** Required. Revokes every token of a user (a password change). */
   revokeUser(username: string): Promise<void> | void;
+  /** Optional. Releases the store's resources. */
+  close?(): Promise<void> | void;
+}
+
+/** A bin as a {@link CaptureStore} gives it. */
+export interface BinInfo {
+  /** The bin's id (`all` for the bin of `capture({ all: true })`). */
+  id: string;
+  /** When it was made, in milliseconds since the epoch. */
+  createdAt: number;
+  /** How many of its hits the store holds. */
+  hits: number;
+  /** How many of its hits retention dropped, oldest first. */
+  evicted: number;
+  /** What its capture URL answers (the default when `undefined`). */
+  response: BinResponse | undefined;
+}
+
+/** Which hits {@link CaptureStore.hits} gives. */
+export interface HitQuery {
+  /** Only hits after this hit id. */
+  since?: string;
+  /** At most this many, oldest first. Defaults to 100. */
+  limit?: number;
+  /** Only hits with this label. */
+  label?: string;
+  /** Only hits with this method. */
+  method?: string;
+}
+
+/**
+ * Where `capture()` keeps bins and their hits. Every method may return a
+ * promise, and each is one atomic call. The store bounds itself (oldest
+ * hits evicted first, counted per bin) and gives every hit an id ordered
+ * within the store, so that a feed that reconnects with the last id it saw
+ * gets exactly the hits it missed.
+ */
+export interface CaptureStore {
+  /** Required. Makes a bin; `false` when the id is taken. */
+  createBin(id: string, response?: BinResponse): Promise<boolean> | boolean;
+  /** Required. A bin, or `undefined`. */
+  getBin(id: string): Promise<BinInfo | undefined> | BinInfo | undefined;
+  /** Required. Every bin, oldest first. */
+  listBins(): Promise<BinInfo[]> | BinInfo[];
+  /** Required. Forgets a bin and its hits; whether it was there. */
+  deleteBin(id: string): Promise<boolean> | boolean;
+  /** Required. Sets what a bin answers (`undefined`: the default); whether the bin is there. */
+  setResponse(id: string, response: BinResponse | undefined): Promise<boolean> | boolean;
+  /**
+   * Required. Counts a hit on a bin before it is answered, atomically: the
+   * bin's response and how many hits it had before this one (its place in
+   * a response sequence), or `undefined` for an unknown bin.
+   */
+  take(id: string):
+    | Promise<{ response: BinResponse | undefined; ordinal: number } | undefined>
+    | {
+        response: BinResponse | undefined;
+        ordinal: number;
+      }
+    | undefined;
+  /** Required. Keeps a hit of a known bin, giving it its id; `undefined` when the bin is gone. */
+  add(hit: NewHit): Promise<Hit | undefined> | Hit | undefined;
+  /** Required. A bin's hits, oldest first. */
+  hits(bin: string, query?: HitQuery): Promise<Hit[]> | Hit[];
+  /** Required. One hit of a bin. */
+  hit(bin: string, id: string): Promise<Hit | undefined> | Hit | undefined;
+  /** Required. Forgets one hit; whether it was there. */
+  deleteHit(bin: string, id: string): Promise<boolean> | boolean;
+  /**
+   * Required. Calls `listener` with every hit added from now on, of one bin
+   * or (`bin` undefined) of all, in id order, whichever process added it;
+   * returns how to stop.
+   */
+  subscribe(bin: string | undefined, listener: (hit: Hit) => void): () => void;
   /** Optional. Releases the store's resources. */
   close?(): Promise<void> | void;
 }

@@ -1,24 +1,18 @@
 #!/usr/bin/env node
 // The mixnmatch command: parse the options, start the server, stop cleanly on SIGINT/SIGTERM.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
 import cluster from 'node:cluster';
 import type { ServerConfig } from './args';
 import { loadSharedUsers, primaryCertificate, runPrimary } from './cluster';
+import { packageVersion } from '../version';
 import { connectStores, RedisUnreachableError, type CommandStores } from './redis';
 import { ConfigurationError, StartError, startServer, type Running } from './server';
 
 /** How long requests in flight get to finish after a stop signal. */
 const GRACE_MS = 10_000;
 
-function version(): string {
-  const pkg = JSON.parse(
-    readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
-  ) as { version: string };
-  return pkg.version;
-}
+const version = packageVersion;
 
 /** Process warnings (a factory's, such as cors()'s) in the command's own words, on stderr. */
 function reportWarnings(): void {

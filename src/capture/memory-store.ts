@@ -1,0 +1,233 @@
+// MemoryCaptureStore: bins and their hits in this process's memory, bounded in hits and bytes, the oldest evicted first.
+import { positiveIntegerOption } from '../options';
+import type { BinInfo, CaptureStore, HitQuery } from '../types';
+import { compareHitIds, HitIds, hitSize, type Hit, type NewHit } from './hit';
+import type { BinResponse } from './response';
+
+/** Options for {@link MemoryCaptureStore}. */
+export interface MemoryCaptureStoreOptions {
+  /** How many hits it keeps, all bins together; past it, the oldest goes. Defaults to `10000`. */
+  maxHits?: number;
+  /** How many bytes of hits it keeps (bodies and headers); past it, the oldest goes. Defaults to `67108864` (64 MiB). */
+  maxBytes?: number;
+  /** How many bins it keeps; making one more forgets the oldest (but `all`). Defaults to `1000`. */
+  maxBins?: number;
+}
+
+interface Bin {
+  readonly id: string;
+  readonly createdAt: number;
+  response: BinResponse | undefined;
+  ordinal: number;
+  evicted: number;
+  readonly hits: Map<string, Hit>;
+}
+
+/** The largest page of hits one call gives. */
+export const MAX_HITS_PAGE = 1000;
+
+/** Copies a hit, so callers cannot change what the store holds. */
+function copyHit(hit: Hit): Hit {
+  return structuredClone(hit);
+}
+
+/**
+ * Bins and hits in `Map`s. Every method does its work without an `await`,
+ * so calls are atomic. Retention: at most `maxHits` hits and `maxBytes` of
+ * them, all bins together, the oldest evicted first (each bin counts its
+ * evicted hits); at most `maxBins` bins. Forgotten on restart (see
+ * `FileCaptureStore` for a store that is not).
+ */
+export class MemoryCaptureStore implements CaptureStore {
+  readonly maxHits: number;
+  readonly maxBytes: number;
+  readonly maxBins: number;
+  readonly #bins = new Map<string, Bin>();
+  /** Every hit in id order, for eviction: [bin, id, bytes]; entries of deleted hits are skipped. */
+  readonly #order: [string, string, number][] = [];
+  #head = 0;
+  #count = 0;
+  #bytes = 0;
+  readonly #ids = new HitIds();
+  readonly #listeners = new Set<{ bin: string | undefined; listener: (hit: Hit) => void }>();
+
+  constructor(options: MemoryCaptureStoreOptions = {}) {
+    const example = 'new MemoryCaptureStore({ maxHits: 10000, maxBytes: 67108864 })';
+    this.maxHits = positiveIntegerOption(
+      'MemoryCaptureStore',
+      'maxHits',
+      options.maxHits,
+      10_000,
+      example,
+    );
+    this.maxBytes = positiveIntegerOption(
+      'MemoryCaptureStore',
+      'maxBytes',
+      options.maxBytes,
+      64 * 1024 * 1024,
+      example,
+    );
+    this.maxBins = positiveIntegerOption(
+      'MemoryCaptureStore',
+      'maxBins',
+      options.maxBins,
+      1000,
+      example,
+    );
+  }
+
+  #info(bin: Bin): BinInfo {
+    return {
+      id: bin.id,
+      createdAt: bin.createdAt,
+      hits: bin.hits.size,
+      evicted: bin.evicted,
+      response: bin.response === undefined ? undefined : structuredClone(bin.response),
+    };
+  }
+
+  createBin(id: string, response?: BinResponse, createdAt = Date.now()): boolean {
+    if (this.#bins.has(id)) return false;
+    if (this.#bins.size >= this.maxBins) {
+      for (const oldest of this.#bins.keys()) {
+        if (oldest === 'all') continue;
+        this.deleteBin(oldest);
+        break;
+      }
+    }
+    this.#bins.set(id, {
+      id,
+      createdAt,
+      response: response === undefined ? undefined : structuredClone(response),
+      ordinal: 0,
+      evicted: 0,
+      hits: new Map(),
+    });
+    return true;
+  }
+
+  getBin(id: string): BinInfo | undefined {
+    const bin = this.#bins.get(id);
+    return bin && this.#info(bin);
+  }
+
+  listBins(): BinInfo[] {
+    return [...this.#bins.values()].map((bin) => this.#info(bin));
+  }
+
+  deleteBin(id: string): boolean {
+    const bin = this.#bins.get(id);
+    if (!bin) return false;
+    for (const hit of bin.hits.values()) this.#forget(hit);
+    this.#bins.delete(id);
+    return true;
+  }
+
+  setResponse(id: string, response: BinResponse | undefined): boolean {
+    const bin = this.#bins.get(id);
+    if (!bin) return false;
+    bin.response = response === undefined ? undefined : structuredClone(response);
+    // A new response starts its sequence again.
+    bin.ordinal = 0;
+    return true;
+  }
+
+  take(id: string): { response: BinResponse | undefined; ordinal: number } | undefined {
+    const bin = this.#bins.get(id);
+    if (!bin) return undefined;
+    return { response: bin.response, ordinal: bin.ordinal++ };
+  }
+
+  add(hit: NewHit): Hit | undefined {
+    const bin = this.#bins.get(hit.bin);
+    if (!bin) return undefined;
+    const stored: Hit = { id: this.#ids.next(), ...structuredClone(hit) };
+    this.#keep(bin, stored);
+    for (const { bin: wanted, listener } of this.#listeners) {
+      if (wanted === undefined || wanted === stored.bin) listener(copyHit(stored));
+    }
+    return copyHit(stored);
+  }
+
+  /** Keeps a hit (its id given already), evicting the oldest past the limits. */
+  protected keep(hit: Hit): void {
+    const bin = this.#bins.get(hit.bin);
+    if (!bin) return;
+    this.#ids.seen(hit.id);
+    this.#keep(bin, hit);
+  }
+
+  #keep(bin: Bin, hit: Hit): void {
+    const bytes = hitSize(hit);
+    bin.hits.set(hit.id, hit);
+    this.#order.push([hit.bin, hit.id, bytes]);
+    this.#count += 1;
+    this.#bytes += bytes;
+    while ((this.#count > this.maxHits || this.#bytes > this.maxBytes) && this.#count > 1) {
+      const [binId, id] = this.#order[this.#head]!;
+      this.#head += 1;
+      const owner = this.#bins.get(binId);
+      const old = owner?.hits.get(id);
+      if (owner && old) {
+        this.#forget(old);
+        owner.evicted += 1;
+      }
+    }
+    // Drop the consumed front of the order now and then, not per eviction.
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Forgets a stored hit and its share of the totals (its entry in the order is skipped later). */
+  #forget(hit: Hit): void {
+    const bin = this.#bins.get(hit.bin);
+    if (!bin?.hits.delete(hit.id)) return;
+    this.#count -= 1;
+    this.#bytes -= hitSize(hit);
+  }
+
+  hits(binId: string, query: HitQuery = {}): Hit[] {
+    const bin = this.#bins.get(binId);
+    if (!bin) return [];
+    const limit = Math.min(query.limit ?? 100, MAX_HITS_PAGE);
+    const found: Hit[] = [];
+    for (const hit of bin.hits.values()) {
+      if (found.length >= limit) break;
+      if (query.since !== undefined && compareHitIds(hit.id, query.since) <= 0) continue;
+      if (query.label !== undefined && hit.label !== query.label) continue;
+      if (query.method !== undefined && hit.method !== query.method) continue;
+      found.push(copyHit(hit));
+    }
+    return found;
+  }
+
+  hit(binId: string, id: string): Hit | undefined {
+    const hit = this.#bins.get(binId)?.hits.get(id);
+    return hit && copyHit(hit);
+  }
+
+  deleteHit(binId: string, id: string): boolean {
+    const hit = this.#bins.get(binId)?.hits.get(id);
+    if (!hit) return false;
+    this.#forget(hit);
+    return true;
+  }
+
+  subscribe(bin: string | undefined, listener: (hit: Hit) => void): () => void {
+    const entry = { bin, listener };
+    this.#listeners.add(entry);
+    return () => void this.#listeners.delete(entry);
+  }
+
+  /** Forgets everything. */
+  close(): void {
+    this.#bins.clear();
+    this.#order.length = 0;
+    this.#head = 0;
+    this.#count = 0;
+    this.#bytes = 0;
+    this.#listeners.clear();
+  }
+}

@@ -1,0 +1,400 @@
+// RedisCaptureStore: bins in Redis hashes, their hits in a Redis Stream each, and one feed stream every process reads.
+import {
+  command,
+  parseReply,
+  RedisScript,
+  redisOptions,
+  replyArray,
+  replyInteger,
+  replyString,
+  type RedisStoreOptions,
+  type SendCommand,
+} from '../redis';
+import { positiveIntegerOption } from '../options';
+import type { BinInfo, CaptureStore, HitQuery } from '../types';
+import type { Hit, NewHit } from './hit';
+import { MAX_HITS_PAGE } from './memory-store';
+import type { BinResponse } from './response';
+
+/** Options for {@link RedisCaptureStore}. */
+export interface RedisCaptureStoreOptions extends RedisStoreOptions {
+  /**
+   * Sends commands on a connection of their own, for the feed's blocking
+   * `XREAD` (a blocking command holds its connection). Without it the feed
+   * polls every 100 ms. Defaults to none.
+   */
+  blockingCommand?: SendCommand;
+  /** Hits kept per bin (the stream's length cap); past it, the oldest goes. Defaults to `10000`. */
+  maxHitsPerBin?: number;
+  /** Bins kept; making one more forgets the oldest (but `all`). Defaults to `1000`. */
+  maxBins?: number;
+}
+
+const STORE = 'capture store';
+
+/**
+ * createBin: KEYS: bins (sorted by creation), the bin's hash. ARGV: id,
+ * createdAt, response JSON or '', maxBins, bin-hash prefix, stream prefix.
+ * Past maxBins the oldest bin but `all` goes, with its stream.
+ */
+const CREATE_BIN = new RedisScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], 'createdAt', ARGV[2], 'response', ARGV[3], 'ordinal', 0, 'evicted', 0)
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
+if extra > 0 then
+  for _, old in ipairs(redis.call('ZRANGE', KEYS[1], 0, extra)) do
+    if extra > 0 and old ~= 'all' and old ~= ARGV[1] then
+      redis.call('DEL', ARGV[5] .. old, ARGV[6] .. old)
+      redis.call('ZREM', KEYS[1], old)
+      extra = extra - 1
+    end
+  end
+end
+return 1
+`);
+
+/** take: KEYS: the bin's hash. Returns the response and the ordinal before this hit, or nil. */
+const TAKE = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local ordinal = redis.call('HINCRBY', KEYS[1], 'ordinal', 1) - 1
+return { redis.call('HGET', KEYS[1], 'response') or '', ordinal }
+`);
+
+/**
+ * add: the hit into the feed (its id made there, after every id before)
+ * and, with that id, into the bin's stream, trimmed to its cap; the
+ * trimmed count adds to the bin's evicted. KEYS: feed, bin stream, bin
+ * hash. ARGV: bin, hit JSON, maxHitsPerBin, feed length. Returns the id, or
+ * nil for a bin that is gone.
+ */
+const ADD_HIT = new RedisScript(`
+if redis.call('EXISTS', KEYS[3]) == 0 then return false end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'bin', ARGV[1], 'hit', ARGV[2])
+redis.call('XADD', KEYS[2], id, 'hit', ARGV[2])
+local trimmed = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[3])
+if trimmed > 0 then redis.call('HINCRBY', KEYS[3], 'evicted', trimmed) end
+return id
+`);
+
+/** bin: KEYS: hash, stream. Returns createdAt, response, evicted, hits, or nil. */
+const GET_BIN = new RedisScript(`
+local bin = redis.call('HMGET', KEYS[1], 'createdAt', 'response', 'evicted')
+if not bin[1] then return false end
+return { bin[1], bin[2] or '', bin[3] or '0', redis.call('XLEN', KEYS[2]) }
+`);
+
+/** listBins: KEYS: bins. ARGV: hash prefix, stream prefix. Returns id, createdAt, response, evicted, hits for each. */
+const LIST_BINS = new RedisScript(`
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local bin = redis.call('HMGET', ARGV[1] .. id, 'createdAt', 'response', 'evicted')
+  if bin[1] then
+    for _, v in ipairs({ id, bin[1], bin[2] or '', bin[3] or '0', redis.call('XLEN', ARGV[2] .. id) }) do
+      out[#out + 1] = v
+    end
+  end
+end
+return out
+`);
+
+/** range: KEYS: stream. ARGV: start, count. Returns id, hit JSON pairs (flat). */
+const RANGE = new RedisScript(`
+local out = {}
+for _, entry in ipairs(redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])) do
+  out[#out + 1] = entry[1]
+  out[#out + 1] = entry[2][2]
+end
+return out
+`);
+
+/** setResponse: KEYS: hash. ARGV: response JSON or ''. The sequence starts again. */
+const SET_RESPONSE = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'response', ARGV[1], 'ordinal', 0)
+return 1
+`);
+
+function responseOf(text: string | undefined): BinResponse | undefined {
+  return text ? (JSON.parse(text) as BinResponse) : undefined;
+}
+
+function hitOf(id: string, json: string): Hit {
+  const hit = JSON.parse(json) as NewHit;
+  return { id, ...hit };
+}
+
+/**
+ * The entries of one stream in an `XREAD` reply, as `[id, fields]`: clients
+ * and protocol versions give the reply as a list of [stream, entries], the
+ * same flattened, or a map of stream to entries.
+ */
+function readEntries(reply: unknown): [string, string[]][] {
+  if (reply === null || reply === undefined) return [];
+  let entries: unknown;
+  if (reply instanceof Map) entries = reply.values().next().value;
+  else if (Array.isArray(reply))
+    entries = Array.isArray(reply[0]) ? (reply[0] as unknown[])[1] : reply[1];
+  else if (typeof reply === 'object') entries = Object.values(reply)[0];
+  return replyArray(entries ?? []).map((entry) => {
+    const [id, fields] = replyArray(entry);
+    return [replyString(id)!, replyArray(fields).map((f) => replyString(f) ?? '')];
+  });
+}
+
+/**
+ * Bins and hits in Redis, shared by every process: each bin a hash (its
+ * response, the count its sequence runs on, its evicted count) in a set
+ * sorted by creation, its hits a Redis Stream capped at `maxHitsPerBin`
+ * (`XADD`, then `XTRIM`), and every hit also in one feed stream, from which
+ * each process reads the hits of every other (`XREAD BLOCK` on a
+ * connection of its own): a feed held on one worker sees a hit answered by
+ * another. Hit ids are the stream ids, made once, in the feed. Each
+ * operation is one script.
+ */
+export class RedisCaptureStore implements CaptureStore {
+  readonly maxHitsPerBin: number;
+  readonly maxBins: number;
+  readonly #send: SendCommand;
+  readonly #blocking: SendCommand | undefined;
+  readonly #prefix: string;
+  readonly #listeners = new Set<{ bin: string | undefined; listener: (hit: Hit) => void }>();
+  #polling = false;
+  #closed = false;
+
+  constructor(options: RedisCaptureStoreOptions) {
+    const { send, prefix } = redisOptions('RedisCaptureStore', options);
+    const example = 'new RedisCaptureStore({ sendCommand, maxHitsPerBin: 10000 })';
+    this.#send = send;
+    this.#prefix = prefix;
+    this.#blocking = options.blockingCommand;
+    this.maxHitsPerBin = positiveIntegerOption(
+      'RedisCaptureStore',
+      'maxHitsPerBin',
+      options.maxHitsPerBin,
+      10_000,
+      example,
+    );
+    this.maxBins = positiveIntegerOption(
+      'RedisCaptureStore',
+      'maxBins',
+      options.maxBins,
+      1000,
+      example,
+    );
+  }
+
+  get #bins(): string {
+    return `${this.#prefix}capture:bins`;
+  }
+
+  get #feed(): string {
+    return `${this.#prefix}capture:feed`;
+  }
+
+  get #hashPrefix(): string {
+    return `${this.#prefix}capture:bin:`;
+  }
+
+  get #streamPrefix(): string {
+    return `${this.#prefix}capture:hits:`;
+  }
+
+  async createBin(id: string, response?: BinResponse): Promise<boolean> {
+    const reply = await CREATE_BIN.run(
+      this.#send,
+      STORE,
+      [this.#bins, this.#hashPrefix + id],
+      [
+        id,
+        Date.now(),
+        response ? JSON.stringify(response) : '',
+        this.maxBins,
+        this.#hashPrefix,
+        this.#streamPrefix,
+      ],
+    );
+    return parseReply(STORE, reply, replyInteger) === 1;
+  }
+
+  async getBin(id: string): Promise<BinInfo | undefined> {
+    const reply = await GET_BIN.run(
+      this.#send,
+      STORE,
+      [this.#hashPrefix + id, this.#streamPrefix + id],
+      [],
+    );
+    return parseReply(STORE, reply, (value) => {
+      if (value === null || value === undefined || value === false) return undefined;
+      const [createdAt, response, evicted, hits] = replyArray(value);
+      return {
+        id,
+        createdAt: replyInteger(createdAt),
+        response: responseOf(replyString(response)),
+        evicted: replyInteger(evicted),
+        hits: replyInteger(hits),
+      };
+    });
+  }
+
+  async listBins(): Promise<BinInfo[]> {
+    const reply = await LIST_BINS.run(
+      this.#send,
+      STORE,
+      [this.#bins],
+      [this.#hashPrefix, this.#streamPrefix],
+    );
+    return parseReply(STORE, reply, (value) => {
+      const flat = replyArray(value);
+      const bins: BinInfo[] = [];
+      for (let i = 0; i + 4 < flat.length; i += 5) {
+        bins.push({
+          id: replyString(flat[i])!,
+          createdAt: replyInteger(flat[i + 1]),
+          response: responseOf(replyString(flat[i + 2])),
+          evicted: replyInteger(flat[i + 3]),
+          hits: replyInteger(flat[i + 4]),
+        });
+      }
+      return bins;
+    });
+  }
+
+  async deleteBin(id: string): Promise<boolean> {
+    const reply = await command(this.#send, STORE, ['ZREM', this.#bins, id]);
+    await command(this.#send, STORE, ['DEL', this.#hashPrefix + id, this.#streamPrefix + id]);
+    return parseReply(STORE, reply, replyInteger) === 1;
+  }
+
+  async setResponse(id: string, response: BinResponse | undefined): Promise<boolean> {
+    const reply = await SET_RESPONSE.run(
+      this.#send,
+      STORE,
+      [this.#hashPrefix + id],
+      [response ? JSON.stringify(response) : ''],
+    );
+    return parseReply(STORE, reply, replyInteger) === 1;
+  }
+
+  async take(
+    id: string,
+  ): Promise<{ response: BinResponse | undefined; ordinal: number } | undefined> {
+    const reply = await TAKE.run(this.#send, STORE, [this.#hashPrefix + id], []);
+    return parseReply(STORE, reply, (value) => {
+      if (value === null || value === undefined || value === false) return undefined;
+      const [response, ordinal] = replyArray(value);
+      return { response: responseOf(replyString(response)), ordinal: replyInteger(ordinal) };
+    });
+  }
+
+  async add(hit: NewHit): Promise<Hit | undefined> {
+    const json = JSON.stringify(hit);
+    const reply = await ADD_HIT.run(
+      this.#send,
+      STORE,
+      [this.#feed, this.#streamPrefix + hit.bin, this.#hashPrefix + hit.bin],
+      [hit.bin, json, this.maxHitsPerBin, 1000],
+    );
+    return parseReply(STORE, reply, (value) => {
+      const id = value === false ? undefined : replyString(value);
+      return id === undefined ? undefined : { id, ...hit };
+    });
+  }
+
+  async hits(bin: string, query: HitQuery = {}): Promise<Hit[]> {
+    const limit = Math.min(query.limit ?? 100, MAX_HITS_PAGE);
+    const found: Hit[] = [];
+    let start = query.since === undefined ? '-' : `(${query.since}`;
+    for (;;) {
+      const reply = await RANGE.run(this.#send, STORE, [this.#streamPrefix + bin], [start, 500]);
+      const flat = parseReply(STORE, reply, (value) =>
+        replyArray(value).map((v) => replyString(v)!),
+      );
+      for (let i = 0; i + 1 < flat.length && found.length < limit; i += 2) {
+        const hit = hitOf(flat[i]!, flat[i + 1]!);
+        if (query.label !== undefined && hit.label !== query.label) continue;
+        if (query.method !== undefined && hit.method !== query.method) continue;
+        found.push(hit);
+      }
+      if (found.length >= limit || flat.length < 1000) return found;
+      start = `(${flat[flat.length - 2]}`;
+    }
+  }
+
+  async hit(bin: string, id: string): Promise<Hit | undefined> {
+    const reply = await command(this.#send, STORE, ['XRANGE', this.#streamPrefix + bin, id, id]);
+    return parseReply(STORE, reply, (value) => {
+      const [entry] = replyArray(value);
+      if (entry === undefined) return undefined;
+      const [entryId, fields] = replyArray(entry);
+      return hitOf(replyString(entryId)!, replyString(replyArray(fields)[1])!);
+    });
+  }
+
+  async deleteHit(bin: string, id: string): Promise<boolean> {
+    const reply = await command(this.#send, STORE, ['XDEL', this.#streamPrefix + bin, id]);
+    return parseReply(STORE, reply, replyInteger) === 1;
+  }
+
+  subscribe(bin: string | undefined, listener: (hit: Hit) => void): () => void {
+    const entry = { bin, listener };
+    this.#listeners.add(entry);
+    if (!this.#polling) void this.#poll();
+    return () => void this.#listeners.delete(entry);
+  }
+
+  /**
+   * Reads the feed while anyone listens: from its end at the start, then
+   * every entry after the last one read, blocking on a connection of its
+   * own (or polling every 100 ms without one). A Redis outage pauses it;
+   * it resumes where it was.
+   */
+  async #poll(): Promise<void> {
+    this.#polling = true;
+    let last: string | undefined;
+    try {
+      while (this.#listeners.size > 0 && !this.#closed) {
+        try {
+          if (last === undefined) {
+            const tail = await command(this.#send, STORE, [
+              'XREVRANGE',
+              this.#feed,
+              '+',
+              '-',
+              'COUNT',
+              '1',
+            ]);
+            const [newest] = replyArray(tail);
+            last = newest === undefined ? '0-0' : replyString(replyArray(newest)[0])!;
+          }
+          const args = ['XREAD', 'COUNT', '500'];
+          if (this.#blocking) args.push('BLOCK', '1000');
+          args.push('STREAMS', this.#feed, last);
+          const reply = await command(this.#blocking ?? this.#send, STORE, args);
+          const entries = readEntries(reply);
+          for (const [id, fields] of entries) {
+            last = id;
+            const bin = fields[fields.indexOf('bin') + 1]!;
+            const json = fields[fields.indexOf('hit') + 1]!;
+            const hit = hitOf(id, json);
+            for (const { bin: wanted, listener } of this.#listeners) {
+              if (wanted === undefined || wanted === bin) listener(hit);
+            }
+          }
+          if (!this.#blocking && entries.length === 0) await new Promise((r) => setTimeout(r, 100));
+        } catch {
+          // Redis is away: try again in a while, from where the feed was.
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  /** Stops reading the feed (the connections are the caller's). */
+  close(): void {
+    this.#closed = true;
+    this.#listeners.clear();
+  }
+}
