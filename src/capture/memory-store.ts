@@ -26,10 +26,12 @@ interface Bin {
 /** The largest page of hits one call gives. */
 export const MAX_HITS_PAGE = 1000;
 
-/** Copies a hit, so callers cannot change what the store holds. */
-function copyHit(hit: Hit): Hit {
-  return structuredClone(hit);
+/** Copies JSON data (a hit, a response), so callers cannot change what the store holds. */
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
+
+const copyHit: (hit: Hit) => Hit = copy;
 
 /**
  * Bins and hits in `Map`s. Every method does its work without an `await`,
@@ -82,7 +84,7 @@ export class MemoryCaptureStore implements CaptureStore {
       createdAt: bin.createdAt,
       hits: bin.hits.size,
       evicted: bin.evicted,
-      response: bin.response === undefined ? undefined : structuredClone(bin.response),
+      response: bin.response === undefined ? undefined : copy(bin.response),
     };
   }
 
@@ -98,7 +100,7 @@ export class MemoryCaptureStore implements CaptureStore {
     this.#bins.set(id, {
       id,
       createdAt,
-      response: response === undefined ? undefined : structuredClone(response),
+      response: response === undefined ? undefined : copy(response),
       ordinal: 0,
       evicted: 0,
       hits: new Map(),
@@ -126,7 +128,7 @@ export class MemoryCaptureStore implements CaptureStore {
   setResponse(id: string, response: BinResponse | undefined): boolean {
     const bin = this.#bins.get(id);
     if (!bin) return false;
-    bin.response = response === undefined ? undefined : structuredClone(response);
+    bin.response = response === undefined ? undefined : copy(response);
     // A new response starts its sequence again.
     bin.ordinal = 0;
     return true;
@@ -141,7 +143,7 @@ export class MemoryCaptureStore implements CaptureStore {
   add(hit: NewHit): Hit | undefined {
     const bin = this.#bins.get(hit.bin);
     if (!bin) return undefined;
-    const stored: Hit = { id: this.#ids.next(), ...structuredClone(hit) };
+    const stored: Hit = { id: this.#ids.next(), ...copy(hit) };
     this.#keep(bin, stored);
     for (const { bin: wanted, listener } of this.#listeners) {
       if (wanted === undefined || wanted === stored.bin) listener(copyHit(stored));

@@ -8,3 +8,5 @@ export { userStoreContract } from './user-store';
 export { lockoutStoreContract } from './lockout-store';
 export type { LockoutContractOptions } from './lockout-store';
 export { refreshTokenStoreContract } from './refresh-store';
+export { captureStoreContract, sampleHit } from './capture-store';
+export type { CaptureContractOptions } from './capture-store';
