@@ -18,8 +18,8 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
-    // The capture dashboard's page: a script for the browser.
-    files: ['src/capture/page/**/*.js'],
+    // Scripts for the browser: the capture dashboard's page, the proofs of concept.
+    files: ['src/capture/page/**/*.js', 'examples/pocs/**/*.js'],
     languageOptions: {
       sourceType: 'script',
       globals: {
@@ -32,6 +32,9 @@ export default tseslint.config(
         TextEncoder: 'readonly',
         atob: 'readonly',
         URL: 'readonly',
+        URLSearchParams: 'readonly',
+        Image: 'readonly',
+        Blob: 'readonly',
       },
     },
   },

@@ -7,6 +7,8 @@ import {
 } from './auth/redis-store';
 import type { RedisSessionStoreOptions } from './auth/redis-store';
 import { RedisPageStore } from './cache/redis-store';
+import { RedisCaptureStore } from './capture/redis-store';
+import type { SendCommand } from './redis';
 
 /** The stores {@link redisStores} gives, each ready for its option of `auth()` or `cache()`. */
 export interface RedisStores {
@@ -20,6 +22,14 @@ export interface RedisStores {
   pages: RedisPageStore;
   /** For `auth({ tokens: { store } })`. */
   refreshTokens: RedisRefreshTokenStore;
+  /** For `capture({ store })`. */
+  capture: RedisCaptureStore;
+}
+
+/** Options for {@link redisStores}. */
+export interface RedisStoresOptions extends RedisSessionStoreOptions {
+  /** A connection of its own for the capture feed's blocking reads (see `RedisCaptureStore`). Defaults to none: the feed polls. */
+  blockingCommand?: SendCommand;
 }
 
 /**
@@ -31,7 +41,7 @@ export interface RedisStores {
  * app.use(cache({ store: stores.pages }));
  * ```
  */
-export function redisStores(options: RedisSessionStoreOptions): RedisStores {
+export function redisStores(options: RedisStoresOptions): RedisStores {
   const shared = {
     sendCommand: options.sendCommand,
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
@@ -42,5 +52,9 @@ export function redisStores(options: RedisSessionStoreOptions): RedisStores {
     lockout: new RedisLockoutStore(shared),
     pages: new RedisPageStore(shared),
     refreshTokens: new RedisRefreshTokenStore(shared),
+    capture: new RedisCaptureStore({
+      ...shared,
+      ...(options.blockingCommand ? { blockingCommand: options.blockingCommand } : {}),
+    }),
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { serverUrl, start, type Child } from './helpers/process';
+import { openStream } from './helpers/sse';
 
 /** Debian's chromium package: the browser is the system's, nothing is downloaded. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -166,6 +167,88 @@ describe('the proofs of concept, in Chromium', () => {
         ran: false,
       });
     }
+  });
+
+  it('capture-bin: a cross-site page’s fetch, img, form post and beacon appear live in the inspection page, where captured script never runs', async () => {
+    const { victim, attacker } = await startPoc('capture-bin');
+    const bin = (await (await fetch(`${victim}/bin/new`)).json()) as { id: string; url: string };
+    const dashboard = await context.newPage();
+    const dialogs: string[] = [];
+    dashboard.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const planted: string[] = [];
+    context.on('request', (req) => {
+      if (req.url().includes('planted')) planted.push(req.url());
+      if (req.url().includes('beacon')) console.log('DEBUG beacon request', Date.now());
+    });
+    context.on('requestfailed', (req) =>
+      console.log('DEBUG failed', req.url(), req.failure()?.errorText),
+    );
+    context.on('requestfinished', (req) => {
+      if (req.url().includes('beacon')) console.log('DEBUG beacon finished', Date.now());
+    });
+    await dashboard.goto(`${victim}/_mixnmatch/`);
+    await dashboard.locator('#status[data-state="live"]').waitFor();
+    expect(await dashboard.locator('#hits-title').textContent()).toBe(`Hits of ${bin.id}`);
+
+    // The bin's feed, read here too: when a hit is captured, whenever the browser sends it (a beacon may wait).
+    const feed = await openStream(`${victim}/_mixnmatch/api/bins/${bin.id}/feed`);
+    const page = await context.newPage();
+    await page.goto(`${attacker}/?bin=${bin.url}`);
+    await page.locator('#done[data-status="done"]').waitFor();
+    const rows = dashboard.locator('#hit-table tbody tr');
+    const labels = new Set<string>();
+    // A hit the browser never sends fails here with what did come, not at jest's timeout.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`only ${[...labels].join(', ')} were captured in 10 s`)),
+        10_000,
+      );
+    });
+    try {
+      for (let count = 1; labels.size < 4; count++) {
+        const events = await Promise.race([feed.until(count), late]);
+        const { label } = JSON.parse(events[count - 1]!.data) as { label: string };
+        labels.add(label);
+        // Each hit is in the open page's live table within a second of being captured.
+        await rows.filter({ hasText: label }).first().waitFor({ timeout: 1000 });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    feed.close();
+    expect([...labels].sort()).toEqual(['beacon', 'fetch', 'form', 'img']);
+    const fetchRow = rows.filter({ hasText: 'fetch' }).first();
+    await fetchRow.click();
+    expect(await dashboard.locator('#body-text').textContent()).toContain('"stolen"');
+    expect(await dashboard.locator('#headers').textContent()).toContain(attacker);
+
+    // A hit whose body and headers carry script: shown as text, never run.
+    const hostile = `<img src=x onerror="alert('body')"><script>fetch('${attacker}/planted-body')</script>`;
+    await fetch(`${bin.url}/hostile`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'text/html',
+        'X-Evil': `<script>alert('header')</script><img src="${attacker}/planted-header">`,
+      },
+      body: hostile,
+    });
+    const hostileRow = rows.filter({ hasText: 'hostile' }).first();
+    await hostileRow.waitFor({ timeout: 1000 });
+    await hostileRow.click();
+    expect(await dashboard.locator('#body-text').textContent()).toBe(hostile);
+    expect(await dashboard.locator('#headers').textContent()).toContain(
+      "<script>alert('header')</script>",
+    );
+    await dashboard.screenshot({
+      path: path.join(tmpdir(), 'mixnmatch-capture-dashboard.png'),
+      fullPage: true,
+    });
+    expect(dialogs).toEqual([]);
+    expect(planted).toEqual([]);
   });
 
   it('cors-read: a page on localhost reads a protected file on 127.0.0.1 with credentials, with and without a preflight', async () => {

@@ -6,6 +6,7 @@ import { createClient } from 'redis';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import {
+  captureStoreContract,
   lockoutStoreContract,
   pageStoreContract,
   refreshTokenStoreContract,
@@ -283,5 +284,52 @@ describe('RedisUserStore and the users file', () => {
     });
     expect(await store.delete('zed')).toBe(true);
     expect(await store.get('zed')).toBeUndefined();
+  });
+});
+
+describe('RedisCaptureStore', () => {
+  /** A blocking connection of its own, as the command gives the store. */
+  const blocking = () => {
+    const client = redis.client.duplicate();
+    blockingClients.push(client);
+    return (args: string[]) => client.call(args[0]!, ...args.slice(1));
+  };
+  const blockingClients: Redis[] = [];
+  afterAll(() => {
+    for (const client of blockingClients) client.disconnect();
+  });
+  const prefixes = new WeakMap<object, string>();
+  const make = (
+    extra: Partial<mixnmatch.RedisCaptureStoreOptions> = {},
+    prefix = redis.prefix(),
+  ) => {
+    const store = new mixnmatch.RedisCaptureStore({
+      sendCommand: redis.send,
+      blockingCommand: blocking(),
+      prefix,
+      ...extra,
+    });
+    prefixes.set(store, prefix);
+    return store;
+  };
+
+  captureStoreContract('RedisCaptureStore', () => make(), {
+    bounded: (maxHitsPerBin) => make({ maxHitsPerBin }),
+    // Another process on the same Redis: the same prefix, other connections.
+    twin: (store) => make({}, prefixes.get(store)),
+  });
+
+  captureStoreContract(
+    'RedisCaptureStore without a blocking connection (polling)',
+    () => new mixnmatch.RedisCaptureStore({ sendCommand: redis.send, prefix: redis.prefix() }),
+  );
+
+  it('keeps at most maxBins bins, the oldest going first but all', async () => {
+    const store = make({ maxBins: 2 });
+    await store.createBin('all');
+    await store.createBin('b1');
+    await store.createBin('b2');
+    expect((await store.listBins()).map((bin) => bin.id)).toEqual(['all', 'b2']);
+    store.close();
   });
 });

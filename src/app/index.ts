@@ -18,6 +18,7 @@ import {
   show,
 } from '../options';
 import { serveStatic } from '../static';
+import { captureParts, type CaptureOptions } from '../capture';
 
 /** Options for {@link createApp}. */
 export interface CreateAppOptions {
@@ -52,6 +53,11 @@ export interface CreateAppOptions {
   reflect?: ReflectOptions | boolean;
   /** Options for `cache()` (`maxSize`, …). Defaults to `{}`. */
   cache?: CacheOptions;
+  /**
+   * Capture bins and their dashboard (`capture()`): its options, or `true`
+   * for its defaults. Defaults to `false`.
+   */
+  capture?: CaptureOptions | boolean;
   /** Options for `requestLog()`, or `false` for no log. Defaults to `false`. */
   log?: RequestLogOptions | false;
   /** Options for `errorHandler()`. Defaults to `{}`. */
@@ -111,6 +117,8 @@ function cacheablePattern(value: unknown): RegExp | undefined {
  * request a turn of the event loop per router it passes through):
  *
  * ```ts
+ * app.use(capture(opts.capture));            // when opts.capture is given: every request recorded
+ *                                             // first (with `all`), the dashboard, the bins
  * app.use(requestLog(opts.log));              // when opts.log is given
  * app.use(canonicalize());
  * app.use(headers(opts.headers));
@@ -140,6 +148,7 @@ export function createApp(opts?: CreateAppOptions): Express {
       'goto',
       'reflect',
       'cache',
+      'capture',
       'log',
       'errors',
       'trustProxy',
@@ -161,12 +170,20 @@ export function createApp(opts?: CreateAppOptions): Express {
   const headerMap = objectOption<HeaderMap>(options, 'headers', false) || {};
   const reflectOptions =
     options.reflect === true ? {} : objectOption<ReflectOptions>(options, 'reflect', true);
+  const captureOptions =
+    options.capture === true ? {} : objectOption<CaptureOptions>(options, 'capture', true);
+  const capture = captureOptions ? captureParts(captureOptions) : undefined;
 
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
+  // Capturing every request comes first, so that it sees whatever answers.
+  if (capture?.recorder) app.use(capture.recorder);
   if (log) app.use(requestLog(log));
   app.use(canonicalize());
+  // The dashboard and the bins answer for themselves: not the app's headers, CORS or auth.
+  if (capture?.dashboard) app.use(capture.dashboard.prefix, capture.dashboard.router);
+  if (capture) app.use(capture.bins);
   if (Object.keys(headerMap).length > 0) app.use(headers(headerMap));
   app.use(noCache(cacheable ? (req) => !cacheable.test(req.path) : undefined));
   if (corsOptions !== false) app.use(cors(corsOptions || {}));

@@ -169,6 +169,14 @@ export function captureParts(opts?: CaptureOptions): CaptureParts {
     copyBody(req, res, bodyLimit, (copy) =>
       keep(buildHit(req, res, bin, label, started, copy, response)),
     );
+    // The body is read (kept up to the limit) before the answer: the hit is
+    // whole, and the client gets its answer on a connection left as it was.
+    await new Promise<void>((resolve) => {
+      if (req.readableEnded || req.destroyed) return resolve();
+      req.once('end', resolve);
+      req.once('close', resolve);
+      req.resume();
+    });
     const send = () => {
       if (res.headersSent || res.destroyed) return;
       res.statusCode = reply.status;

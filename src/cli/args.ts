@@ -62,6 +62,10 @@ export interface ServerConfig {
     | undefined;
   /** Ordered access rules, from the config file's `rules`. */
   rules: unknown[] | undefined;
+  /** Capture bins: every request too (`all`), a file that keeps the hits, the dashboard's token and prefix. */
+  capture:
+    | { all: boolean; file: string | undefined; token: string | undefined; prefix: string }
+    | undefined;
   /** Warnings to print at start (plain passwords in the users file). */
   warnings: string[];
   /**
@@ -208,6 +212,30 @@ function program(version: string): Command {
     )
     .addOption(
       new Option(
+        '--capture [all]',
+        "capture bins: GET /bin/new makes one, any request to /bin/ID is kept and shown live at the dashboard; 'all' records every request too",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--capture-file <file>',
+        'keep captured hits in this file (JSON lines), reloaded at start',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--capture-token <token>',
+        'the token the dashboard asks for (default: none on a loopback address, else one made at start)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--dashboard-prefix <path>',
+        'where the dashboard is served (default: /_mixnmatch)',
+      ),
+    )
+    .addOption(
+      new Option(
         '-c, --config <file>',
         'JSON file with the same options in camelCase (maxCacheSize, allowedOrigins, …); flags override it',
       ),
@@ -225,7 +253,7 @@ Commands:
 }
 
 /** Config keys that name files or folders: relative to the config file. */
-const PATH_KEYS = ['root', 'users', 'tlsCert', 'tlsKey', 'log', 'jwtKey'];
+const PATH_KEYS = ['root', 'users', 'tlsCert', 'tlsKey', 'log', 'jwtKey', 'captureFile'];
 
 /** Option names a config file may use: the flags' camelCase names. */
 const CONFIG_KEYS = [
@@ -263,6 +291,10 @@ const CONFIG_KEYS = [
   'jwtAccessTtl',
   'jwtRefreshTtl',
   'rules',
+  'capture',
+  'captureFile',
+  'captureToken',
+  'dashboardPrefix',
 ];
 
 function asStringList(name: string, value: unknown): string[] | undefined {
@@ -411,6 +443,51 @@ function parseHeaders(
   return headers;
 }
 
+/** The capture options: `--capture [all]` and the flags that go with it. */
+function captureConfig(
+  values: Record<string, unknown>,
+  n: (key: string) => string,
+  redis: boolean,
+): ServerConfig['capture'] {
+  const mode = values.capture;
+  if (mode !== undefined && mode !== true && mode !== false && mode !== 'all') {
+    throw new UsageError(`${n('capture')} takes nothing or all (got ${JSON.stringify(mode)})`);
+  }
+  const on = mode === true || mode === 'all';
+  const file = asString(n('captureFile'), values.captureFile);
+  const token = asString(n('captureToken'), values.captureToken);
+  const prefix = asString(n('dashboardPrefix'), values.dashboardPrefix);
+  for (const [key, value] of [
+    ['captureFile', file],
+    ['captureToken', token],
+    ['dashboardPrefix', prefix],
+  ] as const) {
+    if (value !== undefined && !on) throw new UsageError(`${n(key)} needs --capture`);
+  }
+  if (file !== undefined && redis) {
+    throw new UsageError(
+      `${n('captureFile')} and --redis both keep hits: with --redis they are in Redis streams, shared by every worker; leave out one`,
+    );
+  }
+  if (token !== undefined && (token.length < 16 || !/^[\x21-\x7e]+$/.test(token))) {
+    throw new UsageError(
+      `${n('captureToken')} must be at least 16 printable characters, no spaces`,
+    );
+  }
+  if (prefix !== undefined && !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
+    throw new UsageError(
+      `${n('dashboardPrefix')} must be a path of plain segments, such as /_mixnmatch (got ${prefix})`,
+    );
+  }
+  if (!on) return undefined;
+  return {
+    all: mode === 'all',
+    file: file === undefined ? undefined : path.resolve(file),
+    token,
+    prefix: prefix ?? '/_mixnmatch',
+  };
+}
+
 /** Checks the merged values and builds the configuration. */
 function toConfig(
   values: Record<string, unknown>,
@@ -539,6 +616,8 @@ function toConfig(
     );
   }
 
+  const capture = captureConfig(values, n, redisUrl !== undefined);
+
   const sameSite = asString(n('sameSite'), values.sameSite)?.toLowerCase();
   if (
     sameSite !== undefined &&
@@ -551,6 +630,7 @@ function toConfig(
 
   return {
     sameSite,
+    capture,
     jwt: jwtOn
       ? { key: jwtKey, keyFile: jwtKeyFile, accessTtl: jwtAccessTtl, refreshTtl: jwtRefreshTtl }
       : undefined,

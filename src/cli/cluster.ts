@@ -15,6 +15,7 @@ import {
   ConfigurationError,
   describeConfigError,
   jwtSecret,
+  captureToken,
   selfSignedCertificate,
   type Output,
 } from './server';
@@ -153,6 +154,9 @@ export async function runPrimary(
   if (config.jwt && config.jwt.key === undefined) {
     env.MIXNMATCH_JWT_SECRET = jwtSecret().toString('base64');
   }
+  // One dashboard token for every worker, when one was made.
+  const token = captureToken(config);
+  if (token !== undefined) env.MIXNMATCH_CAPTURE_TOKEN = token;
 
   const fork = () => {
     const worker = cluster.fork(env);

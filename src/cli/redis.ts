@@ -84,8 +84,12 @@ export async function connectStores(
     // Redis is needed) until Redis answers again, however long that takes.
     connected = true;
   }
+  // The capture feed's blocking reads hold a connection of their own.
+  const blocking = client.duplicate({ lazyConnect: false });
+  blocking.on('error', () => undefined);
   const stores = redisStores({
     sendCommand: (args) => client.call(args[0]!, ...args.slice(1)),
+    blockingCommand: (args) => blocking.call(args[0]!, ...args.slice(1)),
     prefix,
     ...(maxSessions !== undefined ? { maxSessions } : {}),
   });
@@ -93,6 +97,8 @@ export async function connectStores(
     stores,
     async close() {
       closing = true;
+      stores.capture.close();
+      blocking.disconnect();
       try {
         await client.quit();
       } catch {

@@ -19,6 +19,8 @@ import { ConfigError } from '../errors';
 import type { LogStream } from '../log';
 import type { AccessRule } from '../auth/rules';
 import type { RedisStores } from '../redis-stores';
+import { FileCaptureStore } from '../capture/file-store';
+import type { CaptureStore } from '../types';
 import { redactUrl } from './redis';
 import type { ServerConfig } from './args';
 
@@ -115,8 +117,9 @@ export async function selfSignedCertificate(): Promise<{ key: string; cert: stri
  * (`expectsContinue`) the 100 goes out only when the app first reads the
  * body, so the checks that come first (auth, a declared length past a
  * limit) give their final status without asking the client for the body.
- * An answer written before the whole body came (a refusal at the headers)
- * closes the connection rather than wait for a body nobody will read.
+ * A refusal (4xx, 5xx) written before the whole body came closes the
+ * connection rather than wait for a body nobody will read; other answers
+ * leave it to Node, which reads what is left and keeps the connection.
  */
 function awaitBody(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
   if (expectsContinue) {
@@ -130,7 +133,7 @@ function awaitBody(req: IncomingMessage, res: ServerResponse, expectsContinue: b
   const writeHead = res.writeHead;
   res.writeHead = function writeHeadClosing(this: ServerResponse, ...args: unknown[]) {
     res.writeHead = writeHead;
-    if (!req.complete) this.shouldKeepAlive = false;
+    if (!req.complete && this.statusCode >= 400) this.shouldKeepAlive = false;
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['writeHead'];
 }
@@ -183,13 +186,49 @@ function openLog(target: string, output: Output): CommandLog {
   };
 }
 
+/** Whether an address to listen on is this machine's loopback only. */
+function loopbackAddress(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\./.test(address);
+}
+
+/**
+ * The dashboard's token: the one `--capture-token` gives, or, bound to an
+ * address that is not loopback, one made at start (shared with the
+ * workers, which only take it from their primary); none on loopback.
+ */
+let madeToken: string | undefined;
+export function captureToken(config: ServerConfig): string | undefined {
+  if (!config.capture) return undefined;
+  if (config.capture.token !== undefined) return config.capture.token;
+  if (loopbackAddress(config.address)) return undefined;
+  const handedDown = cluster.isWorker ? process.env.MIXNMATCH_CAPTURE_TOKEN : undefined;
+  madeToken ??= handedDown ?? randomBytes(24).toString('base64url');
+  return madeToken;
+}
+
 /** The app options for a configuration. */
 export function appOptions(
   config: ServerConfig,
   log: LogStream | undefined,
   stores?: RedisStores,
+  captureStore?: CaptureStore,
 ): CreateAppOptions {
+  const capture = config.capture;
+  const token = captureToken(config);
   return {
+    ...(capture
+      ? {
+          capture: {
+            all: capture.all,
+            ...(stores ? { store: stores.capture } : captureStore ? { store: captureStore } : {}),
+            dashboard: {
+              prefix: capture.prefix,
+              ...(token !== undefined ? { token } : {}),
+              facts: features(config),
+            },
+          },
+        }
+      : {}),
     root: config.root,
     listing: config.listing,
     followSymlinks: config.followSymlinks,
@@ -248,9 +287,10 @@ export function buildApp(
   config: ServerConfig,
   log: LogStream | undefined,
   stores?: RedisStores,
+  captureStore?: CaptureStore,
 ): Express {
   try {
-    return createApp(appOptions(config, log, stores));
+    return createApp(appOptions(config, log, stores, captureStore));
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
     throw err;
@@ -304,6 +344,11 @@ export function banner(
     ...urls.map((url) => `  listening on ${url}`),
     ...(fingerprint ? [`  TLS certificate SHA-256 fingerprint: ${fingerprint}`] : []),
     ...features(config).map((line) => `  ${line}`),
+    ...(config.capture
+      ? [
+          `  dashboard: ${urls[0]!.replace(/\/$/, '')}${config.capture.prefix}/${captureToken(config) !== undefined ? `?token=${captureToken(config)!}` : ''} (${captureToken(config) !== undefined ? 'needs its token' : 'open on loopback only'})`,
+        ]
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -329,6 +374,11 @@ function features(config: ServerConfig): string[] {
         : 'GET /login'
     }, /logout; ${config.secrets.length ? `secrets ${config.secrets.join(', ')}` : 'no secrets'}`,
     'goto: /goto/ADDRESS (307)',
+    ...(config.capture
+      ? [
+          `capture: GET /bin/new makes a bin; any request to /bin/ID or /bin/ID/LABEL (or Host ID.…) is kept${config.capture.all ? '; every request is kept in the bin all' : ''}${config.capture.file ? `; hits in ${config.capture.file}` : config.redis ? '; hits in Redis streams' : ''}`,
+        ]
+      : []),
     ...(config.reflect
       ? [
           'reflect: /anything, /headers, /status/CODES, /response-headers?NAME=VALUE, /redirect-to?url=URL, /delay/SECONDS (as go-httpbin)',
@@ -410,7 +460,27 @@ export async function startServer(
     for (const warning of config.warnings) output.err(`mixnmatch: warning: ${warning}\n`);
   }
   const log = config.log ? openLog(config.log.target, output) : undefined;
-  const app = buildApp(config, log?.stream, extras.stores);
+  const captureFile = config.capture?.file;
+  let captureStore: FileCaptureStore | undefined;
+  if (captureFile !== undefined && !extras.stores) {
+    try {
+      let warned = false;
+      captureStore = new FileCaptureStore(captureFile, {
+        onError: (err) => {
+          if (warned) return;
+          warned = true;
+          output.err(
+            `mixnmatch: cannot write the capture file ${captureFile} (${(err as NodeJS.ErrnoException).code ?? err.message}); hits are kept in memory only\n`,
+          );
+        },
+      });
+    } catch (err) {
+      throw new StartError(
+        `cannot use the capture file ${captureFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  }
+  const app = buildApp(config, log?.stream, extras.stores, captureStore);
   let scheme = 'http';
   let server: Server;
   let fingerprint: string | undefined;
@@ -474,6 +544,7 @@ export async function startServer(
   const stop = () =>
     new Promise<void>((resolve) => {
       server.close(() => {
+        captureStore?.close();
         if (log) void log.close().then(resolve);
         else resolve();
       });
