@@ -42,6 +42,8 @@ interface Sites {
 }
 
 const running: Child[] = [];
+/** What a test set up on the shared browser context, undone after it. */
+const afterTest: (() => void)[] = [];
 
 /**
  * Starts a PoC's servers exactly as its README does, in its folder, with
@@ -132,6 +134,7 @@ describe('the proofs of concept, in Chromium', () => {
   });
 
   afterEach(async () => {
+    for (const undo of afterTest.splice(0)) undo();
     await context.clearCookies();
     for (const page of context.pages()) await page.close();
     await Promise.all(
@@ -179,16 +182,11 @@ describe('the proofs of concept, in Chromium', () => {
       void dialog.dismiss();
     });
     const planted: string[] = [];
-    context.on('request', (req) => {
+    const watch = (req: { url(): string }) => {
       if (req.url().includes('planted')) planted.push(req.url());
-      if (req.url().includes('beacon')) console.log('DEBUG beacon request', Date.now());
-    });
-    context.on('requestfailed', (req) =>
-      console.log('DEBUG failed', req.url(), req.failure()?.errorText),
-    );
-    context.on('requestfinished', (req) => {
-      if (req.url().includes('beacon')) console.log('DEBUG beacon finished', Date.now());
-    });
+    };
+    context.on('request', watch);
+    afterTest.push(() => context.off('request', watch));
     await dashboard.goto(`${victim}/_mixnmatch/`);
     await dashboard.locator('#status[data-state="live"]').waitFor();
     expect(await dashboard.locator('#hits-title').textContent()).toBe(`Hits of ${bin.id}`);
