@@ -8,6 +8,7 @@ import { verifyPassword } from 'mixnmatch';
 import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { exchange, tempTree } from './helpers';
+import { openStream } from './helpers/sse';
 import { BIN, serverUrl, start as startCommand, untilOutput, type Child } from './helpers/process';
 import { testCertificate } from './helpers/tls';
 
@@ -236,6 +237,55 @@ describe('the mixnmatch command', () => {
     expect(all).toMatch(/\r\nConnection: close\r\n/i);
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);
+  });
+
+  describe('capture', () => {
+    it('keeps hits in --capture-file across a restart, and asks for --capture-token', async () => {
+      const file = path.join(tree.root, '..', `hits-${process.pid}.jsonl`);
+      const token = 'a-dashboard-token-long-enough';
+      const args = [
+        '-p',
+        '0',
+        '-r',
+        tree.root,
+        '--capture',
+        '--capture-file',
+        file,
+        '--capture-token',
+        token,
+      ];
+      try {
+        const first = launch(...args);
+        const base = await url(first);
+        expect(first.stdout()).toContain(`_mixnmatch/?token=${token} (needs its token)`);
+        const bin = (await (await fetch(`${base}bin/new`)).json()) as { id: string };
+        const api = `${base}_mixnmatch/api/bins/${bin.id}`;
+        const auth = { headers: { Authorization: `Bearer ${token}` } };
+        expect((await fetch(`${api}/hits`)).status).toBe(401);
+        // The hit is kept once its request is over: the feed says when.
+        const feed = await openStream(`${api}/feed`, auth.headers);
+        const hit = await fetch(`${base}bin/${bin.id}/kept`, { method: 'POST', body: 'stolen=1' });
+        expect(hit.status).toBe(200);
+        await feed.until(1);
+        feed.close();
+        first.process.kill('SIGTERM');
+        expect(await first.exited).toBe(0);
+
+        const second = launch(...args);
+        const again = await url(second);
+        const kept = (await (
+          await fetch(`${again}_mixnmatch/api/bins/${bin.id}/hits`, auth)
+        ).json()) as {
+          hits: { label: string; body: { text: string } }[];
+        };
+        expect(kept.hits.map((h) => [h.label, h.body.text])).toEqual([['kept', 'stolen=1']]);
+        expect((await fetch(`${again}bin/${bin.id}`)).status).toBe(200);
+        second.process.kill('SIGTERM');
+        expect(await second.exited).toBe(0);
+      } finally {
+        rmSync(file, { force: true });
+      }
+    });
   });
 
   describe('token mode', () => {

@@ -6,6 +6,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { start, untilOutput, type Child } from './helpers/process';
 import { freePort, startRedis, type TestRedis } from './helpers/redis';
 import { raceRefresh } from './helpers';
+import { openStream } from './helpers/sse';
 
 jest.setTimeout(60_000);
 
@@ -253,6 +254,27 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     expect(command.stderr()).not.toMatch(/a worker (stopped|exited)|keep exiting/);
     command.process.kill('SIGTERM');
     expect(await command.exited).toBe(0);
+  });
+
+  it('shows a hit answered by one worker on a feed held by the other (capture in Redis streams)', async () => {
+    const command = start('--capture', 'all');
+    const base = await url(command);
+    expect(command.stdout()).toContain('hits in Redis streams');
+    const { id } = (await (await get(base, '/bin/new')).json()) as { id: string };
+    const feed = await openStream(new URL(`/_mixnmatch/api/bins/${id}/feed`, base).href);
+    // Each on a connection of its own: the cluster hands them to both workers.
+    for (let i = 0; i < 12; i++) {
+      const res = await post(base, `/bin/${id}/n${i}`, `i=${i}`);
+      expect(res.status).toBe(200);
+    }
+    const events = await feed.until(12);
+    feed.close();
+    const hits = events.map((event) => JSON.parse(event.data) as { label: string; worker: number });
+    expect(hits.map((hit) => hit.label)).toEqual(Array.from({ length: 12 }, (_, i) => `n${i}`));
+    expect(new Set(hits.map((hit) => hit.worker))).toEqual(new Set([1, 2]));
+    // Every request is in the bin all too, from both workers.
+    const all = await (await get(base, '/_mixnmatch/api/bins/all/hits?limit=1000')).json();
+    expect((all as { hits: unknown[] }).hits.length).toBeGreaterThanOrEqual(13);
   });
 
   it('revokes the winner of 20 parallel refreshes on both workers once the reuse is seen', async () => {

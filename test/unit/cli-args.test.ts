@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApp, ConfigurationError } from '../../src/cli/server';
+import { banner, buildApp, captureToken, ConfigurationError } from '../../src/cli/server';
 import { parseArgs, type ServerConfig } from '../../src/cli/args';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-cli-'));
@@ -312,5 +312,70 @@ describe('parseArgs', () => {
       code: 0,
       stdout: '1.2.3\n',
     });
+  });
+});
+
+describe('--capture and its flags', () => {
+  it('turns capture on, with all, a file, a token and a prefix', () => {
+    expect(run('--capture').capture).toEqual({
+      all: false,
+      file: undefined,
+      token: undefined,
+      prefix: '/_mixnmatch',
+    });
+    const config = run(
+      '--capture',
+      'all',
+      '--capture-file',
+      'hits.jsonl',
+      '--capture-token',
+      'a-token-long-enough',
+      '--dashboard-prefix',
+      '/inspect',
+    );
+    expect(config.capture).toEqual({
+      all: true,
+      file: path.resolve('hits.jsonl'),
+      token: 'a-token-long-enough',
+      prefix: '/inspect',
+    });
+  });
+
+  it('takes the config file keys', () => {
+    const file = path.join(dir, 'capture.json');
+    writeFileSync(file, JSON.stringify({ capture: 'all', captureFile: 'hits.jsonl' }));
+    expect(run('-c', file).capture).toMatchObject({
+      all: true,
+      file: path.join(dir, 'hits.jsonl'),
+    });
+  });
+
+  it.each([
+    [['--capture', 'some'], /^mixnmatch: --capture takes nothing or all \(got "some"\)$/],
+    [['--capture-file', 'x'], /^mixnmatch: --capture-file needs --capture$/],
+    [['--dashboard-prefix', '/x'], /^mixnmatch: --dashboard-prefix needs --capture$/],
+    [['--capture', '--capture-token', 'short'], /at least 16 printable characters/],
+    [['--capture', '--dashboard-prefix', 'x y'], /must be a path of plain segments/],
+    [
+      ['--capture', '--capture-file', 'x', '--redis', 'redis://127.0.0.1:1'],
+      /--capture-file and --redis both keep hits/,
+    ],
+  ])('refuses %j', (argv, message) => {
+    expect(fails(...argv)).toMatch(message);
+  });
+
+  it('makes a token when bound to an address that is not loopback, and says it in the banner', () => {
+    const open = run('--capture');
+    expect(captureToken(open)).toBeUndefined();
+    const wide = run('-a', '0.0.0.0', '--capture');
+    const token = captureToken(wide);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(captureToken(wide)).toBe(token);
+    expect(banner(wide, '1.2.3', ['http://192.0.2.1:58080/'], undefined)).toContain(
+      `dashboard: http://192.0.2.1:58080/_mixnmatch/?token=${token} (needs its token)`,
+    );
+    expect(
+      captureToken(run('-a', '0.0.0.0', '--capture', '--capture-token', 'mine-and-long-enough')),
+    ).toBe('mine-and-long-enough');
   });
 });
