@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { timeCanonicalization, type CanonicalTiming } from './canonical-paths';
+import { timeCaptureFeed } from './capture-feed';
 import { timeHostilePaths, type HostileTiming } from './hostile-paths';
 import { createFixtures, type BenchEnv } from './fixtures';
 import {
@@ -547,6 +548,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (selected(options, 'canonicalize')) {
       canonical = timeCanonicalization([1024, 4096, 16384], options.smoke ? 5 : 400);
       reportCanonical(canonical, log);
+    }
+
+    if (selected(options, 'capture-feed')) {
+      const timing = await timeCaptureFeed(env, {
+        duration: options.smoke ? 0.3 : Math.max(options.duration * 2, 3),
+        connections: options.connections,
+        ...(pinned ? { cpu: SERVER_CPU } : {}),
+      });
+      log('');
+      log(
+        `capture-feed: a bin's feed followed while ${options.connections} connections POST 1 KiB to the bin: ${timing.events} events for ${timing.requests} requests; lateness p50 ${timing.p50} ms, p95 ${timing.p95} ms (goal ≤ 250), max ${timing.max} ms${timing.p95 <= 250 ? '' : ' BELOW the goal'}`,
+      );
     }
 
     if (selected(options, 'hostile-paths')) {

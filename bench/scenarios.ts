@@ -16,6 +16,7 @@ import {
   canonicalize,
   createApp,
   endpoints,
+  MemoryCaptureStore,
   MemoryPageStore,
   MemorySessionStore,
   RedisPageStore,
@@ -854,6 +855,67 @@ const cachedPageRedis: Scenario = {
   ],
 };
 
+/** The bin the capture scenarios post to, made when their servers start. */
+export const BENCH_BIN = 'benchbinbenchbinbenchbin22';
+
+/** A full app with `capture({ all })`, its bin made. */
+function captureApp(env: BenchEnv, all: boolean): RequestListener {
+  const store = new MemoryCaptureStore();
+  store.createBin(BENCH_BIN);
+  return createApp({ root: env.root, capture: { store, all } });
+}
+
+const captureAll: Scenario = {
+  id: 'capture-post',
+  title: 'POST /echo, a 1 KiB page: createApp() with capture({ all: true }) vs without',
+  request: { method: 'POST', path: '/echo', headers: FORM_HEADERS, body: PAGE_FORM },
+  status: 200,
+  ratios: [
+    {
+      label: 'capture on / capture off',
+      numerator: 'capture on',
+      denominator: 'capture off',
+      target: 0.8,
+    },
+  ],
+  variants: [
+    { name: 'capture on', build: (env) => captureApp(env, true) },
+    { name: 'capture off', build: (env) => createApp({ root: env.root }) },
+  ],
+};
+
+const captureBin: Scenario = {
+  id: 'capture-bin',
+  title:
+    'POST 1 KiB to a capture bin (kept, with its headers and body) vs an Express route that reads it and answers 200',
+  request: {
+    method: 'POST',
+    path: `/bin/${BENCH_BIN}/label`,
+    headers: FORM_HEADERS,
+    body: PAGE_FORM,
+  },
+  status: 200,
+  ratios: [{ label: 'bin / route', numerator: 'mixnmatch', denominator: 'plain' }],
+  variants: [
+    { name: 'mixnmatch', build: (env) => captureApp(env, false) },
+    {
+      name: 'plain',
+      build() {
+        const app = expressApp();
+        app.post(
+          '/bin/:id/:label',
+          express.raw({ type: () => true, limit: '1mb' }),
+          (_req, res) => {
+            res.setHeader('Access-Control-Allow-Origin', '*');
+            sendStatus(res, 200);
+          },
+        );
+        return app;
+      },
+    },
+  ],
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   cachedPage,
   threeArgs,
@@ -867,6 +929,8 @@ export const SCENARIOS: readonly Scenario[] = [
   dispatchExpress,
   protectedRedis,
   cachedPageRedis,
+  captureAll,
+  captureBin,
 ];
 
 /** The apps of the heap scenario: a cache() that takes 10,000 pages, and a Map doing the same by hand. */

@@ -22,6 +22,51 @@ interface Copier {
 
 const copiers = new WeakMap<Request, Copier>();
 
+/** Keeps a chunk a request emitted, up to its copier's limit. */
+function record(copier: Copier, data: unknown): void {
+  const chunk = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
+  copier.size += chunk.length;
+  const room = copier.limit - copier.kept;
+  if (room > 0) {
+    copier.chunks.push(room >= chunk.length ? chunk : chunk.subarray(0, room));
+    copier.kept += Math.min(room, chunk.length);
+  }
+}
+
+/** The request prototypes of apps whose `emit` records the chunks of requests being copied. */
+const tapped = new WeakSet<object>();
+
+/**
+ * Makes the `emit` of the request's app (its own prototype, `app.request`)
+ * record the chunks of the requests being copied: defined once per app, so
+ * a request gets no property of its own (which would cost every request
+ * its hidden class). False for a request without an app (a bare Node
+ * request), which is then tapped by itself.
+ */
+function tapApp(req: Request): boolean {
+  const proto = Object.getPrototypeOf(req) as { emit: typeof req.emit } | null;
+  const app = (req as { app?: { request?: unknown } }).app;
+  if (proto === null || app === undefined || proto !== app.request) return false;
+  if (!tapped.has(proto)) {
+    tapped.add(proto);
+    const inherited = proto.emit;
+    Object.defineProperty(proto, 'emit', {
+      configurable: true,
+      writable: true,
+      value: function copyingEmit(this: Request, event: string | symbol) {
+        if (event === 'data') {
+          const copier = copiers.get(this);
+          // eslint-disable-next-line prefer-rest-params -- arguments passed on as they came, without an array per call
+          if (copier) record(copier, arguments[1]);
+        }
+        // eslint-disable-next-line prefer-rest-params
+        return inherited.apply(this, arguments as unknown as Parameters<typeof inherited>);
+      },
+    });
+  }
+  return true;
+}
+
 function finish(req: Request, copier: Copier): void {
   const copy: BodyCopy = {
     body: Buffer.concat(copier.chunks),
@@ -38,7 +83,8 @@ function finish(req: Request, copier: Copier): void {
  * body has all come (a body nobody read, a form posted to a static page, is
  * read to the end then). A listener of its own would start the stream
  * flowing before the handlers are ready for it, so the copy is taken from
- * the stream's own `data` events. Several callers share one copy.
+ * the stream's own `data` events (through the `emit` of the app's request
+ * prototype). Several callers share one copy.
  */
 export function copyBody(
   req: Request,
@@ -60,23 +106,19 @@ export function copyBody(
   }
   const copier: Copier = { chunks: [], kept: 0, size: 0, limit, waiting: [done] };
   copiers.set(req, copier);
-  const emit = req.emit;
-  req.emit = function copyingEmit(this: Request, event: string | symbol, ...args: unknown[]) {
-    if (event === 'data') {
-      const chunk = Buffer.isBuffer(args[0]) ? args[0] : Buffer.from(String(args[0]));
-      copier.size += chunk.length;
-      const room = copier.limit - copier.kept;
-      if (room > 0) {
-        copier.chunks.push(room >= chunk.length ? chunk : chunk.subarray(0, room));
-        copier.kept += Math.min(room, chunk.length);
-      }
-    }
-    return emit.call(this, event, ...args);
-  } as typeof req.emit;
+  let restore: (() => void) | undefined;
+  if (!tapApp(req)) {
+    const emit = req.emit;
+    req.emit = function copyingEmit(this: Request, event: string | symbol, ...args: unknown[]) {
+      if (event === 'data') record(copier, args[0]);
+      return emit.call(this, event, ...args);
+    } as typeof req.emit;
+    restore = () => (req.emit = emit);
+  }
 
   res.once('close', () => {
     const complete = () => {
-      req.emit = emit;
+      restore?.();
       finish(req, copier);
     };
     if (req.readableEnded || req.destroyed) return complete();

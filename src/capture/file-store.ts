@@ -1,6 +1,6 @@
 // FileCaptureStore: the memory store, with every change appended to a JSON-lines file and replayed at start, so a restart loses nothing.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import type { Hit, NewHit } from './hit';
+import type { Hit } from './hit';
 import { compareHitIds, HIT_ID } from './hit';
 import { MemoryCaptureStore, type MemoryCaptureStoreOptions } from './memory-store';
 import type { BinResponse } from './response';
@@ -141,9 +141,13 @@ export class FileCaptureStore extends MemoryCaptureStore {
   }
 
   #append(line: Line): void {
+    this.#appendText(JSON.stringify(line));
+  }
+
+  #appendText(line: string): void {
     if (this.#loading || this.#failed || this.#fd === undefined) return;
     try {
-      writeSync(this.#fd, `${JSON.stringify(line)}\n`);
+      writeSync(this.#fd, `${line}\n`);
     } catch (err) {
       this.#failed = true;
       this.#onError(err as Error);
@@ -162,10 +166,8 @@ export class FileCaptureStore extends MemoryCaptureStore {
     return true;
   }
 
-  override add(hit: NewHit): Hit | undefined {
-    const stored = super.add(hit);
-    if (stored) this.#append({ t: 'hit', hit: stored });
-    return stored;
+  protected override kept(json: string): void {
+    this.#appendText(`{"t":"hit","hit":${json}}`);
   }
 
   override deleteBin(id: string): boolean {

@@ -180,17 +180,6 @@ export function buildHit(
   };
 }
 
-/** The bytes a hit takes in memory, roughly: its body and header text. */
-export function hitSize(hit: Hit | NewHit): number {
-  let size = 512 + hit.target.length + (hit.body.text?.length ?? hit.body.base64?.length ?? 0);
-  for (const [name, value] of hit.headers) size += name.length + value.length;
-  if (hit.response) {
-    size += hit.response.body.text?.length ?? hit.response.body.base64?.length ?? 0;
-    for (const [name, value] of hit.response.headers) size += name.length + value.length;
-  }
-  return size;
-}
-
 /** Bin ids: 26 characters of lower-case base32 (130 random bits), so that one also works as a DNS label. */
 export const BIN_ID = /^[a-z2-7]{26}$/;
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';

@@ -126,13 +126,18 @@ export function captureParts(opts?: CaptureOptions): CaptureParts {
       report(err);
     }
   };
-  let allReady: Promise<unknown> | undefined;
+  /** The bin `all`, made at the first request: a promise until it is there, then `true`. */
+  let allMade: Promise<unknown> | true | undefined;
   const readBody = bodyReader(1024 * 1024 + 65_536, 'A bin’s response is at most 1 MiB.');
 
   /** Whether a request is the dashboard's (never captured). */
+  const dashboardName = prefix?.slice(prefix.lastIndexOf('/') + 1);
   const isDashboard = (req: Request): boolean => {
     if (prefix === undefined) return false;
-    const target = splitTarget(req.originalUrl ?? req.url);
+    const original = req.originalUrl ?? req.url;
+    // Most targets cannot be the dashboard's: nothing decodes to its name.
+    if (!original.includes('%') && !original.includes(dashboardName!)) return false;
+    const target = splitTarget(original);
     const path = target ? canonicalDecoded(target.path) : undefined;
     return typeof path === 'string' && (path === prefix || path.startsWith(`${prefix}/`));
   };
@@ -140,10 +145,12 @@ export function captureParts(opts?: CaptureOptions): CaptureParts {
   const recorder: RequestHandler | undefined = all
     ? function captureAll(req: Request, res: Response, next: NextFunction) {
         if (isDashboard(req)) return next();
-        allReady ??= Promise.resolve(store.createBin(ALL_BIN)).catch(report);
+        allMade ??= Promise.resolve(store.createBin(ALL_BIN)).then(() => (allMade = true), report);
         const started = { time: new Date(), hr: process.hrtime.bigint() };
         copyBody(req, res, bodyLimit, (copy) => {
-          void allReady!.then(() => keep(buildHit(req, res, ALL_BIN, '', started, copy)));
+          const hit = buildHit(req, res, ALL_BIN, '', started, copy);
+          if (allMade === true) keep(hit);
+          else void allMade!.then(() => keep(hit));
         });
         next();
       }

@@ -1,7 +1,7 @@
 // MemoryCaptureStore: bins and their hits in this process's memory, bounded in hits and bytes, the oldest evicted first.
 import { positiveIntegerOption } from '../options';
 import type { BinInfo, CaptureStore, HitQuery } from '../types';
-import { compareHitIds, HitIds, hitSize, type Hit, type NewHit } from './hit';
+import { compareHitIds, HitIds, type Hit, type NewHit } from './hit';
 import type { BinResponse } from './response';
 
 /** Options for {@link MemoryCaptureStore}. */
@@ -14,24 +14,38 @@ export interface MemoryCaptureStoreOptions {
   maxBins?: number;
 }
 
+/**
+ * A hit as the store keeps it: its JSON (one string, which the garbage
+ * collector never has to walk, where a hit's objects would be dozens) and
+ * what queries filter on.
+ */
+interface StoredHit {
+  readonly json: string;
+  readonly label: string;
+  readonly method: string;
+}
+
 interface Bin {
   readonly id: string;
   readonly createdAt: number;
   response: BinResponse | undefined;
   ordinal: number;
   evicted: number;
-  readonly hits: Map<string, Hit>;
+  readonly hits: Map<string, StoredHit>;
 }
 
 /** The largest page of hits one call gives. */
 export const MAX_HITS_PAGE = 1000;
 
-/** Copies JSON data (a hit, a response), so callers cannot change what the store holds. */
+/** Copies JSON data (a response), so callers cannot change what the store holds. */
 function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-const copyHit: (hit: Hit) => Hit = copy;
+/** A stored hit, as a fresh object of its own. */
+function hitOf(stored: StoredHit): Hit {
+  return JSON.parse(stored.json) as Hit;
+}
 
 /**
  * Bins and hits in `Map`s. Every method does its work without an `await`,
@@ -120,7 +134,7 @@ export class MemoryCaptureStore implements CaptureStore {
   deleteBin(id: string): boolean {
     const bin = this.#bins.get(id);
     if (!bin) return false;
-    for (const hit of bin.hits.values()) this.#forget(hit);
+    for (const hit of [...bin.hits.keys()]) this.#forget(bin, hit);
     this.#bins.delete(id);
     return true;
   }
@@ -143,37 +157,39 @@ export class MemoryCaptureStore implements CaptureStore {
   add(hit: NewHit): Hit | undefined {
     const bin = this.#bins.get(hit.bin);
     if (!bin) return undefined;
-    const stored: Hit = { id: this.#ids.next(), ...copy(hit) };
-    this.#keep(bin, stored);
+    const stored: Hit = { id: this.#ids.next(), ...hit };
+    const json = JSON.stringify(stored);
+    this.#keep(bin, stored, json);
+    this.kept(json);
     for (const { bin: wanted, listener } of this.#listeners) {
-      if (wanted === undefined || wanted === stored.bin) listener(copyHit(stored));
+      if (wanted === undefined || wanted === stored.bin) listener(JSON.parse(json) as Hit);
     }
-    return copyHit(stored);
+    // The store keeps only the JSON: what it gives back cannot change what it holds.
+    return stored;
   }
+
+  /** Told the JSON of every hit `add` keeps (a store that writes hits elsewhere too). */
+  protected kept(_json: string): void {}
 
   /** Keeps a hit (its id given already), evicting the oldest past the limits. */
   protected keep(hit: Hit): void {
     const bin = this.#bins.get(hit.bin);
     if (!bin) return;
     this.#ids.seen(hit.id);
-    this.#keep(bin, hit);
+    this.#keep(bin, hit, JSON.stringify(hit));
   }
 
-  #keep(bin: Bin, hit: Hit): void {
-    const bytes = hitSize(hit);
-    bin.hits.set(hit.id, hit);
+  #keep(bin: Bin, hit: Hit, json: string): void {
+    const bytes = 2 * json.length;
+    bin.hits.set(hit.id, { json, label: hit.label, method: hit.method });
     this.#order.push([hit.bin, hit.id, bytes]);
     this.#count += 1;
     this.#bytes += bytes;
     while ((this.#count > this.maxHits || this.#bytes > this.maxBytes) && this.#count > 1) {
-      const [binId, id] = this.#order[this.#head]!;
+      const [binId, id, size] = this.#order[this.#head]!;
       this.#head += 1;
       const owner = this.#bins.get(binId);
-      const old = owner?.hits.get(id);
-      if (owner && old) {
-        this.#forget(old);
-        owner.evicted += 1;
-      }
+      if (owner && this.#forget(owner, id, size)) owner.evicted += 1;
     }
     // Drop the consumed front of the order now and then, not per eviction.
     if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
@@ -182,12 +198,12 @@ export class MemoryCaptureStore implements CaptureStore {
     }
   }
 
-  /** Forgets a stored hit and its share of the totals (its entry in the order is skipped later). */
-  #forget(hit: Hit): void {
-    const bin = this.#bins.get(hit.bin);
-    if (!bin?.hits.delete(hit.id)) return;
+  /** Forgets a stored hit and its share of the totals (its entry in the order is skipped later); whether it was there. */
+  #forget(bin: Bin, id: string, bytes = 2 * (bin.hits.get(id)?.json.length ?? 0)): boolean {
+    if (!bin.hits.delete(id)) return false;
     this.#count -= 1;
-    this.#bytes -= hitSize(hit);
+    this.#bytes -= bytes;
+    return true;
   }
 
   hits(binId: string, query: HitQuery = {}): Hit[] {
@@ -195,26 +211,24 @@ export class MemoryCaptureStore implements CaptureStore {
     if (!bin) return [];
     const limit = Math.min(query.limit ?? 100, MAX_HITS_PAGE);
     const found: Hit[] = [];
-    for (const hit of bin.hits.values()) {
+    for (const [id, hit] of bin.hits) {
       if (found.length >= limit) break;
-      if (query.since !== undefined && compareHitIds(hit.id, query.since) <= 0) continue;
+      if (query.since !== undefined && compareHitIds(id, query.since) <= 0) continue;
       if (query.label !== undefined && hit.label !== query.label) continue;
       if (query.method !== undefined && hit.method !== query.method) continue;
-      found.push(copyHit(hit));
+      found.push(hitOf(hit));
     }
     return found;
   }
 
   hit(binId: string, id: string): Hit | undefined {
     const hit = this.#bins.get(binId)?.hits.get(id);
-    return hit && copyHit(hit);
+    return hit && hitOf(hit);
   }
 
   deleteHit(binId: string, id: string): boolean {
-    const hit = this.#bins.get(binId)?.hits.get(id);
-    if (!hit) return false;
-    this.#forget(hit);
-    return true;
+    const bin = this.#bins.get(binId);
+    return bin !== undefined && this.#forget(bin, id);
   }
 
   subscribe(bin: string | undefined, listener: (hit: Hit) => void): () => void {
