@@ -1,4 +1,4 @@
-// Jest's global setup: build dist/ from the sources first, so tests of the command and the package never run a stale build.
+// Jest's global setup: build dist/ from the sources first (as `npm run build` does), so tests of the command and the package never run a stale build.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -9,4 +9,9 @@ export default function buildOnce(): void {
     [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')],
     { cwd: root, stdio: 'inherit' },
   );
+  // The files tsc does not emit (the capture dashboard's page).
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'copy-assets.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
