@@ -1,7 +1,7 @@
 // Times canonicalisation of long paths in-process: the pure function, and the canonicalize() middleware called directly.
 import express, { type Request, type Response } from 'express';
 import { canonicalize } from '../src';
-import { canonicalDecoded } from '../src/path';
+import { canonicalDecoded } from '../src/http/path';
 import { dotPath } from './scenarios';
 
 /** Microseconds per call for one path size. */

@@ -1,5 +1,5 @@
 // mixnmatch: the pieces of a test server as Express middleware. Named exports only.
-import './augment';
+import './shared/augment';
 
 export { canonicalize, endpoints, endpoints as endpointsRouter } from './endpoints';
 export type { CanonicalizeOptions, EndpointMatch, EndpointsOptions } from './endpoints';
@@ -21,8 +21,8 @@ export {
   MethodNotAllowedError,
   MissingArgsError,
   NotAnEndpointError,
-} from './errors';
-export type { HttpErrorOptions } from './errors';
+} from './shared/errors';
+export type { HttpErrorOptions } from './shared/errors';
 export type { ValueOrFn } from './types';
 export { cors, DEFAULT_ALLOWED_HEADERS } from './cors';
 export type { CorsOptions } from './cors';
@@ -66,8 +66,8 @@ export type {
   FileCaptureStoreOptions,
   RedisCaptureStoreOptions,
 } from './capture';
-export { sse } from './sse';
-export type { EventStream, EventStreamOptions } from './sse';
+export { sse } from './http/sse';
+export type { EventStream, EventStreamOptions } from './http/sse';
 
 export {
   auth,
@@ -118,15 +118,13 @@ export type {
   UserStore,
 } from './types';
 
-export {
-  RedisLockoutStore,
-  RedisRefreshTokenStore,
-  RedisSessionStore,
-  RedisUserStore,
-} from './auth/redis-store';
-export type { FileUserState, RedisSessionStoreOptions } from './auth/redis-store';
+export { RedisSessionStore } from './sessions/redis-store';
+export type { RedisSessionStoreOptions } from './sessions/redis-store';
+export { RedisLockoutStore, RedisUserStore } from './accounts/redis-store';
+export type { FileUserState } from './accounts/redis-store';
+export { RedisRefreshTokenStore } from './tokens/redis-store';
 export { RedisPageStore } from './cache/redis-store';
-export { redisStores } from './redis-stores';
-export type { RedisStores } from './redis-stores';
+export { redisStores } from './redis/stores';
+export type { RedisStores } from './redis/stores';
 export { StoreUnavailableError } from './redis';
 export type { RedisStoreOptions, SendCommand } from './redis';

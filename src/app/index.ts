@@ -5,7 +5,7 @@ import { cacheMiddleware, type CacheOptions } from '../cache';
 import { cors, type CorsOptions } from '../cors';
 import { canonicalize } from '../endpoints';
 import { errorHandler, type ErrorHandlerOptions } from '../error-handler';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../shared/errors';
 import { gotoMiddleware, type GotoOptions } from '../goto';
 import { headers, noCache, type HeaderMap } from '../hooks';
 import { requestLog, type RequestLogOptions } from '../log';
@@ -16,7 +16,7 @@ import {
   isPlainObject,
   optionsObject,
   show,
-} from '../options';
+} from '../shared/options';
 import { serveStatic } from '../static';
 import { captureParts, type CaptureOptions } from '../capture';
 

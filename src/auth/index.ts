@@ -4,20 +4,20 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { endpointsHandler, routerOf } from '../endpoints';
 import type { EndpointHandlers, EndpointSpec } from '../endpoints/spec';
-import { ConfigError, HttpError } from '../errors';
-import { gotoParamLocation } from '../location';
-import { assertNotMiddlewareCall, optionsObject, show } from '../options';
-import { recordAccess, recordedSession } from '../access';
+import { ConfigError, HttpError } from '../shared/errors';
+import { gotoParamLocation } from '../http/location';
+import { assertNotMiddlewareCall, optionsObject, show } from '../shared/options';
+import { recordAccess, recordedSession } from '../access/record';
 import {
   isCanonical,
   mountPath as mountPathOf,
   mountSegments,
   pathSpellings,
   routedPath,
-} from '../request-path';
-import { canonicalizePath, decodePath } from '../path';
-import { answerOptions, queryParam, sendEmpty } from '../respond';
-import { isToken } from '../http';
+} from '../http/request-path';
+import { canonicalizePath, decodePath } from '../http/path';
+import { answerOptions, queryParam, sendEmpty } from '../http/respond';
+import { isToken } from '../http/headers';
 import type { Session, SessionUser, UserRecord } from '../types';
 import {
   addressKey,
@@ -28,22 +28,22 @@ import {
   Verifier,
   type Authenticate,
   type PasswordWork,
-} from './credentials';
-import { decideRules } from './rules';
-import { tokenEndpoints } from './token-mode';
-import { verifyAccessToken, type VerifiedClaims } from './tokens';
+} from '../accounts/credentials';
+import { decideRules } from '../access/rules';
+import { tokenEndpoints } from '../tokens/endpoints';
+import { verifyAccessToken, type VerifiedClaims } from '../tokens/jwt';
 import { parseAuthOptions, type AuthOptions, type Credentials } from './options';
-import { findSecrets, foldSegment, hasRoles } from './secrets';
+import { findSecrets, foldSegment, hasRoles } from '../access/secrets';
 
-export { MemorySessionStore } from './memory-store';
-export type { MemorySessionStoreOptions } from './memory-store';
-export { MemoryLockoutStore, MemoryUserStore } from './stores';
-export { MemoryRefreshTokenStore } from './refresh-store';
-export type { MemoryRefreshTokenStoreOptions } from './refresh-store';
-export type { AccessRule } from './rules';
-export type { MemoryLockoutStoreOptions } from './stores';
-export { DEFAULT_SCRYPT, hashPassword, verifyPassword, needsRehash } from './password';
-export type { ScryptParams } from './password';
+export { MemorySessionStore } from '../sessions/memory-store';
+export type { MemorySessionStoreOptions } from '../sessions/memory-store';
+export { MemoryLockoutStore, MemoryUserStore } from '../accounts/memory-store';
+export { MemoryRefreshTokenStore } from '../tokens/memory-store';
+export type { MemoryRefreshTokenStoreOptions } from '../tokens/memory-store';
+export type { AccessRule } from '../access/rules';
+export type { MemoryLockoutStoreOptions } from '../accounts/memory-store';
+export { DEFAULT_SCRYPT, hashPassword, verifyPassword, needsRehash } from '../accounts/password';
+export type { ScryptParams } from '../accounts/password';
 export { ORIGINAL_PASSWORD_POLICY } from './options';
 export type {
   AuthOptions,

@@ -1,7 +1,7 @@
 // auth() options: the public AuthOptions type and their validation at construction time.
 import type { Request } from 'express';
-import { ConfigError } from '../errors';
-import { isToken } from '../http';
+import { ConfigError } from '../shared/errors';
+import { isToken } from '../http/headers';
 import {
   booleanOption,
   isPlainObject,
@@ -9,7 +9,7 @@ import {
   positiveIntegerOption,
   show,
   storeOption,
-} from '../options';
+} from '../shared/options';
 import type { KeyObject } from 'node:crypto';
 import type {
   LockoutStore,
@@ -20,19 +20,19 @@ import type {
   UserRecord,
   UserStore,
 } from '../types';
-import { MemoryRefreshTokenStore } from './refresh-store';
-import { compileRules, type AccessRule, type CompiledRule } from './rules';
-import { loadTokenKey, type TokenSettings } from './tokens';
-import { MemorySessionStore } from './memory-store';
+import { MemoryRefreshTokenStore } from '../tokens/memory-store';
+import { compileRules, type AccessRule, type CompiledRule } from '../access/rules';
+import { loadTokenKey, type TokenSettings } from '../tokens/jwt';
+import { MemorySessionStore } from '../sessions/memory-store';
 import {
   DEFAULT_SCRYPT,
   checkScryptParams,
   hashPasswordSync,
   hashProblem,
   type ScryptParams,
-} from './password';
-import { compileSecret, type Secret } from './secrets';
-import { MemoryLockoutStore, MemoryUserStore } from './stores';
+} from '../accounts/password';
+import { compileSecret, type Secret } from '../access/secrets';
+import { MemoryLockoutStore, MemoryUserStore } from '../accounts/memory-store';
 
 /** A secret that needs a session whose user has one of `roles`. */
 export interface RoleSecret {

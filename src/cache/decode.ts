@@ -1,8 +1,8 @@
 // Pure decoding of cache/echo request bodies: strict base64, byte-wise form parsing, page types. No Express here.
 import mime from 'mime-types';
-import { formFields, percentDecode } from '../form';
-import { mediaType } from '../http';
-import { HttpError } from '../errors';
+import { formFields, percentDecode } from '../http/form';
+import { mediaType } from '../http/headers';
+import { HttpError } from '../shared/errors';
 import type { CachedPage } from './store';
 
 /** The type a page gets when it names none, or one that is not a known MIME type. */

@@ -1,12 +1,12 @@
 // The cache() router factory: POST /echo and the /cache page store, built as an endpoints() spec.
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
-import { bodyKind, bodyReader, type BodyKind } from '../body';
+import { bodyKind, bodyReader, type BodyKind } from '../http/body';
 import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints/spec';
-import { HttpError } from '../errors';
-import { assertNotMiddlewareCall, show } from '../options';
-import { sendBody, sendEmpty } from '../respond';
+import { HttpError } from '../shared/errors';
+import { assertNotMiddlewareCall, show } from '../shared/options';
+import { sendBody, sendEmpty } from '../http/respond';
 import {
   decodeFormPage,
   decodeJsonPage,

@@ -1,6 +1,12 @@
 // cache() options: the public CacheOptions type and their validation at construction time.
-import { ConfigError } from '../errors';
-import { didYouMean, optionsObject, positiveIntegerOption, show, storeOption } from '../options';
+import { ConfigError } from '../shared/errors';
+import {
+  didYouMean,
+  optionsObject,
+  positiveIntegerOption,
+  show,
+  storeOption,
+} from '../shared/options';
 import { MemoryPageStore } from './memory-store';
 import { REQUIRED_STORE_METHODS, type PageStore } from './store';
 

@@ -2,7 +2,7 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { BodyCopy } from '../body-copy';
+import type { BodyCopy } from '../http/body-copy';
 
 /** A body as a hit keeps it: text when it is UTF-8, else base64; its whole size and whether it was cut. */
 export interface HitBody {

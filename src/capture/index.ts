@@ -6,19 +6,19 @@ import express, {
   type Response,
   type Router,
 } from 'express';
-import { bodyReader } from '../body';
-import { copyBody } from '../body-copy';
-import { HttpError } from '../errors';
-import { isToken } from '../http';
+import { bodyReader } from '../http/body';
+import { copyBody } from '../http/body-copy';
+import { HttpError } from '../shared/errors';
+import { isToken } from '../http/headers';
 import {
   assertNotMiddlewareCall,
   booleanOption,
   optionsObject,
   positiveIntegerOption,
   storeOption,
-} from '../options';
-import { canonicalDecoded, splitTarget } from '../path';
-import { canonicalPath, isProblem, mountPath } from '../request-path';
+} from '../shared/options';
+import { canonicalDecoded, splitTarget } from '../http/path';
+import { canonicalPath, isProblem, mountPath } from '../http/request-path';
 import type { CaptureStore } from '../types';
 import { dashboardRouter, parseDashboardOptions, type DashboardOptions } from './dashboard';
 import { BIN_ID, buildHit, hitBody, newBinId, type Hit } from './hit';

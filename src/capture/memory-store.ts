@@ -1,5 +1,5 @@
 // MemoryCaptureStore: bins and their hits in this process's memory, bounded in hits and bytes, the oldest evicted first.
-import { positiveIntegerOption } from '../options';
+import { positiveIntegerOption } from '../shared/options';
 import type { BinInfo, CaptureStore, HitQuery } from '../types';
 import { compareHitIds, HitIds, type Hit, type NewHit } from './hit';
 import type { BinResponse } from './response';

@@ -10,7 +10,7 @@ import {
   type RedisStoreOptions,
   type SendCommand,
 } from '../redis';
-import { positiveIntegerOption } from '../options';
+import { positiveIntegerOption } from '../shared/options';
 import type { BinInfo, CaptureStore, HitQuery } from '../types';
 import type { Hit, NewHit } from './hit';
 import { MAX_HITS_PAGE } from './memory-store';

@@ -1,7 +1,7 @@
 // What a bin answers at its capture URL: the response a user sets (status, headers, body, delay, a sequence), checked, and chosen per hit.
-import { HttpError } from '../errors';
-import { headerBytes, headerProblem } from '../http';
-import { isPlainObject, show } from '../options';
+import { HttpError } from '../shared/errors';
+import { headerBytes, headerProblem } from '../http/headers';
+import { isPlainObject, show } from '../shared/options';
 
 /** One answer a bin gives. */
 export interface BinReply {

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { UserEntry } from '../auth/options';
-import { didYouMean } from '../options';
+import { didYouMean } from '../shared/options';
 
 /** Everything the command needs to start a server. */
 export interface ServerConfig {

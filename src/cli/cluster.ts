@@ -1,6 +1,6 @@
 // --workers N: a primary process that forks N workers serving one port with node:cluster, and stops them all cleanly.
 import cluster, { type Worker } from 'node:cluster';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../shared/errors';
 import type { ServerConfig } from './args';
 import {
   connectStores,

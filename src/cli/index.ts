@@ -5,7 +5,7 @@ import { hashPasswordCommand } from './hash-password';
 import cluster from 'node:cluster';
 import type { ServerConfig } from './args';
 import { loadSharedUsers, primaryCertificate, runPrimary } from './cluster';
-import { packageVersion } from '../version';
+import { packageVersion } from '../shared/version';
 import { connectStores, RedisUnreachableError, type CommandStores } from './redis';
 import { ConfigurationError, StartError, startServer, type Running } from './server';
 

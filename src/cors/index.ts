@@ -1,10 +1,10 @@
 // The cors() middleware: the original CORS test server's defaults, with per-request ?origin= and ?creds= overrides.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import corsMiddleware, { type CorsOptions as CorsPackageOptions } from 'cors';
-import { ConfigError, HttpError } from '../errors';
-import { isToken } from '../http';
-import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
-import { queryParam } from '../respond';
+import { ConfigError, HttpError } from '../shared/errors';
+import { isToken } from '../http/headers';
+import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../shared/options';
+import { queryParam } from '../http/respond';
 
 /** Options for {@link cors}. */
 export interface CorsOptions {

@@ -1,5 +1,5 @@
 // Pure dispatch: find the endpoint node for a path, its arguments and parameters, and check the argument count.
-import { ExtraArgsError, MissingArgsError, type EndpointError } from '../errors';
+import { ExtraArgsError, MissingArgsError, type EndpointError } from '../shared/errors';
 import {
   ARGS_ANY,
   ARGS_OPTIONAL,
@@ -7,7 +7,7 @@ import {
   type CompiledNode,
   type CompiledSpec,
 } from './spec';
-import { walkPath } from '../path';
+import { walkPath } from '../http/path';
 
 /** A path resolved to an endpoint node. */
 export interface NodeMatch {

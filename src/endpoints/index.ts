@@ -6,9 +6,9 @@ import express, {
   type Response,
   type Router,
 } from 'express';
-import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../errors';
-import { defineForApp } from '../prototype';
-import { checkAccess, hasAccessChecks } from '../access';
+import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../shared/errors';
+import { defineForApp } from '../shared/prototype';
+import { checkAccess, hasAccessChecks } from '../access/record';
 import {
   isCanonical,
   isProblem,
@@ -16,10 +16,16 @@ import {
   mountPath,
   mountSegments,
   originalPath,
-} from '../request-path';
-import { answerOptions } from '../respond';
-import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../options';
-import { canonicalDecoded, encodePath, isPlainPath, splitTarget, type PathProblem } from '../path';
+} from '../http/request-path';
+import { answerOptions } from '../http/respond';
+import { assertNotMiddlewareCall, booleanOption, optionsObject } from '../shared/options';
+import {
+  canonicalDecoded,
+  encodePath,
+  isPlainPath,
+  splitTarget,
+  type PathProblem,
+} from '../http/path';
 import {
   checkArgCount,
   handedPath,

@@ -1,8 +1,8 @@
 // Compiles an endpoint spec tree into a lookup trie, validating it once, at construction.
 import type { RequestHandler } from 'express';
-import { ConfigError } from '../errors';
-import { isToken } from '../http';
-import { didYouMean, isPlainObject, show } from '../options';
+import { ConfigError } from '../shared/errors';
+import { isToken } from '../http/headers';
+import { didYouMean, isPlainObject, show } from '../shared/options';
 
 /** `args` value: zero or one argument. */
 export const ARGS_OPTIONAL = '?' as const;

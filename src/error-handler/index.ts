@@ -1,8 +1,8 @@
 // The errorHandler() middleware: renders any error as a small HTML page or problem JSON.
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import { ConfigError, defaultExplanation, reasonPhrase } from '../errors';
-import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
-import { sendBody } from '../respond';
+import { ConfigError, defaultExplanation, reasonPhrase } from '../shared/errors';
+import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../shared/options';
+import { sendBody } from '../http/respond';
 import { renderErrorHtml, renderErrorJson, type ErrorView } from './page';
 
 /** Options for {@link errorHandler}. */

@@ -1,5 +1,5 @@
 // Pure rendering of an error as the original's HTML page or as RFC 9457 problem JSON.
-import { escapeText } from '../html';
+import { escapeText } from '../http/html';
 
 /** What an error page shows. */
 export interface ErrorView {

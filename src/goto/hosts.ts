@@ -1,6 +1,6 @@
 // Pure helpers for goto(): the redirect host inferred from request headers, and host-name matching.
 import type { IncomingHttpHeaders } from 'node:http';
-import { hasControlCharacters } from '../location';
+import { hasControlCharacters } from '../http/location';
 import type { RedirectBase } from './address';
 
 /**

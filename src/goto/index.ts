@@ -2,10 +2,10 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_ANY } from '../endpoints/spec';
-import { HttpError } from '../errors';
-import { encodeLocation } from '../location';
-import { assertNotMiddlewareCall } from '../options';
-import { sendEmpty } from '../respond';
+import { HttpError } from '../shared/errors';
+import { encodeLocation } from '../http/location';
+import { assertNotMiddlewareCall } from '../shared/options';
+import { sendEmpty } from '../http/respond';
 import { gotoAddress, hasHost, joinLocation } from './address';
 import { inferBase, locationHostname } from './hosts';
 import { parseGotoOptions, type GotoOptions } from './options';

@@ -1,7 +1,7 @@
 // goto() options: the public GotoOptions type and its construction-time parsing.
 import type { Request } from 'express';
-import { ConfigError } from '../errors';
-import { optionsObject, show } from '../options';
+import { ConfigError } from '../shared/errors';
+import { optionsObject, show } from '../shared/options';
 import { hostMatcher, normalizeHostEntry } from './hosts';
 
 /**

@@ -1,8 +1,8 @@
 // The deny(), noCache() and headers() hooks: small middleware run before the routers.
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ConfigError, HttpError } from '../errors';
-import { assertNotMiddlewareCall, isPlainObject, show } from '../options';
+import { ConfigError, HttpError } from '../shared/errors';
+import { assertNotMiddlewareCall, isPlainObject, show } from '../shared/options';
 
 /**
  * What a `deny()` function returns to end a request: a status, or

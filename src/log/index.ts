@@ -1,8 +1,8 @@
 // The requestLog() middleware: one entry per request, optionally with the whole request, as text or JSON lines.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ConfigError } from '../errors';
-import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
-import { copyBody } from '../body-copy';
+import { ConfigError } from '../shared/errors';
+import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../shared/options';
+import { copyBody } from '../http/body-copy';
 import { formatJson, formatText, type LogEntry } from './format';
 
 export type { LogEntry } from './format';

@@ -1,7 +1,7 @@
 // The shared Redis plumbing of the Redis stores: the client-agnostic sendCommand, Lua scripts (EVALSHA, NOSCRIPT retry), the key prefix, errors.
 import { createHash } from 'node:crypto';
-import { ConfigError, HttpError } from '../errors';
-import { show } from '../options';
+import { ConfigError, HttpError } from '../shared/errors';
+import { show } from '../shared/options';
 
 /**
  * Sends one Redis command and resolves to its reply, as the client gives it

@@ -2,15 +2,20 @@
 import { randomUUID } from 'node:crypto';
 import { METHODS as httpMethods } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import { bodyReader, hasBody } from '../body';
+import { bodyReader, hasBody } from '../http/body';
 import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_ANY, type EndpointSpec } from '../endpoints/spec';
-import { ConfigError, HttpError } from '../errors';
+import { ConfigError, HttpError } from '../shared/errors';
 import { parseAllowedHosts, type GotoHostPredicate } from '../goto/options';
-import { escapeHtml } from '../html';
-import { headerBytes, headerProblem, isOneMediaType, isToken, mediaType } from '../http';
-import { encodeLocation, SCHEME } from '../location';
-import { assertNotMiddlewareCall, optionsObject, positiveIntegerOption, show } from '../options';
+import { escapeHtml } from '../http/html';
+import { headerBytes, headerProblem, isOneMediaType, isToken, mediaType } from '../http/headers';
+import { encodeLocation, SCHEME } from '../http/location';
+import {
+  assertNotMiddlewareCall,
+  optionsObject,
+  positiveIntegerOption,
+  show,
+} from '../shared/options';
 import { delayMs, integerIn, pickStatus } from './codes';
 import {
   bodyFields,

@@ -1,8 +1,8 @@
 // What reflect() tells about a request, as go-httpbin does: its query, headers, client address, URL and body.
 import Busboy from 'busboy';
 import type { Request } from 'express';
-import { HttpError } from '../errors';
-import { percentDecode } from '../form';
+import { HttpError } from '../shared/errors';
+import { percentDecode } from '../http/form';
 
 /** Values by name, each a list in the order given: `args`, `form`, `files`, `headers`. */
 export type ValueLists = Record<string, string[]>;

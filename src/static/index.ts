@@ -4,13 +4,13 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import serveStaticFiles from 'serve-static';
-import { ConfigError, HttpError } from '../errors';
-import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../options';
-import { checkAccess, hasAccessChecks } from '../access';
-import { encodeLocation } from '../location';
-import { canonicalDecoded, encodePath, splitTarget } from '../path';
-import { canonicalPath, isProblem, mountPath } from '../request-path';
-import { answerOptions, sendBody, sendEmpty } from '../respond';
+import { ConfigError, HttpError } from '../shared/errors';
+import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../shared/options';
+import { checkAccess, hasAccessChecks } from '../access/record';
+import { encodeLocation } from '../http/location';
+import { canonicalDecoded, encodePath, splitTarget } from '../http/path';
+import { canonicalPath, isProblem, mountPath } from '../http/request-path';
+import { answerOptions, sendBody, sendEmpty } from '../http/respond';
 import { renderListing } from './listing';
 
 /** Options for {@link serveStatic}. */

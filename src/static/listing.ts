@@ -1,5 +1,5 @@
 // Pure rendering of a folder listing in the form of the original's (Python's SimpleHTTPRequestHandler).
-import { escapeHtml, escapeText } from '../html';
+import { escapeHtml, escapeText } from '../http/html';
 
 /** One entry of a folder. */
 export interface ListingEntry {

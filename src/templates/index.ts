@@ -1,9 +1,9 @@
 // The templates() middleware: named pages with $FIELD placeholders, and the res helpers that fill and send them.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ConfigError } from '../errors';
-import { assertNotMiddlewareCall, isPlainObject, optionsObject, show } from '../options';
-import { defineForApp } from '../prototype';
-import { sendBody } from '../respond';
+import { ConfigError } from '../shared/errors';
+import { assertNotMiddlewareCall, isPlainObject, optionsObject, show } from '../shared/options';
+import { defineForApp } from '../shared/prototype';
+import { sendBody } from '../http/respond';
 import { substituteFinal, substitutePartial, type TemplateFields } from './substitute';
 
 export type { TemplateFields } from './substitute';

@@ -1,5 +1,5 @@
 // addressKey(): the key a client address is counted under by the lockout and the account-change limit.
-import { addressKey } from '../../src/auth/credentials';
+import { addressKey } from '../../src/accounts/credentials';
 
 describe('addressKey()', () => {
   it.each([

@@ -1,6 +1,6 @@
 // The shared body helpers: which kind a Content-Type announces.
-import { bodyKind } from '../../src/body';
-import { mediaType } from '../../src/http';
+import { bodyKind } from '../../src/http/body';
+import { mediaType } from '../../src/http/headers';
 
 describe('bodyKind', () => {
   it.each([

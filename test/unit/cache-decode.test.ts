@@ -1,8 +1,8 @@
 // The cache's pure decoding helpers (strict base64, Content-Type handling) and the shared byte-wise form parser.
 import fc from 'fast-check';
 import { decodeBase64, decodeFormPage, decodeJsonPage, pageType } from '../../src/cache/decode';
-import { formFields, percentDecode } from '../../src/form';
-import { HttpError } from '../../src/errors';
+import { formFields, percentDecode } from '../../src/http/form';
+import { HttpError } from '../../src/shared/errors';
 
 /** Percent-encodes every byte, as a form might. */
 function percentEncodeAll(bytes: Uint8Array): string {

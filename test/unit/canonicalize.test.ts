@@ -6,7 +6,7 @@ import {
   encodePath,
   isPlainPath,
   splitTarget,
-} from '../../src/path';
+} from '../../src/http/path';
 
 /** A reference model: RFC 3986's remove_dot_segments after collapsing slashes, written as rewrites. */
 function reference(path: string): string {

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { gotoAddress, hasHost, joinLocation } from '../../src/goto/address';
 import { locationHostname } from '../../src/goto/hosts';
-import { encodeLocation } from '../../src/location';
+import { encodeLocation } from '../../src/http/location';
 
 describe('gotoAddress', () => {
   it.each<[string, string, string | undefined]>([

@@ -1,5 +1,5 @@
-import { encodeLocation, gotoParamLocation } from '../../src/location';
-import { HttpError } from '../../src/errors';
+import { encodeLocation, gotoParamLocation } from '../../src/http/location';
+import { HttpError } from '../../src/shared/errors';
 
 describe('encodeLocation', () => {
   it.each([

@@ -1,7 +1,7 @@
 // caseInsensitiveSource(): a rule's pattern rewritten for V8's linear engine matches as the `i` flag does on ASCII text.
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
-import { caseInsensitiveSource } from '../../src/auth/pattern-case';
+import { caseInsensitiveSource } from '../../src/access/pattern-case';
 
 setFlagsFromString('--enable-experimental-regexp-engine');
 

@@ -1,6 +1,6 @@
 // What auth() decided for a request, kept for the features after it: the session, and checks on paths the request did not name.
 import type { Request } from 'express';
-import type { Session } from './types';
+import type { Session } from '../types';
 
 /**
  * Decides whether the request may have what lives at `path` (decoded, from

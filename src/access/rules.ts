@@ -1,7 +1,7 @@
 // Ordered access rules: a path pattern and who may have it (users, #roles, !exclusions); the first rule that matches decides.
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError } from '../errors';
-import { isPlainObject, show } from '../options';
+import { ConfigError } from '../shared/errors';
+import { isPlainObject, show } from '../shared/options';
 import { caseInsensitiveSource } from './pattern-case';
 
 /** One access rule, as `auth({ rules })` and the command's config file take it. */

@@ -2,12 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints/spec';
-import { HttpError } from '../errors';
-import { sendBody } from '../respond';
+import { HttpError } from '../shared/errors';
+import { sendBody } from '../http/respond';
 import type { UserRecord, UserStore } from '../types';
-import { checkNewCredentials, readCredentials, type PasswordWork } from './credentials';
-import type { ParsedTokens, RegisterPredicate } from './options';
-import { newRefreshToken, REFRESH_TOKEN, refreshTokenDigest, signAccessToken } from './tokens';
+import { checkNewCredentials, readCredentials, type PasswordWork } from '../accounts/credentials';
+import type { ParsedTokens, RegisterPredicate } from '../auth/options';
+import { newRefreshToken, REFRESH_TOKEN, refreshTokenDigest, signAccessToken } from './jwt';
 
 /** What token mode's endpoints work with. */
 export interface TokenContext {

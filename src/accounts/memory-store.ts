@@ -1,5 +1,5 @@
 // The memory defaults for credential mode: MemoryUserStore and MemoryLockoutStore.
-import { positiveIntegerOption } from '../options';
+import { positiveIntegerOption } from '../shared/options';
 import type { AttemptCount, LockoutStore, UserRecord, UserStore } from '../types';
 
 function copy(user: UserRecord): UserRecord {

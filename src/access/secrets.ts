@@ -1,5 +1,5 @@
 // Pure matching of request paths against secrets: '/x' anchored at the mount point, 'x' a whole segment anywhere; roles.
-import { walkPath, type PathSemantics } from '../path';
+import { walkPath, type PathSemantics } from '../http/path';
 
 /** A compiled secret. */
 export interface Secret {

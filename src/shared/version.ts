@@ -7,7 +7,7 @@ let version: string | undefined;
 /** The version in mixnmatch's package.json. */
 export function packageVersion(): string {
   version ??= (
-    JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+    JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
       version: string;
     }
   ).version;

@@ -1,5 +1,5 @@
 // Safe Location headers from request data: no control characters, spaces and non-ASCII percent-encoded.
-import { HttpError } from './errors';
+import { HttpError } from '../shared/errors';
 
 /** Any C0 control character or DEL: CR/LF among them, which would split the response. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -1,5 +1,5 @@
 // MemoryRefreshTokenStore: token mode's refresh tokens in this process's memory, by digest, with families for reuse detection.
-import { positiveIntegerOption } from '../options';
+import { positiveIntegerOption } from '../shared/options';
 import type { RefreshRecord, RefreshSuccessor, RefreshTokenStore, RefreshUse } from '../types';
 
 /** Options for {@link MemoryRefreshTokenStore}. */

@@ -2,8 +2,8 @@
 import bodyParser from 'body-parser';
 import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
-import { HttpError } from './errors';
-import { mediaType } from './http';
+import { HttpError } from '../shared/errors';
+import { mediaType } from './headers';
 
 /** What a request body is, by its Content-Type: JSON, a form, none given, or another type. */
 export type BodyKind = 'json' | 'form' | 'none' | 'other';

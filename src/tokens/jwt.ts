@@ -9,7 +9,7 @@ import {
   randomUUID,
 } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWK } from 'jose';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../shared/errors';
 
 /** The algorithms token mode signs with, each pinned to its kind of key. */
 export type TokenAlgorithm = 'HS256' | 'ES256' | 'RS256' | 'EdDSA';

@@ -2,11 +2,11 @@
 import crypto from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Request, Response } from 'express';
-import { bodyKind, bodyReader } from '../body';
-import { HttpError } from '../errors';
-import { formFields, percentDecode } from '../form';
+import { bodyKind, bodyReader } from '../http/body';
+import { HttpError } from '../shared/errors';
+import { formFields, percentDecode } from '../http/form';
 import type { LockoutStore, UserRecord, UserStore } from '../types';
-import { MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, USERNAME } from './options';
+import { MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, USERNAME } from '../auth/options';
 import {
   hashPassword,
   hashPasswordSync,

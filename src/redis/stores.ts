@@ -1,14 +1,10 @@
 // redisStores(): every store mixnmatch keeps state in, in one Redis, for several processes to share.
-import {
-  RedisLockoutStore,
-  RedisRefreshTokenStore,
-  RedisSessionStore,
-  RedisUserStore,
-} from './auth/redis-store';
-import type { RedisSessionStoreOptions } from './auth/redis-store';
-import { RedisPageStore } from './cache/redis-store';
-import { RedisCaptureStore } from './capture/redis-store';
-import type { SendCommand } from './redis';
+import { RedisLockoutStore, RedisUserStore } from '../accounts/redis-store';
+import { RedisSessionStore, type RedisSessionStoreOptions } from '../sessions/redis-store';
+import { RedisRefreshTokenStore } from '../tokens/redis-store';
+import { RedisPageStore } from '../cache/redis-store';
+import { RedisCaptureStore } from '../capture/redis-store';
+import type { SendCommand } from '.';
 
 /** The stores {@link redisStores} gives, each ready for its option of `auth()` or `cache()`. */
 export interface RedisStores {

@@ -1,5 +1,5 @@
 // MemorySessionStore: the default SessionStore, in memory, capped, least recently used evicted first.
-import { positiveIntegerOption } from '../options';
+import { positiveIntegerOption } from '../shared/options';
 import type { SessionData, SessionStore } from '../types';
 
 /** Options for {@link MemorySessionStore}. */
