@@ -177,6 +177,35 @@ describe('capture() bins', () => {
     expect(hit!.body).toEqual({ base64: '/wCA', size: 3, truncated: false });
   });
 
+  it('keeps the hit before it answers: a client with its answer finds the hit stored', async () => {
+    const finished = new Set<string>();
+    const seen: [string, boolean][] = [];
+    // A store that notes, for each hit it is given, whether its answer had already gone.
+    class WatchedStore extends mixnmatch.MemoryCaptureStore {
+      override add(hit: Parameters<mixnmatch.MemoryCaptureStore['add']>[0]) {
+        seen.push([hit.label, finished.has(hit.target)]);
+        return super.add(hit);
+      }
+    }
+    const watched = new WatchedStore();
+    const server = express();
+    server.use((req, res, next) => {
+      res.once('finish', () => finished.add(req.originalUrl));
+      next();
+    });
+    server.use(mixnmatch.capture({ store: watched }));
+    const { id } = await newBin(server);
+    for (const label of ['one', 'two']) {
+      expect((await request(server).post(`/bin/${id}/${label}`).send('x=1')).status).toBe(200);
+      // Asked right after the answer: the hit is there.
+      expect(watched.hits(id).map((hit) => hit.label)).toContain(label);
+    }
+    expect(seen).toEqual([
+      ['one', false],
+      ['two', false],
+    ]);
+  });
+
   it('answers a CORS preflight with whatever it asks for, and captures it', async () => {
     const { id } = await newBin(server);
     const res = await request(server)

@@ -7,7 +7,7 @@ import express, {
   type Router,
 } from 'express';
 import { bodyReader } from '../http/body';
-import { copyBody } from '../http/body-copy';
+import { copyBody, readCopy } from '../http/body-copy';
 import { HttpError } from '../shared/errors';
 import { isToken } from '../http/headers';
 import {
@@ -156,7 +156,7 @@ export function captureParts(opts?: CaptureOptions): CaptureParts {
       }
     : undefined;
 
-  /** Answers a hit on a bin as the bin says, and keeps it once the request is over. */
+  /** Keeps a hit on a bin, then answers it as the bin says. */
   async function captureInto(
     req: Request,
     res: Response,
@@ -173,17 +173,18 @@ export function captureParts(opts?: CaptureOptions): CaptureParts {
       req.headers['access-control-request-method'] !== undefined;
     const reply = preflight ? preflightReply(req) : replyFor(taken.response, taken.ordinal);
     const response: Hit['response'] = { headers: reply.headers, body: hitBody(reply.body) };
-    copyBody(req, res, bodyLimit, (copy) =>
-      keep(buildHit(req, res, bin, label, started, copy, response)),
-    );
-    // The body is read (kept up to the limit) before the answer: the hit is
-    // whole, and the client gets its answer on a connection left as it was.
-    await new Promise<void>((resolve) => {
-      if (req.readableEnded || req.destroyed) return resolve();
-      req.once('end', resolve);
-      req.once('close', resolve);
-      req.resume();
-    });
+    // The body is read (kept up to the limit) before the answer, and the hit
+    // kept before it is sent: once a client has its answer, the hit is in
+    // the bin (and on its feed) for every process, in the order answered.
+    const copy = await readCopy(req, bodyLimit);
+    res.statusCode = reply.status;
+    const hit = buildHit(req, res, bin, label, started, copy, response);
+    hit.durationMs += reply.delayMs;
+    try {
+      await store.add(hit);
+    } catch (err) {
+      report(err);
+    }
     const send = () => {
       if (res.headersSent || res.destroyed) return;
       res.statusCode = reply.status;

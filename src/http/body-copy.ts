@@ -132,3 +132,27 @@ export function copyBody(
     req.resume();
   });
 }
+
+/**
+ * Reads the whole body of a request the caller answers itself, keeping up
+ * to `limit` bytes: the copy once the body has all come (or the request
+ * was cut off).
+ */
+export function readCopy(req: Request, limit: number): Promise<BodyCopy> {
+  const copier: Copier = { chunks: [], kept: 0, size: 0, limit, waiting: [] };
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('data', keep);
+      resolve({
+        body: Buffer.concat(copier.chunks),
+        size: copier.size,
+        truncated: copier.size - copier.kept,
+      });
+    };
+    const keep = (chunk: unknown) => record(copier, chunk);
+    if (req.readableEnded || req.destroyed) return done();
+    req.on('data', keep);
+    req.once('end', done);
+    req.once('close', done);
+  });
+}
