@@ -6,7 +6,7 @@ import { bodyKind, bodyReader } from '../http/body';
 import { HttpError } from '../shared/errors';
 import { formFields, percentDecode } from '../http/form';
 import type { LockoutStore, UserRecord, UserStore } from '../types';
-import { MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, USERNAME } from '../auth/options';
+import { MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, USERNAME } from './options';
 import {
   hashPassword,
   hashPasswordSync,

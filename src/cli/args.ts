@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import type { UserEntry } from '../auth/options';
+import type { UserEntry } from '../accounts/options';
 import { didYouMean } from '../shared/options';
 
 /** Everything the command needs to start a server. */

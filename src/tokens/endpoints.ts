@@ -1,22 +1,14 @@
-// Token mode's endpoints: /login, /authtoken, /logout, /changepwd, /register answering JSON tokens, and the JWKS.
+// Token mode's endpoints: /authtoken, /logout and the JWKS, and how accounts' /login, /changepwd and /register answer with tokens.
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints/spec';
 import { HttpError } from '../shared/errors';
 import { sendBody } from '../http/respond';
 import type { UserRecord, UserStore } from '../types';
-import { checkNewCredentials, readCredentials, type PasswordWork } from '../accounts/credentials';
-import type { ParsedTokens, RegisterPredicate } from '../auth/options';
+import { readCredentials } from '../accounts/credentials';
+import type { Endpoints, SignIn } from '../access/identity';
+import type { ParsedTokens } from './options';
 import { newRefreshToken, REFRESH_TOKEN, refreshTokenDigest, signAccessToken } from './jwt';
-
-/** What token mode's endpoints work with. */
-export interface TokenContext {
-  readonly tokens: ParsedTokens;
-  readonly users: UserStore;
-  readonly register: RegisterPredicate | undefined;
-  readonly policy: { minLength: number; classes: number };
-  readonly work: PasswordWork;
-}
 
 /** The OAuth 2.0 error code of each status a token endpoint answers with. */
 const ERROR_CODES: Readonly<Record<number, string>> = {
@@ -64,12 +56,15 @@ function jsonEndpoint(
   };
 }
 
-/** Token mode's spec and handlers, built on the credential checks of credential mode. */
-export function tokenEndpoints(context: TokenContext): {
-  spec: Record<string, EndpointSpec[string]>;
-  handlers: Record<string, EndpointHandlers[string]>;
-} {
-  const { tokens, users, policy } = context;
+/**
+ * Token mode's own endpoints (`/authtoken`, `/logout`, the JWKS) and how
+ * accounts sign a user in: with an access token and the first refresh
+ * token of a new family, answered as JSON.
+ */
+export function tokenEndpoints(
+  tokens: ParsedTokens,
+  users: UserStore,
+): { endpoints: Endpoints; signIn: SignIn } {
   const { settings, store, refreshTtl } = tokens;
 
   /** The answer carrying a new access token for `user` and the refresh token `refresh`. */
@@ -102,20 +97,12 @@ export function tokenEndpoints(context: TokenContext): {
   };
 
   const spec: Record<string, EndpointSpec[string]> = {
-    login: { methods: ['POST'] },
     authtoken: { methods: ['POST'] },
     logout: { methods: ['POST'] },
-    changepwd: { methods: ['POST'] },
     // Anything else under /.well-known/ falls through (to static files, say).
     '.well-known': { args: ARGS_ANY, children: { 'jwks.json': {} } },
   };
   const handlers: Record<string, EndpointHandlers[string]> = {
-    login: jsonEndpoint(async (req, res) => {
-      const { username, password } = await readCredentials(req, res, ['username', 'password']);
-      const user = await context.work.authenticate(req, username, password);
-      sendJson(res, 200, await issue(user));
-    }),
-
     authtoken: jsonEndpoint(async (req, res) => {
       const spent = refreshTokenDigest(await refreshTokenOf(req, res));
       // The successor is kept in the same atomic call that spends the token:
@@ -147,22 +134,6 @@ export function tokenEndpoints(context: TokenContext): {
       sendJson(res, 200, { revoked });
     }),
 
-    changepwd: jsonEndpoint(async (req, res) => {
-      const fields = await readCredentials(req, res, ['username', 'password', 'new_password']);
-      checkNewCredentials(undefined, fields.new_password, policy);
-      await context.work.countAccountChange(req);
-      const user = await context.work.authenticate(req, fields.username, fields.password);
-      const passwordHash = await context.work.hash(fields.new_password);
-      if (
-        !(await users.update(user.username, { passwordHash }, { passwordHash: user.passwordHash }))
-      ) {
-        throw new HttpError(409, 'The password was changed meanwhile; log in with the new one.');
-      }
-      // Every refresh token of the user ends; this request gets new tokens.
-      await store.revokeUser(user.username);
-      sendJson(res, 200, await issue({ ...user, passwordHash }));
-    }),
-
     '.well-known': (_req: Request, _res: Response, next: NextFunction) => next(),
     '.well-known/jwks.json': function jwks(_req: Request, res: Response, next: NextFunction) {
       const jwk = settings.key.publicJwk;
@@ -182,20 +153,15 @@ export function tokenEndpoints(context: TokenContext): {
     },
   };
 
-  if (context.register) {
-    const register = context.register;
-    spec.register = { methods: ['POST'] };
-    handlers.register = jsonEndpoint(async (req, res) => {
-      const { username, password } = await readCredentials(req, res, ['username', 'password']);
-      checkNewCredentials(username, password, policy);
-      if ((await register(req, username)) !== true) {
-        throw new HttpError(403, 'Registration is not open to this user.');
-      }
-      await context.work.countAccountChange(req);
-      const user = { username, passwordHash: await context.work.hash(password), roles: [] };
-      if (!(await users.create(user))) throw new HttpError(400, 'That username is taken.');
-      sendJson(res, 201, await issue(user));
-    });
-  }
-  return { spec, handlers };
+  return {
+    endpoints: { spec, handlers },
+    signIn: {
+      loginMethods: ['POST'],
+      wrap: jsonEndpoint,
+      prepare: () => async (res, user, status) => sendJson(res, status, await issue(user)),
+      endAll: async (username) => {
+        await store.revokeUser(username);
+      },
+    },
+  };
 }

@@ -1,0 +1,16 @@
+// The build: dist/ made afresh from src/ (a file moved or removed leaves nothing stale behind), then the files tsc does not emit (the capture dashboard's page).
+import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const at = (relative) => fileURLToPath(new URL(relative, new URL('..', import.meta.url)));
+
+rmSync(at('dist'), { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', at('tsconfig.build.json')],
+  { cwd: root, stdio: 'inherit' },
+);
+cpSync(at('src/capture/page'), at('dist/capture/page'), { recursive: true });

@@ -1,0 +1,121 @@
+// Cookie sessions: the session id a cookie carries, GET /login and /logout, and how accounts sign a user in with a session.
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { parseCookie, stringifySetCookie } from 'cookie';
+import { gotoParamLocation } from '../http/location';
+import { queryParam, sendEmpty } from '../http/respond';
+import { forbidden, unauthorized, type Identification } from '../access/identity';
+import { isThenable } from '../shared/thenable';
+import type { SessionUser, UserRecord } from '../types';
+import type { ParsedSessions } from './options';
+
+export { MemorySessionStore } from './memory-store';
+export type { MemorySessionStoreOptions } from './memory-store';
+export type { ParsedSessions, SessionOptions } from './options';
+export { parseSessionOptions } from './options';
+
+/** Session ids: 256 random bits as lowercase hex, like the original's. */
+const SESSION_ID = /^[0-9a-f]{64}$/;
+
+/** The session id the request's cookie carries, when it has the right form. */
+function sessionIdOf(req: Request, cookieName: string): string | undefined {
+  const header = req.headers.cookie;
+  if (header === undefined || !header.includes(cookieName)) return undefined;
+  const id = parseCookie(header)[cookieName];
+  return id !== undefined && SESSION_ID.test(id) ? id : undefined;
+}
+
+/** The `?goto=` address made safe for `Location` (400 when it is not), or `undefined` without one. */
+function gotoLocation(req: Request): string | undefined {
+  const goto = queryParam(req, 'goto');
+  return goto ? gotoParamLocation(goto) : undefined;
+}
+
+/** Ends a login/logout: a redirect to the `goto` address, or `status` with an empty body. */
+function sendGoto(res: Response, location: string | undefined, status = 200): void {
+  if (location !== undefined) res.setHeader('Location', location);
+  sendEmpty(res, location !== undefined ? 302 : status);
+}
+
+function sessionUser(user: UserRecord): SessionUser {
+  return { username: user.username, roles: [...user.roles] };
+}
+
+/**
+ * Requests identified by a session cookie. Its endpoints are the original's
+ * dummy ones: `GET /login[?goto=URL]` issues a fresh random session cookie
+ * (dropping the caller's previous session), `GET /logout[?goto=URL]`
+ * forgets it on both sides; each answers 200 with an empty body, or 302 to
+ * `goto`. Accounts replace `/login` with one that takes credentials.
+ */
+export function cookieSessions(sessions: ParsedSessions): Identification {
+  const { cookieName, ttl, sameSite, secure, store } = sessions;
+
+  const cookie = (req: Request, value: string, clear: boolean): string =>
+    stringifySetCookie({
+      name: cookieName,
+      value,
+      path: '/',
+      httpOnly: true,
+      // A bare Node request (no Express) tells TLS by its socket.
+      secure: secure ?? req.secure ?? (req.socket as { encrypted?: boolean }).encrypted === true,
+      ...(sameSite ? { sameSite } : {}),
+      ...(clear ? { maxAge: 0, expires: new Date(0) } : {}),
+    });
+
+  /** Starts a new session (after dropping the caller's previous one) and sets its cookie. */
+  const startSession = async (req: Request, res: Response, user?: UserRecord): Promise<void> => {
+    const previous = sessionIdOf(req, cookieName);
+    if (previous !== undefined) await store.delete(previous);
+    const id = randomBytes(32).toString('hex');
+    const now = Date.now();
+    await store.set(id, {
+      createdAt: now,
+      expiresAt: now + ttl,
+      ...(user ? { user: sessionUser(user) } : {}),
+    });
+    res.appendHeader('Set-Cookie', cookie(req, id, false));
+  };
+
+  return {
+    identify(req) {
+      const id = sessionIdOf(req, cookieName);
+      if (id === undefined) return undefined;
+      const found = store.get(id);
+      if (isThenable(found)) return found.then((data) => (data ? { ...data, id } : undefined));
+      return found ? { ...found, id } : undefined;
+    },
+    deny: (_req, base, status) => (status === 401 ? unauthorized(base) : forbidden()),
+    endpoints: {
+      spec: { login: {}, logout: {} },
+      handlers: {
+        async logout(req, res) {
+          const location = gotoLocation(req);
+          const id = sessionIdOf(req, cookieName);
+          if (id !== undefined) await store.delete(id);
+          res.appendHeader('Set-Cookie', cookie(req, '', true));
+          sendGoto(res, location);
+        },
+        async login(req, res) {
+          const location = gotoLocation(req);
+          await startSession(req, res);
+          sendGoto(res, location);
+        },
+      },
+    },
+    signIn: {
+      loginMethods: ['GET', 'POST'],
+      wrap: (handler) => handler,
+      prepare(req) {
+        const location = gotoLocation(req);
+        return async (res, user, status) => {
+          await startSession(req, res, user);
+          sendGoto(res, location, status);
+        };
+      },
+      endAll: async (username) => {
+        await store.deleteUser!(username);
+      },
+    },
+  };
+}
