@@ -1,15 +1,12 @@
 // The Redis user and lockout stores of auth(), shared by every process that uses the same Redis and prefix.
 import {
-  command,
-  parseReply,
   RedisScript,
-  redisOptions,
   replyArray,
   replyInteger,
   replyString,
   type RedisStoreOptions,
-  type SendCommand,
 } from '../redis';
+import { RedisStore } from '../redis/store';
 import type { AttemptCount, LockoutStore, UserRecord, UserStore } from '../types';
 
 /** create: the user unless the name is taken. KEYS: user key. ARGV: hash, roles JSON. */
@@ -67,28 +64,18 @@ export interface FileUserState {
  * create-if-absent and `update` a compare-and-set on the old hash, each one
  * script.
  */
-export class RedisUserStore implements UserStore {
-  readonly #send: SendCommand;
-  readonly #prefix: string;
-
+export class RedisUserStore extends RedisStore implements UserStore {
   constructor(options: RedisStoreOptions) {
-    const { send, prefix } = redisOptions('RedisUserStore', options);
-    this.#send = send;
-    this.#prefix = prefix;
+    super('RedisUserStore', 'user store', options);
   }
 
   #key(username: string): string {
-    return `${this.#prefix}user:${username}`;
+    return this.key('user', username);
   }
 
   async get(username: string): Promise<UserRecord | undefined> {
-    const reply = await command(this.#send, 'user store', [
-      'HMGET',
-      this.#key(username),
-      'passwordHash',
-      'roles',
-    ]);
-    return parseReply('user store', reply, (value) => {
+    const reply = await this.command(['HMGET', this.#key(username), 'passwordHash', 'roles']);
+    return this.parse(reply, (value) => {
       const [hash, roles] = replyArray(value).map(replyString);
       if (hash === undefined) return undefined;
       const parsed = JSON.parse(roles ?? '[]') as unknown;
@@ -103,16 +90,15 @@ export class RedisUserStore implements UserStore {
   async getFileUser(username: string): Promise<FileUserState | undefined> {
     const [user, file] = await Promise.all([
       this.get(username),
-      command(this.#send, 'user store', ['HGET', this.#key(username), 'file']),
+      this.command(['HGET', this.#key(username), 'file']),
     ]);
-    return user && { user, fileHash: parseReply('user store', file, replyString) };
+    return user && { user, fileHash: this.parse(file, replyString) };
   }
 
   /** For the command's users file: sets a user as the file gives it (`fileHash` is the file's own), replacing any account of that name. */
   async setFileUser(user: UserRecord, fileHash: string): Promise<void> {
-    await SET_FILE_USER.run(
-      this.#send,
-      'user store',
+    await this.run(
+      SET_FILE_USER,
       [this.#key(user.username)],
       [user.passwordHash, JSON.stringify(user.roles), fileHash],
     );
@@ -120,35 +106,32 @@ export class RedisUserStore implements UserStore {
 
   /** Forgets a user; resolves to whether there was one. */
   async delete(username: string): Promise<boolean> {
-    const reply = await command(this.#send, 'user store', ['DEL', this.#key(username)]);
-    return parseReply('user store', reply, replyInteger) === 1;
+    const reply = await this.command(['DEL', this.#key(username)]);
+    return this.parse(reply, replyInteger) === 1;
   }
 
   /** For the command's users file: the names it held at the last load. */
   async fileUsernames(): Promise<string[]> {
-    const reply = await command(this.#send, 'user store', ['SMEMBERS', this.#fileSet]);
-    return parseReply('user store', reply, (value) =>
-      replyArray(value).map((name) => replyString(name) ?? ''),
-    );
+    const reply = await this.command(['SMEMBERS', this.#fileSet]);
+    return this.parse(reply, (value) => replyArray(value).map((name) => replyString(name) ?? ''));
   }
 
   /** For the command's users file: records the names it holds now. */
   async setFileUsernames(names: readonly string[]): Promise<void> {
-    await SET_FILE_USERNAMES.run(this.#send, 'user store', [this.#fileSet], [...names]);
+    await this.run(SET_FILE_USERNAMES, [this.#fileSet], [...names]);
   }
 
   get #fileSet(): string {
-    return `${this.#prefix}users-file`;
+    return this.key('usersFile');
   }
 
   async create(user: UserRecord): Promise<boolean> {
-    const reply = await CREATE_USER.run(
-      this.#send,
-      'user store',
+    const reply = await this.run(
+      CREATE_USER,
       [this.#key(user.username)],
       [user.passwordHash, JSON.stringify(user.roles)],
     );
-    return parseReply('user store', reply, replyInteger) === 1;
+    return this.parse(reply, replyInteger) === 1;
   }
 
   async update(
@@ -156,9 +139,8 @@ export class RedisUserStore implements UserStore {
     changes: Partial<Omit<UserRecord, 'username'>>,
     expected: { passwordHash?: string } = {},
   ): Promise<boolean> {
-    const reply = await UPDATE_USER.run(
-      this.#send,
-      'user store',
+    const reply = await this.run(
+      UPDATE_USER,
       [this.#key(username)],
       [
         expected.passwordHash ?? '',
@@ -166,7 +148,7 @@ export class RedisUserStore implements UserStore {
         changes.roles === undefined ? '0' : `1${JSON.stringify(changes.roles)}`,
       ],
     );
-    return parseReply('user store', reply, replyInteger) === 1;
+    return this.parse(reply, replyInteger) === 1;
   }
 }
 
@@ -193,33 +175,28 @@ return 1
  * (INCR, and PEXPIRE when a window starts), so parallel attempts on several
  * processes each get their own count. Windows end by Redis's own expiry.
  */
-export class RedisLockoutStore implements LockoutStore {
-  readonly #send: SendCommand;
-  readonly #prefix: string;
-
+export class RedisLockoutStore extends RedisStore implements LockoutStore {
   constructor(options: RedisStoreOptions) {
-    const { send, prefix } = redisOptions('RedisLockoutStore', options);
-    this.#send = send;
-    this.#prefix = prefix;
+    super('RedisLockoutStore', 'lockout store', options);
   }
 
   #key(key: string): string {
-    return `${this.#prefix}lockout:${key}`;
+    return this.key('lockout', key);
   }
 
   async consume(key: string, windowMs: number): Promise<AttemptCount> {
-    const reply = await CONSUME.run(this.#send, 'lockout store', [this.#key(key)], [windowMs]);
-    return parseReply('lockout store', reply, (value) => {
+    const reply = await this.run(CONSUME, [this.#key(key)], [windowMs]);
+    return this.parse(reply, (value) => {
       const [count, resetAt] = replyArray(value).map(replyInteger);
       return { count: count!, resetAt: resetAt! };
     });
   }
 
   async decrement(key: string): Promise<void> {
-    await DECREMENT.run(this.#send, 'lockout store', [this.#key(key)], []);
+    await this.run(DECREMENT, [this.#key(key)], []);
   }
 
   async reset(key: string): Promise<void> {
-    await command(this.#send, 'lockout store', ['DEL', this.#key(key)]);
+    await this.command(['DEL', this.#key(key)]);
   }
 }

@@ -1,15 +1,12 @@
 // RedisPageStore: cache() pages in Redis, shared by every process, with the accounting done inside Redis.
 import {
-  command,
-  parseReply,
   RedisScript,
-  redisOptions,
   replyArray,
   replyInteger,
   replyString,
   type RedisStoreOptions,
-  type SendCommand,
 } from '../redis';
+import { RedisStore } from '../redis/store';
 import { pageType } from './decode';
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } from './store';
 
@@ -89,36 +86,30 @@ function toPage([data, type]: (string | undefined)[]): CachedPage {
  * whichever process saves. A value under its keys that this store did not
  * write is a 503.
  */
-export class RedisPageStore implements PageStore {
-  readonly #send: SendCommand;
-  readonly #prefix: string;
-
+export class RedisPageStore extends RedisStore implements PageStore {
   constructor(options: RedisStoreOptions) {
-    const { send, prefix } = redisOptions('RedisPageStore', options);
-    this.#send = send;
-    this.#prefix = prefix;
+    super('RedisPageStore', 'page store', options);
   }
 
   #page(name: string): string {
-    return `${this.#prefix}page:${name}`;
+    return this.key('page', name);
   }
 
   get #names(): string {
-    return `${this.#prefix}page-names`;
+    return this.key('pageNames');
   }
 
   get #size(): string {
-    return `${this.#prefix}page-bytes`;
+    return this.key('pageBytes');
   }
 
   get #live(): string {
-    return `${this.#prefix}page-live`;
+    return this.key('pageLive');
   }
 
   async save(name: string, page: CachedPage, limits: PageLimits): Promise<PageSaveResult> {
-    const reply = await SAVE.run(
-      this.#send,
-      'page store',
+    const reply = await this.run(
+      SAVE,
       [this.#page(name), this.#names, this.#size, this.#live],
       [
         name,
@@ -129,7 +120,7 @@ export class RedisPageStore implements PageStore {
         limits.maxNames,
       ],
     );
-    return parseReply('page store', reply, (value) => {
+    return this.parse(reply, (value) => {
       const result = replyString(value);
       if (
         result !== 'saved' &&
@@ -146,16 +137,11 @@ export class RedisPageStore implements PageStore {
   async get(name: string): Promise<PageLookup> {
     // A page that is there is one plain HMGET; only a miss asks the script,
     // which tells a cleared name from one never saved in one atomic look.
-    const hit = await command(this.#send, 'page store', [
-      'HMGET',
-      this.#page(name),
-      'data',
-      'type',
-    ]);
-    const page = parseReply('page store', hit, (value) => replyArray(value).map(replyString));
-    if (page[0] !== undefined) return parseReply('page store', page, () => toPage(page));
-    const reply = await GET.run(this.#send, 'page store', [this.#page(name), this.#names], [name]);
-    return parseReply('page store', reply, (value): PageLookup => {
+    const hit = await this.command(['HMGET', this.#page(name), 'data', 'type']);
+    const page = this.parse(hit, (value) => replyArray(value).map(replyString));
+    if (page[0] !== undefined) return this.parse(page, () => toPage(page));
+    const reply = await this.run(GET, [this.#page(name), this.#names], [name]);
+    return this.parse(reply, (value): PageLookup => {
       if (value === null || value === undefined) return undefined;
       if (!Array.isArray(value)) {
         if (replyString(value) === 'cleared') return 'cleared';
@@ -166,21 +152,16 @@ export class RedisPageStore implements PageStore {
   }
 
   async clear(name: string): Promise<void> {
-    await CLEAR.run(this.#send, 'page store', [this.#page(name), this.#size, this.#live], [name]);
+    await this.run(CLEAR, [this.#page(name), this.#size, this.#live], [name]);
   }
 
   async clearAll(): Promise<void> {
-    await CLEAR_ALL.run(
-      this.#send,
-      'page store',
-      [this.#live, this.#size],
-      [`${this.#prefix}page:`],
-    );
+    await this.run(CLEAR_ALL, [this.#live, this.#size], [this.key('page')]);
   }
 
   async size(): Promise<number> {
-    const reply = await command(this.#send, 'page store', ['GET', this.#size]);
-    return parseReply('page store', reply, (value) =>
+    const reply = await this.command(['GET', this.#size]);
+    return this.parse(reply, (value) =>
       value === null || value === undefined ? 0 : replyInteger(value),
     );
   }

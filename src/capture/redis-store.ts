@@ -1,15 +1,14 @@
 // RedisCaptureStore: bins in Redis hashes, their hits in a Redis Stream each, and one feed stream every process reads.
 import {
   command,
-  parseReply,
   RedisScript,
-  redisOptions,
   replyArray,
   replyInteger,
   replyString,
   type RedisStoreOptions,
   type SendCommand,
 } from '../redis';
+import { RedisStore } from '../redis/store';
 import { positiveIntegerOption } from '../shared/options';
 import type { BinInfo, CaptureStore, HitQuery } from '../types';
 import type { Hit, NewHit } from './hit';
@@ -152,21 +151,17 @@ function readEntries(reply: unknown): [string, string[]][] {
  * another. Hit ids are the stream ids, made once, in the feed. Each
  * operation is one script.
  */
-export class RedisCaptureStore implements CaptureStore {
+export class RedisCaptureStore extends RedisStore implements CaptureStore {
   readonly maxHitsPerBin: number;
   readonly maxBins: number;
-  readonly #send: SendCommand;
   readonly #blocking: SendCommand | undefined;
-  readonly #prefix: string;
   readonly #listeners = new Set<{ bin: string | undefined; listener: (hit: Hit) => void }>();
   #polling = false;
   #closed = false;
 
   constructor(options: RedisCaptureStoreOptions) {
-    const { send, prefix } = redisOptions('RedisCaptureStore', options);
+    super('RedisCaptureStore', STORE, options);
     const example = 'new RedisCaptureStore({ sendCommand, maxHitsPerBin: 10000 })';
-    this.#send = send;
-    this.#prefix = prefix;
     this.#blocking = options.blockingCommand;
     this.maxHitsPerBin = positiveIntegerOption(
       'RedisCaptureStore',
@@ -185,25 +180,24 @@ export class RedisCaptureStore implements CaptureStore {
   }
 
   get #bins(): string {
-    return `${this.#prefix}capture:bins`;
+    return this.key('captureBins');
   }
 
   get #feed(): string {
-    return `${this.#prefix}capture:feed`;
+    return this.key('captureFeed');
   }
 
   get #hashPrefix(): string {
-    return `${this.#prefix}capture:bin:`;
+    return this.key('captureBin');
   }
 
   get #streamPrefix(): string {
-    return `${this.#prefix}capture:hits:`;
+    return this.key('captureHits');
   }
 
   async createBin(id: string, response?: BinResponse): Promise<boolean> {
-    const reply = await CREATE_BIN.run(
-      this.#send,
-      STORE,
+    const reply = await this.run(
+      CREATE_BIN,
       [this.#bins, this.#hashPrefix + id],
       [
         id,
@@ -214,17 +208,12 @@ export class RedisCaptureStore implements CaptureStore {
         this.#streamPrefix,
       ],
     );
-    return parseReply(STORE, reply, replyInteger) === 1;
+    return this.parse(reply, replyInteger) === 1;
   }
 
   async getBin(id: string): Promise<BinInfo | undefined> {
-    const reply = await GET_BIN.run(
-      this.#send,
-      STORE,
-      [this.#hashPrefix + id, this.#streamPrefix + id],
-      [],
-    );
-    return parseReply(STORE, reply, (value) => {
+    const reply = await this.run(GET_BIN, [this.#hashPrefix + id, this.#streamPrefix + id], []);
+    return this.parse(reply, (value) => {
       if (value === null || value === undefined || value === false) return undefined;
       const [createdAt, response, evicted, hits] = replyArray(value);
       return {
@@ -238,13 +227,8 @@ export class RedisCaptureStore implements CaptureStore {
   }
 
   async listBins(): Promise<BinInfo[]> {
-    const reply = await LIST_BINS.run(
-      this.#send,
-      STORE,
-      [this.#bins],
-      [this.#hashPrefix, this.#streamPrefix],
-    );
-    return parseReply(STORE, reply, (value) => {
+    const reply = await this.run(LIST_BINS, [this.#bins], [this.#hashPrefix, this.#streamPrefix]);
+    return this.parse(reply, (value) => {
       const flat = replyArray(value);
       const bins: BinInfo[] = [];
       for (let i = 0; i + 4 < flat.length; i += 5) {
@@ -261,26 +245,25 @@ export class RedisCaptureStore implements CaptureStore {
   }
 
   async deleteBin(id: string): Promise<boolean> {
-    const reply = await command(this.#send, STORE, ['ZREM', this.#bins, id]);
-    await command(this.#send, STORE, ['DEL', this.#hashPrefix + id, this.#streamPrefix + id]);
-    return parseReply(STORE, reply, replyInteger) === 1;
+    const reply = await this.command(['ZREM', this.#bins, id]);
+    await this.command(['DEL', this.#hashPrefix + id, this.#streamPrefix + id]);
+    return this.parse(reply, replyInteger) === 1;
   }
 
   async setResponse(id: string, response: BinResponse | undefined): Promise<boolean> {
-    const reply = await SET_RESPONSE.run(
-      this.#send,
-      STORE,
+    const reply = await this.run(
+      SET_RESPONSE,
       [this.#hashPrefix + id],
       [response ? JSON.stringify(response) : ''],
     );
-    return parseReply(STORE, reply, replyInteger) === 1;
+    return this.parse(reply, replyInteger) === 1;
   }
 
   async take(
     id: string,
   ): Promise<{ response: BinResponse | undefined; ordinal: number } | undefined> {
-    const reply = await TAKE.run(this.#send, STORE, [this.#hashPrefix + id], []);
-    return parseReply(STORE, reply, (value) => {
+    const reply = await this.run(TAKE, [this.#hashPrefix + id], []);
+    return this.parse(reply, (value) => {
       if (value === null || value === undefined || value === false) return undefined;
       const [response, ordinal] = replyArray(value);
       return { response: responseOf(replyString(response)), ordinal: replyInteger(ordinal) };
@@ -289,13 +272,12 @@ export class RedisCaptureStore implements CaptureStore {
 
   async add(hit: NewHit): Promise<Hit | undefined> {
     const json = JSON.stringify(hit);
-    const reply = await ADD_HIT.run(
-      this.#send,
-      STORE,
+    const reply = await this.run(
+      ADD_HIT,
       [this.#feed, this.#streamPrefix + hit.bin, this.#hashPrefix + hit.bin],
       [hit.bin, json, this.maxHitsPerBin, 1000],
     );
-    return parseReply(STORE, reply, (value) => {
+    return this.parse(reply, (value) => {
       const id = value === false ? undefined : replyString(value);
       return id === undefined ? undefined : { id, ...hit };
     });
@@ -306,10 +288,8 @@ export class RedisCaptureStore implements CaptureStore {
     const found: Hit[] = [];
     let start = query.since === undefined ? '-' : `(${query.since}`;
     for (;;) {
-      const reply = await RANGE.run(this.#send, STORE, [this.#streamPrefix + bin], [start, 500]);
-      const flat = parseReply(STORE, reply, (value) =>
-        replyArray(value).map((v) => replyString(v)!),
-      );
+      const reply = await this.run(RANGE, [this.#streamPrefix + bin], [start, 500]);
+      const flat = this.parse(reply, (value) => replyArray(value).map((v) => replyString(v)!));
       for (let i = 0; i + 1 < flat.length && found.length < limit; i += 2) {
         const hit = hitOf(flat[i]!, flat[i + 1]!);
         if (query.label !== undefined && hit.label !== query.label) continue;
@@ -322,8 +302,8 @@ export class RedisCaptureStore implements CaptureStore {
   }
 
   async hit(bin: string, id: string): Promise<Hit | undefined> {
-    const reply = await command(this.#send, STORE, ['XRANGE', this.#streamPrefix + bin, id, id]);
-    return parseReply(STORE, reply, (value) => {
+    const reply = await this.command(['XRANGE', this.#streamPrefix + bin, id, id]);
+    return this.parse(reply, (value) => {
       const [entry] = replyArray(value);
       if (entry === undefined) return undefined;
       const [entryId, fields] = replyArray(entry);
@@ -332,8 +312,8 @@ export class RedisCaptureStore implements CaptureStore {
   }
 
   async deleteHit(bin: string, id: string): Promise<boolean> {
-    const reply = await command(this.#send, STORE, ['XDEL', this.#streamPrefix + bin, id]);
-    return parseReply(STORE, reply, replyInteger) === 1;
+    const reply = await this.command(['XDEL', this.#streamPrefix + bin, id]);
+    return this.parse(reply, replyInteger) === 1;
   }
 
   subscribe(bin: string | undefined, listener: (hit: Hit) => void): () => void {
@@ -356,21 +336,14 @@ export class RedisCaptureStore implements CaptureStore {
       while (this.#listeners.size > 0 && !this.#closed) {
         try {
           if (last === undefined) {
-            const tail = await command(this.#send, STORE, [
-              'XREVRANGE',
-              this.#feed,
-              '+',
-              '-',
-              'COUNT',
-              '1',
-            ]);
+            const tail = await this.command(['XREVRANGE', this.#feed, '+', '-', 'COUNT', '1']);
             const [newest] = replyArray(tail);
             last = newest === undefined ? '0-0' : replyString(replyArray(newest)[0])!;
           }
           const args = ['XREAD', 'COUNT', '500'];
           if (this.#blocking) args.push('BLOCK', '1000');
           args.push('STREAMS', this.#feed, last);
-          const reply = await command(this.#blocking ?? this.#send, STORE, args);
+          const reply = await command(this.#blocking ?? this.send, STORE, args);
           const entries = readEntries(reply);
           for (const [id, fields] of entries) {
             last = id;

@@ -1,13 +1,7 @@
 // The Redis session store of auth(), shared by every process that uses the same Redis and prefix.
 import { positiveIntegerOption } from '../shared/options';
-import {
-  parseReply,
-  RedisScript,
-  redisOptions,
-  replyString,
-  type RedisStoreOptions,
-  type SendCommand,
-} from '../redis';
+import { RedisScript, replyString, type RedisStoreOptions } from '../redis';
+import { RedisStore } from '../redis/store';
 import type { SessionData, SessionStore } from '../types';
 
 /** Options for {@link RedisSessionStore}. */
@@ -112,15 +106,11 @@ function isSessionData(value: unknown): value is SessionData {
  * scripts, lets `deleteUser` end a user's sessions. A value under a session
  * key that this store did not write is no session.
  */
-export class RedisSessionStore implements SessionStore {
+export class RedisSessionStore extends RedisStore implements SessionStore {
   readonly maxSessions: number;
-  readonly #send: SendCommand;
-  readonly #prefix: string;
 
   constructor(options: RedisSessionStoreOptions) {
-    const { send, prefix } = redisOptions('RedisSessionStore', options);
-    this.#send = send;
-    this.#prefix = prefix;
+    super('RedisSessionStore', 'session store', options);
     this.maxSessions = positiveIntegerOption(
       'RedisSessionStore',
       'maxSessions',
@@ -131,29 +121,24 @@ export class RedisSessionStore implements SessionStore {
   }
 
   #key(id: string): string {
-    return `${this.#prefix}sess:${id}`;
+    return this.key('session', id);
   }
 
   get #recency(): string {
-    return `${this.#prefix}sess-recency`;
+    return this.key('sessionRecency');
   }
 
   get #uses(): string {
-    return `${this.#prefix}sess-uses`;
+    return this.key('sessionUses');
   }
 
   get #userPrefix(): string {
-    return `${this.#prefix}sess-user:`;
+    return this.key('sessionUser');
   }
 
   async get(id: string): Promise<SessionData | undefined> {
-    const reply = await GET.run(
-      this.#send,
-      'session store',
-      [this.#key(id), this.#recency, this.#uses],
-      [id],
-    );
-    const text = parseReply('session store', reply, replyString);
+    const reply = await this.run(GET, [this.#key(id), this.#recency, this.#uses], [id]);
+    const text = this.parse(reply, replyString);
     if (text === undefined) return undefined;
     let data: unknown;
     try {
@@ -166,9 +151,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async set(id: string, data: SessionData): Promise<void> {
-    await SET.run(
-      this.#send,
-      'session store',
+    await this.run(
+      SET,
       [this.#key(id), this.#recency, this.#uses],
       [
         id,
@@ -178,26 +162,20 @@ export class RedisSessionStore implements SessionStore {
         this.maxSessions,
         this.#userPrefix,
         data.user?.username ?? '',
-        `${this.#prefix}sess:`,
+        this.key('session'),
       ],
     );
   }
 
   async delete(id: string): Promise<void> {
-    await DELETE.run(
-      this.#send,
-      'session store',
-      [this.#key(id), this.#recency],
-      [id, this.#userPrefix],
-    );
+    await this.run(DELETE, [this.#key(id), this.#recency], [id, this.#userPrefix]);
   }
 
   async deleteUser(username: string): Promise<void> {
-    await DELETE_USER.run(
-      this.#send,
-      'session store',
+    await this.run(
+      DELETE_USER,
       [`${this.#userPrefix}${username}`, this.#recency],
-      [`${this.#prefix}sess:`],
+      [this.key('session')],
     );
   }
 }

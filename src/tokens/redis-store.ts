@@ -1,14 +1,12 @@
 // The Redis refresh-token store of token mode, shared by every process that uses the same Redis and prefix.
 import {
-  parseReply,
   RedisScript,
-  redisOptions,
   replyArray,
   replyInteger,
   replyString,
   type RedisStoreOptions,
-  type SendCommand,
 } from '../redis';
+import { RedisStore } from '../redis/store';
 import type { RefreshRecord, RefreshSuccessor, RefreshTokenStore, RefreshUse } from '../types';
 
 /**
@@ -88,26 +86,21 @@ return 1
  * processes exactly one rotates it, its successor is in the family before
  * any other use is seen, and a reuse revokes the family.
  */
-export class RedisRefreshTokenStore implements RefreshTokenStore {
-  readonly #send: SendCommand;
-  readonly #prefix: string;
-
+export class RedisRefreshTokenStore extends RedisStore implements RefreshTokenStore {
   constructor(options: RedisStoreOptions) {
-    const { send, prefix } = redisOptions('RedisRefreshTokenStore', options);
-    this.#send = send;
-    this.#prefix = prefix;
+    super('RedisRefreshTokenStore', 'refresh-token store', options);
   }
 
   #token(digest: string): string {
-    return `${this.#prefix}rt:${digest}`;
+    return this.key('refreshToken', digest);
   }
 
   get #familyPrefix(): string {
-    return `${this.#prefix}rt-family:`;
+    return this.key('refreshFamily');
   }
 
   get #userPrefix(): string {
-    return `${this.#prefix}rt-user:`;
+    return this.key('refreshUser');
   }
 
   #user(username: string): string {
@@ -115,9 +108,8 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   }
 
   async add(digest: string, record: RefreshRecord): Promise<void> {
-    await ADD_REFRESH.run(
-      this.#send,
-      'refresh-token store',
+    await this.run(
+      ADD_REFRESH,
       [this.#token(digest), `${this.#familyPrefix}${record.family}`, this.#user(record.username)],
       [record.username, record.family, Math.max(record.expiresAt, Date.now() + 1), Date.now()],
     );
@@ -125,13 +117,12 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
 
   async rotate(digest: string, next: RefreshSuccessor): Promise<RefreshUse> {
     const now = Date.now();
-    const reply = await ROTATE_REFRESH.run(
-      this.#send,
-      'refresh-token store',
+    const reply = await this.run(
+      ROTATE_REFRESH,
       [this.#token(digest), this.#token(next.digest)],
       [this.#familyPrefix, this.#userPrefix, Math.max(next.expiresAt, now + 1), now],
     );
-    return parseReply('refresh-token store', reply, (value): RefreshUse => {
+    return this.parse(reply, (value): RefreshUse => {
       if (value === null || value === undefined) return { status: 'unknown' };
       const [status, username, family, expiresAt] = replyArray(value).map(replyString);
       if ((status !== 'ok' && status !== 'reused') || !username || !family) {
@@ -142,21 +133,11 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
   }
 
   async revoke(digest: string): Promise<boolean> {
-    const reply = await REVOKE_REFRESH.run(
-      this.#send,
-      'refresh-token store',
-      [this.#token(digest)],
-      [this.#familyPrefix],
-    );
-    return parseReply('refresh-token store', reply, replyInteger) === 1;
+    const reply = await this.run(REVOKE_REFRESH, [this.#token(digest)], [this.#familyPrefix]);
+    return this.parse(reply, replyInteger) === 1;
   }
 
   async revokeUser(username: string): Promise<void> {
-    await REVOKE_REFRESH_USER.run(
-      this.#send,
-      'refresh-token store',
-      [this.#user(username)],
-      [this.#familyPrefix],
-    );
+    await this.run(REVOKE_REFRESH_USER, [this.#user(username)], [this.#familyPrefix]);
   }
 }
