@@ -246,6 +246,13 @@ export interface CaptureStore {
    * returns how to stop.
    */
   subscribe(bin: string | undefined, listener: (hit: Hit) => void): () => void;
+  /**
+   * Optional. Settles once every subscription made so far is live: it gets
+   * every hit added after, by any process. For a store that starts reading a
+   * feed a moment after `subscribe` (Redis); without it, subscriptions are
+   * live when `subscribe` returns.
+   */
+  listening?(): Promise<void>;
   /** Optional. Releases the store's resources. */
   close?(): Promise<void> | void;
 }

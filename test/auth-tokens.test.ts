@@ -12,7 +12,7 @@ import {
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { refreshTokenStoreContract } from 'mixnmatch/testing';
-import { raceRefresh } from './helpers';
+import { raceRefresh, fakeClock } from './helpers';
 
 const FAST = { cost: 1024 } as const;
 const SECRET = randomBytes(32);
@@ -603,7 +603,13 @@ describe('password policy', () => {
   });
 });
 
-refreshTokenStoreContract('MemoryRefreshTokenStore', () => new mixnmatch.MemoryRefreshTokenStore());
+refreshTokenStoreContract(
+  'MemoryRefreshTokenStore',
+  () => new mixnmatch.MemoryRefreshTokenStore(),
+  {
+    passTime: fakeClock(),
+  },
+);
 
 /** A store whose every call first waits a turn of the event loop, as a remote store's do. */
 function awaiting(store: mixnmatch.RefreshTokenStore): mixnmatch.RefreshTokenStore {
@@ -616,8 +622,10 @@ function awaiting(store: mixnmatch.RefreshTokenStore): mixnmatch.RefreshTokenSto
   };
 }
 
-refreshTokenStoreContract('MemoryRefreshTokenStore behind awaiting calls', () =>
-  awaiting(new mixnmatch.MemoryRefreshTokenStore()),
+refreshTokenStoreContract(
+  'MemoryRefreshTokenStore behind awaiting calls',
+  () => awaiting(new mixnmatch.MemoryRefreshTokenStore()),
+  { passTime: fakeClock() },
 );
 
 describe('refresh-token reuse under a race', () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
-import { expectHeaders, rawRequest, tempTree } from './helpers';
+import { expectHeaders, rawRequest, tempTree, fakeClock } from './helpers';
 import { sessionStoreContract } from 'mixnmatch/testing';
 import { testCertificate } from './helpers/tls';
 
@@ -457,6 +457,7 @@ describe('MemorySessionStore', () => {
 
 sessionStoreContract('MemorySessionStore', () => new mixnmatch.MemorySessionStore(), {
   bounded: (maxSessions) => new mixnmatch.MemorySessionStore({ maxSessions }),
+  passTime: fakeClock(),
 });
 
 describe('auth() on a bare http.createServer (no Express app)', () => {

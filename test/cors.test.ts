@@ -187,7 +187,13 @@ describe('cors()', () => {
         'access-control-allow-credentials': 'true',
         'access-control-allow-origin': 'http://a.test',
       });
+      // Credentials with origin * warn at construction (asserted, not printed).
+      const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
       const off = await request(app({ allowCredentials: true })).get('/x?creds=0');
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('a pair browsers refuse'), {
+        code: 'MIXNMATCH_CORS_CREDENTIALS_WILDCARD',
+      });
+      warn.mockRestore();
       expectHeaders(off, { 'access-control-allow-credentials': null });
     });
 

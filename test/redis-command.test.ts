@@ -307,11 +307,11 @@ describe('mixnmatch --workers 2 --redis URL', () => {
 
     const port = own.port;
     await own.stop();
-    const started = Date.now();
+    // Answered while Redis is still down (it comes back only after these):
+    // a command is never queued for its return.
     const down = await get(base, '/secret/', { cookie });
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');
-    expect(Date.now() - started).toBeLessThan(4000);
     expect((await get(base, '/public.txt')).status).toBe(200);
     expect((await get(base, '/cache/new')).status).toBe(200);
     expect((await get(base, '/cache/page')).status).toBe(503);

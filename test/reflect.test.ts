@@ -449,16 +449,28 @@ describe("reflect(): go-httpbin's TestStatus", () => {
   );
 
   it('picks among weighted choices, by weight', async () => {
-    const seen = new Set<number>();
-    for (let i = 0; i < 20; i++) {
-      const { status } = await request(app).get('/status/200:0.7,429:0.2,503:0.1');
-      expect([200, 429, 503]).toContain(status);
-      seen.add(status);
-    }
-    expect(seen.size).toBeGreaterThan(0);
-    // A weight of 0 is never picked; a weight defaults to 1.
-    for (let i = 0; i < 10; i++) {
-      expect((await request(app).get('/status/200:0,429')).status).toBe(429);
+    // Weights 0.7, 0.2, 0.1: a draw below 0.7 of the total picks 200, up to 0.9 picks 429, above it 503.
+    const draws: [number, number][] = [
+      [0, 200],
+      [0.69, 200],
+      [0.71, 429],
+      [0.89, 429],
+      [0.91, 503],
+      [0.999, 503],
+    ];
+    const random = jest.spyOn(Math, 'random');
+    try {
+      for (const [draw, expected] of draws) {
+        random.mockReturnValue(draw);
+        expect((await request(app).get('/status/200:0.7,429:0.2,503:0.1')).status).toBe(expected);
+      }
+      // A weight of 0 is never picked, whatever the draw; a weight defaults to 1.
+      for (const draw of [0, 0.5, 0.999]) {
+        random.mockReturnValue(draw);
+        expect((await request(app).get('/status/200:0,429')).status).toBe(429);
+      }
+    } finally {
+      random.mockRestore();
     }
   });
 

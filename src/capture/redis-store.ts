@@ -158,6 +158,10 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
   readonly #listeners = new Set<{ bin: string | undefined; listener: (hit: Hit) => void }>();
   #polling = false;
   #closed = false;
+  /** Whether the reading loop knows where the feed ends (its subscriptions are live). */
+  #live = false;
+  /** Those waiting for {@link listening}, until it is live. */
+  #waiting: (() => void)[] = [];
 
   constructor(options: RedisCaptureStoreOptions) {
     super('RedisCaptureStore', STORE, options);
@@ -323,6 +327,11 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
     return () => void this.#listeners.delete(entry);
   }
 
+  listening(): Promise<void> {
+    if (!this.#polling || this.#live) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
   /**
    * Reads the feed while anyone listens: from its end at the start, then
    * every entry after the last one read, blocking on a connection of its
@@ -339,6 +348,8 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
             const tail = await this.command(['XREVRANGE', this.#feed, '+', '-', 'COUNT', '1']);
             const [newest] = replyArray(tail);
             last = newest === undefined ? '0-0' : replyString(replyArray(newest)[0])!;
+            this.#live = true;
+            for (const resolve of this.#waiting.splice(0)) resolve();
           }
           const args = ['XREAD', 'COUNT', '500'];
           if (this.#blocking) args.push('BLOCK', '1000');
@@ -362,6 +373,8 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
       }
     } finally {
       this.#polling = false;
+      this.#live = false;
+      for (const resolve of this.#waiting.splice(0)) resolve();
     }
   }
 

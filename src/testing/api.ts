@@ -16,6 +16,18 @@ export interface ContractOptions {
    * `{ describe, it, beforeEach, afterEach }` from it.
    */
   api?: TestApi;
+  /**
+   * Moves the store's clock past a deadline (milliseconds since the epoch),
+   * for the tests of expiry. A store that reads `Date.now()` can be given a
+   * fake clock here; the default waits for the real clock to pass the
+   * deadline, for stores that keep time themselves (a Redis server).
+   */
+  passTime?: (deadline: number) => Promise<void> | void;
+}
+
+/** Waits for the real clock to pass `deadline`. */
+export function waitUntil(deadline: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 5));
 }
 
 /** The test API to register with: the one given, or the framework's globals. */

@@ -165,7 +165,7 @@ export function captureStoreContract(
       const every = collect(store, undefined, 4);
       try {
         // A store that reads a feed may start listening a moment after subscribe.
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await store.listening?.();
         for (const [bin, text] of [
           [binId(6), '1'],
           [binId(7), '2'],
@@ -197,7 +197,7 @@ export function captureStoreContract(
         await store.createBin(binId(8));
         const seen = collect(other, binId(8), 2);
         try {
-          await new Promise((resolve) => setTimeout(resolve, 150));
+          await other.listening?.();
           await store.add(sampleHit(binId(8), 'x'));
           await store.add(sampleHit(binId(8), 'y'));
           await seen.all;

@@ -1,21 +1,10 @@
 // The LockoutStore contract as jest tests: run any store through it with lockoutStoreContract(name, makeStore).
 import assert from 'node:assert/strict';
 import type { LockoutStore } from '../types';
-import { testApi, type ContractOptions } from './api';
+import { testApi, waitUntil, type ContractOptions } from './api';
 
 /** Options for {@link lockoutStoreContract}. */
-export interface LockoutContractOptions extends ContractOptions {
-  /**
-   * Moves the store's clock past a deadline (milliseconds since the epoch).
-   * Defaults to waiting for the real clock to pass it, for stores that keep
-   * time themselves (a Redis server).
-   */
-  passTime?: (deadline: number) => Promise<void> | void;
-}
-
-function waitUntil(deadline: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 5));
-}
+export type LockoutContractOptions = ContractOptions;
 
 /**
  * Registers jest tests that any `LockoutStore` must pass: counting in a

@@ -127,3 +127,24 @@ export async function raceRefresh(app: Express | string, refreshToken: string): 
   const won = (winner.body as { refresh_token: string }).refresh_token;
   expect((await request(app).post('/authtoken').send({ refresh_token: won })).status).toBe(401);
 }
+
+/** The fake clock's lead over the real one, shared by every suite in a test file. */
+let clockOffset = 0;
+let clockInstalled = false;
+
+/**
+ * A `passTime` for the contract suites of stores that read `Date.now()`:
+ * moves the clock past a deadline at once instead of waiting for it. The
+ * clock only moves forward, for the rest of the file (one clock per file,
+ * whichever suites use it).
+ */
+export function fakeClock(): (deadline: number) => void {
+  return (deadline) => {
+    if (!clockInstalled) {
+      const realNow = Date.now.bind(Date);
+      jest.spyOn(Date, 'now').mockImplementation(() => realNow() + clockOffset);
+      clockInstalled = true;
+    }
+    clockOffset = Math.max(clockOffset, deadline + 1 - (Date.now() - clockOffset));
+  };
+}
