@@ -1,5 +1,5 @@
 // mixnmatch: the pieces of a test server as Express middleware. Named exports only.
-import './shared/augment';
+import './augment';
 
 export { canonicalize, endpoints, endpoints as endpointsRouter } from './endpoints';
 export type { CanonicalizeOptions, EndpointMatch, EndpointsOptions } from './endpoints';
@@ -124,7 +124,7 @@ export { RedisLockoutStore, RedisUserStore } from './accounts/redis-store';
 export type { FileUserState } from './accounts/redis-store';
 export { RedisRefreshTokenStore } from './tokens/redis-store';
 export { RedisPageStore } from './cache/redis-store';
-export { redisStores } from './redis/stores';
-export type { RedisStores } from './redis/stores';
+export { redisStores } from './redis-stores';
+export type { RedisStores } from './redis-stores';
 export { StoreUnavailableError } from './redis';
 export type { RedisStoreOptions, SendCommand } from './redis';

@@ -1,10 +1,13 @@
 // reflect(): go-httpbin's request and response tools, replaying go-httpbin's own test expectations, then beyond them.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { exchange, rawRequest } from './helpers';
+import { REFLECT_TOOLS } from '../src/reflect';
+import path from 'node:path';
 
 /** reflect(opts) (at `mount`), then errorHandler(): go-httpbin's test app has a 1 KiB body limit and a 1 s delay limit. */
 function reflectApp(opts: mixnmatch.ReflectOptions = {}, mount?: string): Express {
@@ -1053,5 +1056,18 @@ describe('reflect() in an app', () => {
     expect(res.headers['access-control-allow-origin']).toBe('http://localhost:8000');
     expect(res.headers['access-control-allow-credentials']).toBe('true');
     expect(res.body.headers.Cookie).toEqual(['SESSION=x']);
+  });
+});
+
+describe("reflect()'s one list of tools", () => {
+  it('has a section in docs/reflect.md for every tool it serves, and serves each', async () => {
+    const docs = readFileSync(path.join(__dirname, '..', 'docs', 'reflect.md'), 'utf8');
+    const headings = docs.split('\n').filter((line) => line.startsWith('### '));
+    const app = express().use(mixnmatch.reflect());
+    for (const tool of REFLECT_TOOLS) {
+      expect(headings.some((heading) => heading.includes(`\`/${tool.name}`))).toBe(true);
+      const target = tool.usage.replace('CODES', '204').replace('SECONDS', '0').split('?')[0]!;
+      expect((await request(app).get(target)).status).not.toBe(404);
+    }
   });
 });

@@ -1,6 +1,6 @@
 // How a request is identified: the one small interface cookie sessions and bearer tokens implement for the access guard and the accounts.
 import type { Request, Response } from 'express';
-import type { EndpointHandlers, EndpointSpec } from '../endpoints/spec';
+import type { EndpointHandlers, EndpointSpec } from '../endpoints';
 import { HttpError } from '../shared/errors';
 import type { Session, UserRecord } from '../types';
 

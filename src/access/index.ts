@@ -11,6 +11,7 @@ export { accessGuard, PREFIX_WITHOUT_CANONICALIZE } from './guard';
 export { checkAccess, hasAccessChecks, type AccessCheck } from './record';
 export { checkRoles, parseAccessOptions } from './options';
 export type { AccessOptions, ParsedAccess, RoleSecret } from './options';
+export { forbidden, unauthorized } from './identity';
 export type { Endpoints, Identification, SignIn } from './identity';
 export type { AccessRule } from './rules';
 

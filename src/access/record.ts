@@ -1,5 +1,6 @@
 // What auth() decided for a request, kept for the features after it: the session, and checks on paths the request did not name.
 import type { Request } from 'express';
+import { peekRecord, recordOf } from '../shared/request-record';
 import type { Session } from '../types';
 
 /**
@@ -18,8 +19,12 @@ interface Access {
   more: AccessCheck[] | undefined;
 }
 
-/** One entry per request, written once by the first `auth()` it meets. */
-const access = new WeakMap<Request, Access>();
+declare module '../shared/request-record' {
+  interface RequestRecord {
+    /** What the `auth()` routers the request passed through found; written first by the first it meets. */
+    access?: Access;
+  }
+}
 
 /** Records what an `auth()` found for a request: its session (if any) and its check (if it has secrets). */
 export function recordAccess(
@@ -27,9 +32,10 @@ export function recordAccess(
   session: Session | undefined,
   check: AccessCheck | undefined,
 ): void {
-  const current = access.get(req);
+  const record = recordOf(req);
+  const current = record.access;
   if (current === undefined) {
-    access.set(req, { session: session ?? null, check, more: undefined });
+    record.access = { session: session ?? null, check, more: undefined };
     return;
   }
   if (session) current.session = session;
@@ -43,12 +49,12 @@ export function recordAccess(
  * none, or `undefined` when no `auth()` has seen the request.
  */
 export function recordedSession(req: Request): Session | null | undefined {
-  return access.get(req)?.session;
+  return peekRecord(req)?.access?.session;
 }
 
 /** Whether an `auth()` recorded a check for the request (most requests of an app without one did not). */
 export function hasAccessChecks(req: Request): boolean {
-  return access.get(req)?.check !== undefined;
+  return peekRecord(req)?.access?.check !== undefined;
 }
 
 /**
@@ -58,7 +64,7 @@ export function hasAccessChecks(req: Request): boolean {
  * the request's own path did not name it.
  */
 export function checkAccess(req: Request, path: string): Error | undefined {
-  const recorded = access.get(req);
+  const recorded = peekRecord(req)?.access;
   if (recorded?.check === undefined) return undefined;
   const error = recorded.check(path);
   if (error || !recorded.more) return error;

@@ -1,7 +1,7 @@
 // Accounts: POST /login with a username and password, /changepwd and /register, for whichever way requests are identified.
 import type { Request } from 'express';
 import { HttpError } from '../shared/errors';
-import type { Endpoints, SignIn } from '../access/identity';
+import type { Endpoints, SignIn } from '../access';
 import {
   addressKey,
   checkNewCredentials,
@@ -17,6 +17,9 @@ import type { Accounts } from './options';
 export { MemoryLockoutStore, MemoryUserStore } from './memory-store';
 export type { MemoryLockoutStoreOptions } from './memory-store';
 export { DEFAULT_SCRYPT, hashPassword, verifyPassword, needsRehash } from './password';
+export { readCredentials } from './credentials';
+export { RedisLockoutStore, RedisUserStore } from './redis-store';
+export type { FileUserState } from './redis-store';
 export type { ScryptParams } from './password';
 export { ORIGINAL_PASSWORD_POLICY, parseAccountOptions, userRecords } from './options';
 export type {

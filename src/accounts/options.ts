@@ -9,7 +9,7 @@ import {
   storeOption,
 } from '../shared/options';
 import type { LockoutStore, UserRecord, UserStore } from '../types';
-import { checkRoles } from '../access/options';
+import { checkRoles } from '../access';
 import {
   DEFAULT_SCRYPT,
   checkScryptParams,

@@ -1,21 +1,21 @@
 // auth() options: the public AuthOptions type, one part per room, and which mode they make.
 import { ConfigError } from '../shared/errors';
 import { optionsObject } from '../shared/options';
-import { parseAccessOptions, type AccessOptions, type ParsedAccess } from '../access/options';
-import { parseAccountOptions, type AccountOptions, type Accounts } from '../accounts/options';
-import { parseSessionOptions, type ParsedSessions, type SessionOptions } from '../sessions/options';
-import { parseTokenOptions, type ParsedTokens, type TokenOptions } from '../tokens/options';
+import { parseAccessOptions, type AccessOptions, type ParsedAccess } from '../access';
+import { parseAccountOptions, type AccountOptions, type Accounts } from '../accounts';
+import { parseSessionOptions, type ParsedSessions, type SessionOptions } from '../sessions';
+import { parseTokenOptions, type ParsedTokens, type TokenOptions } from '../tokens';
 
-export type { RoleSecret } from '../access/options';
+export type { RoleSecret } from '../access';
 export type {
   HashingOptions,
   LockoutOptions,
   PasswordPolicy,
   RegisterPredicate,
   UserEntry,
-} from '../accounts/options';
-export { ORIGINAL_PASSWORD_POLICY } from '../accounts/options';
-export type { TokenOptions } from '../tokens/options';
+} from '../accounts';
+export { ORIGINAL_PASSWORD_POLICY } from '../accounts';
+export type { TokenOptions } from '../tokens';
 
 /** Options for `auth()`: who may have what, the session cookie, the accounts and token mode. */
 export interface AuthOptions extends AccessOptions, SessionOptions, AccountOptions {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { bodyKind, bodyReader, type BodyKind } from '../http/body';
 import { endpointsHandler, routerOf } from '../endpoints';
-import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints/spec';
+import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints';
 import { HttpError } from '../shared/errors';
 import { assertNotMiddlewareCall, show } from '../shared/options';
 import { sendBody, sendEmpty } from '../http/respond';
@@ -19,6 +19,7 @@ import { parseCacheOptions, type CacheOptions, type CacheStatusCodes } from './o
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult } from './store';
 
 export { MemoryPageStore } from './memory-store';
+export { RedisPageStore } from './redis-store';
 export type { CacheOptions, CacheStatusCodes } from './options';
 export type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from './store';
 

@@ -3,7 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import type { UserEntry } from '../accounts/options';
+import type { UserEntry } from '../accounts';
+import { REFLECT_TOOLS } from '../reflect';
 import { didYouMean } from '../shared/options';
 
 /** Everything the command needs to start a server. */
@@ -175,7 +176,7 @@ function program(version: string): Command {
     .addOption(
       new Option(
         '--reflect',
-        "go-httpbin's request and response tools: /anything, /headers, /status/CODES, /response-headers, /redirect-to, /delay/SECONDS",
+        `go-httpbin's request and response tools: ${REFLECT_TOOLS.map((tool) => tool.usage.split('?')[0]).join(', ')}`,
       ),
     )
     .addOption(

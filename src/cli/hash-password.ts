@@ -1,5 +1,5 @@
 // `mixnmatch hash-password`: prints the scrypt hash of a password read from stdin, for a users file.
-import { hashPassword } from '../accounts/password';
+import { hashPassword } from '../accounts';
 
 const USAGE = `Usage: mixnmatch hash-password
 Reads a password from stdin (one line; typed without echo on a terminal)

@@ -1,9 +1,7 @@
 // The command's Redis: one ioredis client per process, the stores on it, and the users file loaded into the shared user store.
 import Redis from 'ioredis';
-import { userRecords } from '../accounts/options';
-import { verifyPassword } from '../accounts/password';
-import { redisStores, type RedisStores } from '../redis/stores';
-import type { UserEntry } from '../accounts/options';
+import { userRecords, verifyPassword, type UserEntry } from '../accounts';
+import { redisStores, type RedisStores } from '../redis-stores';
 
 /** How long a command may wait for Redis before the request gets a 503. */
 const COMMAND_TIMEOUT_MS = 2000;

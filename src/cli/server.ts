@@ -14,12 +14,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
 import type { Express } from 'express';
 import { createApp, type CreateAppOptions } from '../app';
+import { REFLECT_TOOLS } from '../reflect';
 import { hasBody } from '../http/body';
 import { ConfigError } from '../shared/errors';
 import type { LogStream } from '../log';
-import type { AccessRule } from '../access/rules';
-import type { RedisStores } from '../redis/stores';
-import { FileCaptureStore } from '../capture/file-store';
+import type { AccessRule } from '../access';
+import type { RedisStores } from '../redis-stores';
+import { FileCaptureStore } from '../capture';
 import type { CaptureStore } from '../types';
 import { redactUrl } from './redis';
 import type { ServerConfig } from './args';
@@ -380,9 +381,7 @@ function features(config: ServerConfig): string[] {
         ]
       : []),
     ...(config.reflect
-      ? [
-          'reflect: /anything, /headers, /status/CODES, /response-headers?NAME=VALUE, /redirect-to?url=URL, /delay/SECONDS (as go-httpbin)',
-        ]
+      ? [`reflect: ${REFLECT_TOOLS.map((tool) => tool.usage).join(', ')} (as go-httpbin)`]
       : []),
     `cache: POST /echo, /cache/NAME; up to ${config.maxCacheSize ?? 2_097_152} bytes${
       config.statusCodes === 'mixnmatchttp' ? "; the original's status codes" : ''

@@ -8,7 +8,8 @@ import express, {
 } from 'express';
 import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../shared/errors';
 import { defineForApp } from '../shared/prototype';
-import { checkAccess, hasAccessChecks } from '../access/record';
+import { checkAccess, hasAccessChecks } from '../access';
+import { peekRecord, recordOf } from '../shared/request-record';
 import {
   isCanonical,
   isProblem,
@@ -35,6 +36,9 @@ import {
   type NodeMatch,
 } from './dispatch';
 import { compileSpec, type CompiledSpec, type EndpointHandlers, type EndpointSpec } from './spec';
+
+export { ARGS_ANY, ARGS_OPTIONAL } from './spec';
+export type { EndpointHandlers, EndpointSpec } from './spec';
 
 /** What `endpoints()` puts on `req.endpoint` before calling a handler. */
 export interface EndpointMatch {
@@ -94,19 +98,24 @@ const RAW_PATH: PropertyDescriptor = {
   },
 };
 
-/** `req.endpoint` of the requests an `endpoints()` handler serves. */
-const endpointOf = new WeakMap<object, EndpointMatch>();
+declare module '../shared/request-record' {
+  interface RequestRecord {
+    /** `req.endpoint` of a request an `endpoints()` handler serves. */
+    endpoint?: EndpointMatch;
+  }
+}
 
 /**
- * `req.endpoint`: an accessor on the app's request prototype, backed by a
- * WeakMap, since an own property written on each request costs throughput.
+ * `req.endpoint`: an accessor on the app's request prototype, backed by the
+ * request's record, since an own property written on each request costs
+ * throughput.
  */
 const ENDPOINT: PropertyDescriptor = {
   get(this: object) {
-    return endpointOf.get(this);
+    return peekRecord(this)?.endpoint;
   },
   set(this: object, value: EndpointMatch) {
-    endpointOf.set(this, value);
+    recordOf(this).endpoint = value;
   },
 };
 

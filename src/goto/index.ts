@@ -1,7 +1,7 @@
 // The goto() router factory: /goto/{address} answers with a 307 redirect to the address.
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { endpointsHandler, routerOf } from '../endpoints';
-import { ARGS_ANY } from '../endpoints/spec';
+import { ARGS_ANY } from '../endpoints';
 import { HttpError } from '../shared/errors';
 import { encodeLocation } from '../http/location';
 import { assertNotMiddlewareCall } from '../shared/options';
@@ -10,6 +10,7 @@ import { gotoAddress, hasHost, joinLocation } from './address';
 import { inferBase, locationHostname } from './hosts';
 import { parseGotoOptions, type GotoOptions } from './options';
 
+export { parseAllowedHosts } from './options';
 export type { GotoHostPredicate, GotoOptions } from './options';
 
 /** The one endpoint: raw arguments, so the address is not canonicalised on the way. */

@@ -1,5 +1,6 @@
 // Copying a request body as its handlers read it, for the request log and the capture of hits, without taking it from them.
 import type { Request, Response } from 'express';
+import { peekRecord, recordOf } from '../shared/request-record';
 
 /** A copy of a request body: the bytes kept, the whole size and how many bytes were past the limit. */
 export interface BodyCopy {
@@ -20,7 +21,12 @@ interface Copier {
   waiting: ((copy: BodyCopy) => void)[];
 }
 
-const copiers = new WeakMap<Request, Copier>();
+declare module '../shared/request-record' {
+  interface RequestRecord {
+    /** The copy of the request's body being taken, until it is done. */
+    copier?: Copier;
+  }
+}
 
 /** Keeps a chunk a request emitted, up to its copier's limit. */
 function record(copier: Copier, data: unknown): void {
@@ -55,7 +61,7 @@ function tapApp(req: Request): boolean {
       writable: true,
       value: function copyingEmit(this: Request, event: string | symbol) {
         if (event === 'data') {
-          const copier = copiers.get(this);
+          const copier = peekRecord(this)?.copier;
           // eslint-disable-next-line prefer-rest-params -- arguments passed on as they came, without an array per call
           if (copier) record(copier, arguments[1]);
         }
@@ -73,7 +79,7 @@ function finish(req: Request, copier: Copier): void {
     size: copier.size,
     truncated: copier.size - copier.kept,
   };
-  copiers.delete(req);
+  recordOf(req).copier = undefined;
   for (const done of copier.waiting.splice(0)) done(copy);
 }
 
@@ -92,7 +98,7 @@ export function copyBody(
   limit: number,
   done: (copy: BodyCopy) => void,
 ): void {
-  const existing = copiers.get(req);
+  const existing = peekRecord(req)?.copier;
   if (existing) {
     existing.limit = Math.max(existing.limit, limit);
     existing.waiting.push((copy) =>
@@ -105,7 +111,7 @@ export function copyBody(
     return;
   }
   const copier: Copier = { chunks: [], kept: 0, size: 0, limit, waiting: [done] };
-  copiers.set(req, copier);
+  recordOf(req).copier = copier;
   let restore: (() => void) | undefined;
   if (!tapApp(req)) {
     const emit = req.emit;

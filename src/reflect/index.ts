@@ -4,9 +4,9 @@ import { METHODS as httpMethods } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { bodyReader, hasBody } from '../http/body';
 import { endpointsHandler, routerOf } from '../endpoints';
-import { ARGS_ANY, type EndpointSpec } from '../endpoints/spec';
+import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints';
 import { ConfigError, HttpError } from '../shared/errors';
-import { parseAllowedHosts, type GotoHostPredicate } from '../goto/options';
+import { parseAllowedHosts, type GotoHostPredicate } from '../goto';
 import { escapeHtml } from '../http/html';
 import { headerBytes, headerProblem, isOneMediaType, isToken, mediaType } from '../http/headers';
 import { encodeLocation, SCHEME } from '../http/location';
@@ -74,14 +74,29 @@ const METHODS = [
   ),
 ];
 
-const SPEC: EndpointSpec = {
-  anything: { methods: METHODS, args: ARGS_ANY },
-  headers: { methods: METHODS },
-  status: { methods: METHODS, args: 1 },
-  'response-headers': { methods: METHODS },
-  'redirect-to': { methods: METHODS },
-  delay: { methods: METHODS, args: 1 },
-};
+/**
+ * go-httpbin's tools reflect() serves, one row each: the router's spec, and
+ * how the command's banner and `--help` name them (a test checks that
+ * docs/reflect.md has a section for each).
+ */
+export const REFLECT_TOOLS = [
+  { name: 'anything', args: ARGS_ANY, usage: '/anything' },
+  { name: 'headers', usage: '/headers' },
+  { name: 'status', args: 1, usage: '/status/CODES' },
+  { name: 'response-headers', usage: '/response-headers?NAME=VALUE' },
+  { name: 'redirect-to', usage: '/redirect-to?url=URL' },
+  { name: 'delay', args: 1, usage: '/delay/SECONDS' },
+] as const;
+
+/** The name of one of {@link REFLECT_TOOLS}. */
+type ToolName = (typeof REFLECT_TOOLS)[number]['name'];
+
+const SPEC: EndpointSpec = Object.fromEntries(
+  REFLECT_TOOLS.map((tool) => [
+    tool.name,
+    { methods: METHODS, ...('args' in tool ? { args: tool.args } : {}) },
+  ]),
+);
 
 /** Media types whose body a browser does not render as a page: `/response-headers` echoes unescaped only for these. */
 const SAFE_TYPES = new Set(['text/plain', 'application/json', 'application/octet-string']);
@@ -573,7 +588,7 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     res.once('close', stop);
   }
 
-  return endpointsHandler(SPEC, {
+  const handlers: Record<ToolName, EndpointHandlers[string]> = {
     anything,
     headers: function headers(req: Request, res: Response) {
       sendJson(req, res, { headers: requestHeaders(req) });
@@ -582,5 +597,6 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     'response-headers': responseHeaders,
     'redirect-to': redirectTo,
     delay,
-  });
+  };
+  return endpointsHandler(SPEC, handlers);
 }

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { gotoParamLocation } from '../http/location';
 import { queryParam, sendEmpty } from '../http/respond';
-import { forbidden, unauthorized, type Identification } from '../access/identity';
+import { forbidden, unauthorized, type Identification } from '../access';
 import { isThenable } from '../shared/thenable';
 import type { SessionUser, UserRecord } from '../types';
 import type { ParsedSessions } from './options';
@@ -13,6 +13,8 @@ export { MemorySessionStore } from './memory-store';
 export type { MemorySessionStoreOptions } from './memory-store';
 export type { ParsedSessions, SessionOptions } from './options';
 export { parseSessionOptions } from './options';
+export { RedisSessionStore } from './redis-store';
+export type { RedisSessionStoreOptions } from './redis-store';
 
 /** Session ids: 256 random bits as lowercase hex, like the original's. */
 const SESSION_ID = /^[0-9a-f]{64}$/;

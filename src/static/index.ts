@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import serveStaticFiles from 'serve-static';
 import { ConfigError, HttpError } from '../shared/errors';
 import { assertNotMiddlewareCall, booleanOption, optionsObject, show } from '../shared/options';
-import { checkAccess, hasAccessChecks } from '../access/record';
+import { checkAccess, hasAccessChecks } from '../access';
 import { encodeLocation } from '../http/location';
 import { canonicalDecoded, encodePath, splitTarget } from '../http/path';
 import { canonicalPath, isProblem, mountPath } from '../http/request-path';

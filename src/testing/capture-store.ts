@@ -1,6 +1,6 @@
 // A contract suite any CaptureStore can be run through: register it from a test file.
 import assert from 'node:assert/strict';
-import { compareHitIds, type Hit, type NewHit } from '../capture/hit';
+import { compareHitIds, type Hit, type NewHit } from '../capture';
 import type { CaptureStore } from '../types';
 import { testApi, type ContractOptions } from './api';
 

@@ -1,6 +1,6 @@
 // The PageStore contract as jest tests: run any store through it with pageStoreContract(name, makeStore).
 import assert from 'node:assert/strict';
-import type { CachedPage, PageLimits, PageStore } from '../cache/store';
+import type { CachedPage, PageLimits, PageStore } from '../cache';
 import { testApi, type ContractOptions } from './api';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing run can be replayed. */

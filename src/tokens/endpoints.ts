@@ -1,12 +1,12 @@
 // Token mode's endpoints: /authtoken, /logout and the JWKS, and how accounts' /login, /changepwd and /register answer with tokens.
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints/spec';
+import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints';
 import { HttpError } from '../shared/errors';
 import { sendBody } from '../http/respond';
 import type { UserRecord, UserStore } from '../types';
-import { readCredentials } from '../accounts/credentials';
-import type { Endpoints, SignIn } from '../access/identity';
+import { readCredentials } from '../accounts';
+import type { Endpoints, SignIn } from '../access';
 import type { ParsedTokens } from './options';
 import { newRefreshToken, REFRESH_TOKEN, refreshTokenDigest, signAccessToken } from './jwt';
 

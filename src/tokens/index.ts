@@ -1,7 +1,7 @@
 // Token mode: requests identified by a JWT access token (Authorization: Bearer), refused with RFC 6750's challenges.
 import type { Request } from 'express';
 import { HttpError } from '../shared/errors';
-import type { Identification } from '../access/identity';
+import type { Identification } from '../access';
 import type { Session, UserStore } from '../types';
 import { tokenEndpoints } from './endpoints';
 import { verifyAccessToken, type VerifiedClaims } from './jwt';
@@ -10,6 +10,7 @@ import type { ParsedTokens } from './options';
 export { MemoryRefreshTokenStore } from './memory-store';
 export type { MemoryRefreshTokenStoreOptions } from './memory-store';
 export { parseTokenOptions } from './options';
+export { RedisRefreshTokenStore } from './redis-store';
 export type { ParsedTokens, TokenOptions } from './options';
 
 /** The access token of `Authorization: Bearer <token>`, or `undefined` without one. */

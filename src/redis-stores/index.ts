@@ -1,10 +1,10 @@
 // redisStores(): every store mixnmatch keeps state in, in one Redis, for several processes to share.
-import { RedisLockoutStore, RedisUserStore } from '../accounts/redis-store';
-import { RedisSessionStore, type RedisSessionStoreOptions } from '../sessions/redis-store';
-import { RedisRefreshTokenStore } from '../tokens/redis-store';
-import { RedisPageStore } from '../cache/redis-store';
-import { RedisCaptureStore } from '../capture/redis-store';
-import type { SendCommand } from '.';
+import { RedisLockoutStore, RedisUserStore } from '../accounts';
+import { RedisSessionStore, type RedisSessionStoreOptions } from '../sessions';
+import { RedisRefreshTokenStore } from '../tokens';
+import { RedisPageStore } from '../cache';
+import { RedisCaptureStore } from '../capture';
+import type { SendCommand } from '../redis';
 
 /** The stores {@link redisStores} gives, each ready for its option of `auth()` or `cache()`. */
 export interface RedisStores {

@@ -1,6 +1,6 @@
 // The declaration merging that types what mixnmatch adds to Express's Request and Response.
-import type { EndpointMatch } from '../endpoints';
-import type { TemplateFields, TemplatePage } from '../templates';
+import type { EndpointMatch } from './endpoints';
+import type { TemplateFields, TemplatePage } from './templates';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
