@@ -53,7 +53,9 @@ export interface SessionStore {
    * atomic call.
    */
   deleteUser?(username: string): Promise<void> | void;
-  /** Optional. Releases the store's resources. */
+  /** Optional. Makes the store ready; the command calls it at start, before the first request. */
+  init?(): Promise<void> | void;
+  /** Optional. Releases the store's resources; the command calls it at stop. */
   close?(): Promise<void> | void;
 }
 
@@ -85,7 +87,9 @@ export interface UserStore {
     changes: Partial<Omit<UserRecord, 'username'>>,
     expected?: { passwordHash?: string },
   ): Promise<boolean> | boolean;
-  /** Optional. Releases the store's resources. */
+  /** Optional. Makes the store ready; the command calls it at start, before the first request. */
+  init?(): Promise<void> | void;
+  /** Optional. Releases the store's resources; the command calls it at stop. */
   close?(): Promise<void> | void;
 }
 
@@ -120,7 +124,9 @@ export interface LockoutStore {
   decrement(key: string): Promise<void> | void;
   /** Required. Forgets a key's count (a user who logged in). */
   reset(key: string): Promise<void> | void;
-  /** Optional. Releases the store's resources. */
+  /** Optional. Makes the store ready; the command calls it at start, before the first request. */
+  init?(): Promise<void> | void;
+  /** Optional. Releases the store's resources; the command calls it at stop. */
   close?(): Promise<void> | void;
 }
 
@@ -172,7 +178,9 @@ export interface RefreshTokenStore {
   revoke(digest: string): Promise<boolean> | boolean;
   /** Required. Revokes every token of a user (a password change). */
   revokeUser(username: string): Promise<void> | void;
-  /** Optional. Releases the store's resources. */
+  /** Optional. Makes the store ready; the command calls it at start, before the first request. */
+  init?(): Promise<void> | void;
+  /** Optional. Releases the store's resources; the command calls it at stop. */
   close?(): Promise<void> | void;
 }
 
@@ -253,6 +261,90 @@ export interface CaptureStore {
    * live when `subscribe` returns.
    */
   listening?(): Promise<void>;
-  /** Optional. Releases the store's resources. */
+  /** Optional. Makes the store ready; the command calls it at start, before the first request. */
+  init?(): Promise<void> | void;
+  /** Optional. Releases the store's resources; the command calls it at stop. */
+  close?(): Promise<void> | void;
+}
+
+/** A page as the cache stores and replays it: raw bytes and the Content-Type to send them with. */
+export interface CachedPage {
+  /** The page's bytes, replayed exactly. */
+  readonly data: Buffer;
+  /** The Content-Type it is replayed with, without parameters (`text/html`). */
+  readonly type: string;
+}
+
+/** The limits `cache()` passes to every {@link PageStore.save} call. */
+export interface PageLimits {
+  /** The most bytes of page data the store may hold at once (live pages only). */
+  readonly maxSize: number;
+  /** The most names the store may remember, live and cleared together. */
+  readonly maxNames: number;
+}
+
+/**
+ * What {@link PageStore.save} did:
+ * - `'saved'`: the page is stored under the name;
+ * - `'exists'`: the name is taken (a live page, or one cleared since) — nothing changed;
+ * - `'full'`: the page does not fit in `maxSize` beside the live pages — nothing changed;
+ * - `'too-many-names'`: the store already remembers `maxNames` names — nothing changed.
+ */
+export type PageSaveResult = 'saved' | 'exists' | 'full' | 'too-many-names';
+
+/**
+ * What {@link PageStore.get} found: the page, `'cleared'` for a name whose
+ * page was cleared, or `undefined` for a name never saved.
+ */
+export type PageLookup = CachedPage | 'cleared' | undefined;
+
+/**
+ * Where `cache()` keeps pages. Each method answers at once or with a
+ * promise, as every store contract's do, so a store may live in another
+ * process (Redis, a database).
+ *
+ * A name, once saved, is never reusable: clearing frees its page's bytes but
+ * the store keeps remembering the name (a tombstone) and refuses to save it
+ * again. The store does the accounting itself and must make each call
+ * atomic: under any number of concurrent calls, the total of live page
+ * bytes never exceeds `maxSize` and never goes negative, a name is saved at
+ * most once, and a page that was saved stays readable until it is cleared.
+ * A store in one Node process gets this by doing each check-and-update
+ * without an `await` in between; a shared store needs a transaction or a
+ * server-side script.
+ *
+ * A store keeps copies: changing a Buffer passed to `save` or returned by
+ * `get` must not change what is stored.
+ */
+export interface PageStore {
+  /**
+   * Required. Saves `page` under `name` if the name was never used, the
+   * page fits beside the live pages (`size + page.data.length <= maxSize`)
+   * and fewer than `maxNames` names are remembered; all checks and the
+   * update happen atomically. Checks the name first, so a taken name is
+   * `'exists'` even when the cache is full.
+   */
+  save(
+    name: string,
+    page: CachedPage,
+    limits: PageLimits,
+  ): Promise<PageSaveResult> | PageSaveResult;
+  /** Required. The page saved under `name`, `'cleared'`, or `undefined` if the name was never saved. */
+  get(name: string): Promise<PageLookup> | PageLookup;
+  /** Required. Frees the page saved under `name`; the name stays taken. A name never saved is left alone. */
+  clear(name: string): Promise<void> | void;
+  /** Required. Frees every page; all names stay taken. */
+  clearAll(): Promise<void> | void;
+  /**
+   * Optional. The bytes of page data currently held (live pages only).
+   * `cache()` never asks; the contract suite checks the store's accounting
+   * with it when the store has it.
+   */
+  size?(): Promise<number> | number;
+  /** Optional. Makes the store ready; the command calls it at start, before the first request. */
+  init?(): Promise<void> | void;
+  /** Optional. Makes the store ready; the command calls it at start, before the first request. */
+  init?(): Promise<void> | void;
+  /** Optional. Releases what the store holds (connections, memory); the command calls it at stop. */
   close?(): Promise<void> | void;
 }

@@ -3,7 +3,7 @@ import mime from 'mime-types';
 import { formFields, percentDecode } from '../http/form';
 import { mediaType } from '../http/headers';
 import { HttpError } from '../shared/errors';
-import type { CachedPage } from './store';
+import type { CachedPage } from '../types';
 
 /** The type a page gets when it names none, or one that is not a known MIME type. */
 export const DEFAULT_TYPE = 'text/plain';

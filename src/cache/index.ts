@@ -16,12 +16,12 @@ import {
   pageType,
 } from './decode';
 import { parseCacheOptions, type CacheOptions, type CacheStatusCodes } from './options';
-import type { CachedPage, PageLimits, PageLookup, PageSaveResult } from './store';
+import type { CachedPage, PageLimits, PageLookup, PageSaveResult } from '../types';
 
 export { MemoryPageStore } from './memory-store';
 export { RedisPageStore } from './redis-store';
 export type { CacheOptions, CacheStatusCodes } from './options';
-export type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from './store';
+export type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from '../types';
 
 /**
  * The cache's routes: `POST /echo`; `GET`/`POST /cache/{name}`;

@@ -1,5 +1,5 @@
 // MemoryPageStore: the default PageStore, pages in this process's memory with exact, atomic accounting.
-import type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from './store';
+import type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from '../types';
 
 /**
  * A copy of `data` in memory of its own. `Buffer.from(buffer)` copies a small

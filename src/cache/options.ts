@@ -8,7 +8,8 @@ import {
   storeOption,
 } from '../shared/options';
 import { MemoryPageStore } from './memory-store';
-import { REQUIRED_STORE_METHODS, type PageStore } from './store';
+import type { PageStore } from '../types';
+import { REQUIRED_STORE_METHODS } from './store';
 
 /** Which status codes `cache()` answers with. */
 export type CacheStatusCodes = 'http' | 'mixnmatchttp';

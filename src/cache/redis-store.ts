@@ -8,7 +8,7 @@ import {
 } from '../redis';
 import { RedisStore } from '../redis/store';
 import { pageType } from './decode';
-import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } from './store';
+import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } from '../types';
 
 /**
  * save: checks the name, the free space and the count of names, then saves,

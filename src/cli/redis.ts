@@ -91,11 +91,14 @@ export async function connectStores(
     prefix,
     ...(maxSessions !== undefined ? { maxSessions } : {}),
   });
+  // Every store made ready before the first request, and released at stop.
+  const every = Object.values(stores) as { init?(): unknown; close?(): unknown }[];
+  await Promise.all(every.map((store) => store.init?.()));
   return {
     stores,
     async close() {
       closing = true;
-      stores.capture.close();
+      await Promise.all(every.map((store) => store.close?.()));
       blocking.disconnect();
       try {
         await client.quit();

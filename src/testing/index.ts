@@ -10,3 +10,16 @@ export type { LockoutContractOptions } from './lockout-store';
 export { refreshTokenStoreContract } from './refresh-store';
 export { captureStoreContract, sampleHit } from './capture-store';
 export type { CaptureContractOptions } from './capture-store';
+// The contracts themselves (they live in src/types.ts, and are also mixnmatch's own exports), beside their suites.
+export type {
+  CachedPage,
+  CaptureStore,
+  LockoutStore,
+  PageLimits,
+  PageLookup,
+  PageSaveResult,
+  PageStore,
+  RefreshTokenStore,
+  SessionStore,
+  UserStore,
+} from '../types';
