@@ -4,8 +4,8 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { UserEntry } from '../accounts';
-import { REFLECT_TOOLS } from '../reflect';
 import { didYouMean } from '../shared/options';
+import { CONFIG_KEYS, FILE_ONLY, FLAGS, PATH_KEYS } from './flags';
 
 /** Everything the command needs to start a server. */
 export interface ServerConfig {
@@ -90,151 +90,17 @@ sessions and protected paths, /goto redirects, the /cache and /echo page cache,
 CORS, custom and no-cache headers, folder listings and a request log.
 Per request, ?origin=ORIGIN|{ECHO} and ?creds=0|1 override the CORS answer.`;
 
-/** The command's definition. `version` is printed by --version. */
+/** The command's definition, its options from {@link FLAGS}. `version` is printed by --version. */
 function program(version: string): Command {
-  return new Command('mixnmatch')
+  const command = new Command('mixnmatch')
     .description(DESCRIPTION)
     .version(version, '--version', 'print the version and exit')
-    .helpOption('-h, --help', 'print this help and exit')
-    .addOption(new Option('-a, --address <ip>', 'address to listen on').default('127.0.0.1'))
-    .addOption(
-      new Option('-p, --port <port>', 'port to listen on (default: 58080, or 58443 with TLS)'),
-    )
-    .addOption(new Option('-r, --root <dir>', 'folder to serve (default: the working folder)'))
-    .addOption(
-      new Option(
-        '-S, --secrets <path...>',
-        'paths that need a session; a leading / anchors at the root, else a whole segment anywhere',
-      ),
-    )
-    .addOption(
-      new Option('-H, --header <header...>', "header sent on every response, as 'Name: value'"),
-    )
-    .addOption(
-      new Option(
-        '--cacheable <regex>',
-        'paths browsers may cache; every other response is sent no-cache (default: \\.js$)',
-      ),
-    )
-    .addOption(new Option('--no-cacheable', 'send every response no-cache'))
-    .addOption(
-      new Option('--max-cache-size <bytes>', 'bytes of page data /cache keeps (default: 2097152)'),
-    )
-    .addOption(
-      new Option(
-        '--status-codes <codes>',
-        "the cache's status codes: http (409, 404, 410, 507, 415) or mixnmatchttp (the original's 500s and 400)",
-      ),
-    )
-    .addOption(new Option('--no-listing', 'do not list folders without index.html'))
-    .addOption(
-      new Option(
-        '--follow-symlinks',
-        'serve files that symbolic links lead to outside the root (unsafe: a link then serves anything it points to)',
-      ),
-    )
-    .addOption(
-      new Option('--allowed-origins <origin...>', "CORS: origins allowed, or '*' (default: *)"),
-    )
-    .addOption(new Option('--allow-all-origins', "CORS: echo back any request's Origin"))
-    .addOption(
-      new Option(
-        '--allowed-headers <header...>',
-        'CORS: headers allowed in requests (default: Accept, Accept-Language, Content-Language, Content-Type, Authorization)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--allowed-methods <method...>',
-        "CORS: methods allowed (default: each resource's own)",
-      ),
-    )
-    .addOption(new Option('--allow-credentials', 'CORS: allow credentials'))
-    .addOption(new Option('--no-cors', 'send no CORS headers'))
-    .addOption(
-      new Option(
-        '--tls',
-        'serve HTTPS with a self-signed certificate for localhost/127.0.0.1 made at start',
-      ),
-    )
-    .addOption(
-      new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)'),
-    )
-    .addOption(new Option('--tls-key <file>', 'the PEM private key for --tls-cert'))
-    .addOption(new Option('-l, --log <file>', "request log: a file appended to, or '-' for stdout"))
-    .addOption(new Option('--log-bodies', 'log whole requests (line, headers, body up to 64 KiB)'))
-    .addOption(
-      new Option('--log-format <format>', 'request log format: text or json').default('text'),
-    )
-    .addOption(
-      new Option(
-        '--users <file>',
-        'credential mode: a JSON list of { username, password | passwordHash, roles }',
-      ),
-    )
-    .addOption(new Option('--register', 'credential mode: let anyone POST /register'))
-    .addOption(
-      new Option(
-        '--reflect',
-        `go-httpbin's request and response tools: ${REFLECT_TOOLS.map((tool) => tool.usage.split('?')[0]).join(', ')}`,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--same-site <value>',
-        'SameSite of the session cookie: none (with Secure, so it is sent cross-site), lax or strict (default: none sent)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--jwt',
-        'token mode: POST /login answers JWT access and refresh tokens (HS256, a secret made at start)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--jwt-key <file>',
-        'token mode with this PEM private key (ES256, RS256, EdDSA) or secret',
-      ),
-    )
-    .addOption(new Option('--jwt-access-ttl <seconds>', 'access-token lifetime (default: 900)'))
-    .addOption(new Option('--jwt-refresh-ttl <seconds>', 'refresh-token lifetime (default: 86400)'))
-    .addOption(
-      new Option(
-        '--redis <url>',
-        'keep sessions, pages, users and lockout counts in Redis (redis://host:port), shared by every worker and instance',
-      ),
-    )
-    .addOption(
-      new Option('--redis-prefix <prefix>', 'prefix of every Redis key (default: mixnmatch:)'),
-    )
-    .addOption(
-      new Option('--workers <n>', 'worker processes serving one port (more than 1 needs --redis)'),
-    )
-    .addOption(
-      new Option(
-        '--capture [all]',
-        "capture bins: GET /bin/new makes one, any request to /bin/ID is kept and shown live at the dashboard; 'all' records every request too",
-      ),
-    )
-    .addOption(
-      new Option(
-        '--capture-file <file>',
-        'keep captured hits in this file (JSON lines), reloaded at start',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--capture-token <token>',
-        'the token the dashboard asks for (default: none on a loopback address, else one made at start)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--dashboard-prefix <path>',
-        'where the dashboard is served (default: /_mixnmatch)',
-      ),
-    )
+    .helpOption('-h, --help', 'print this help and exit');
+  for (const flag of FLAGS) {
+    const option = new Option(flag.flags, flag.help);
+    command.addOption(flag.default === undefined ? option : option.default(flag.default));
+  }
+  return command
     .addOption(
       new Option(
         '-c, --config <file>',
@@ -253,86 +119,56 @@ Commands:
     .showSuggestionAfterError(true);
 }
 
-/** Config keys that name files or folders: relative to the config file. */
-const PATH_KEYS = ['root', 'users', 'tlsCert', 'tlsKey', 'log', 'jwtKey', 'captureFile'];
-
-/** Option names a config file may use: the flags' camelCase names. */
-const CONFIG_KEYS = [
-  'address',
-  'port',
-  'root',
-  'secrets',
-  'header',
-  'cacheable',
-  'maxCacheSize',
-  'statusCodes',
-  'listing',
-  'followSymlinks',
-  'allowedOrigins',
-  'allowAllOrigins',
-  'allowedHeaders',
-  'allowedMethods',
-  'allowCredentials',
-  'cors',
-  'tls',
-  'tlsCert',
-  'tlsKey',
-  'log',
-  'logBodies',
-  'logFormat',
-  'users',
-  'register',
-  'reflect',
-  'sameSite',
-  'redis',
-  'redisPrefix',
-  'workers',
-  'jwt',
-  'jwtKey',
-  'jwtAccessTtl',
-  'jwtRefreshTtl',
-  'rules',
-  'capture',
-  'captureFile',
-  'captureToken',
-  'dashboardPrefix',
-];
-
-function asStringList(name: string, value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  if (!list.every((v) => typeof v === 'string' && v !== ''))
-    throw new UsageError(`${name} takes non-empty strings`);
-  return list as string[];
-}
-
-function asBoolean(name: string, value: unknown): boolean | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  throw new UsageError(`${name} must be true or false (got ${JSON.stringify(value)})`);
-}
-
-function asString(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '')
-    throw new UsageError(`${name} takes a non-empty string`);
-  return value;
-}
-
-function asInteger(name: string, value: unknown, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) {
-    throw new UsageError(
-      `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`,
-    );
+/**
+ * Checks every value given against its row's type (from the command line
+ * and the config file alike), naming it as the user wrote it: the values,
+ * a single string taken as a list and digits as a number.
+ */
+function typedValues(
+  values: Record<string, unknown>,
+  n: (key: string) => string,
+): Record<string, unknown> {
+  const typed = { ...values };
+  for (const flag of [...FLAGS, ...FILE_ONLY]) {
+    const value = typed[flag.key];
+    if (value === undefined) continue;
+    const name = n(flag.key);
+    const type = flag.type;
+    if (type === 'string') {
+      // A negatable setting (--no-cacheable) is false when turned off.
+      if (value === false && FLAGS.some((f) => f.key === flag.key && f.flags.startsWith('--no-'))) {
+        continue;
+      }
+      if (typeof value !== 'string' || value === '')
+        throw new UsageError(`${name} takes a non-empty string`);
+    } else if (type === 'boolean') {
+      if (typeof value !== 'boolean')
+        throw new UsageError(`${name} must be true or false (got ${JSON.stringify(value)})`);
+    } else if (type === 'strings') {
+      const list = Array.isArray(value) ? value : [value];
+      if (!list.every((v) => typeof v === 'string' && v !== ''))
+        throw new UsageError(`${name} takes non-empty strings`);
+      typed[flag.key] = list;
+    } else if (typeof type === 'object') {
+      const [min, max] = type.integer;
+      const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+      if (
+        typeof number !== 'number' ||
+        !Number.isSafeInteger(number) ||
+        number < min ||
+        number > max
+      ) {
+        throw new UsageError(
+          `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`,
+        );
+      }
+      typed[flag.key] = number;
+    } else if (type === 'number') {
+      // A number given as digits is a number; anything else is passed on for the factory to refuse by name.
+      typed[flag.key] = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+    }
   }
-  return number;
-}
-
-/** A number given as digits is a number; anything else is passed on for the factory to refuse by name. */
-function asNumber(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  return (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value) as number;
+  return typed;
 }
 
 function readableFile(name: string, file: string): string {
@@ -408,7 +244,7 @@ function withConfigFile(
   for (const [key, raw] of Object.entries(parsed)) {
     // Paths in the file are relative to the file, wherever the command runs.
     const value =
-      PATH_KEYS.includes(key) && typeof raw === 'string' && raw !== '-' && raw !== ''
+      PATH_KEYS.has(key) && typeof raw === 'string' && raw !== '-' && raw !== ''
         ? path.resolve(base, raw)
         : raw;
     if (!CONFIG_KEYS.includes(key)) {
@@ -455,9 +291,9 @@ function captureConfig(
     throw new UsageError(`${n('capture')} takes nothing or all (got ${JSON.stringify(mode)})`);
   }
   const on = mode === true || mode === 'all';
-  const file = asString(n('captureFile'), values.captureFile);
-  const token = asString(n('captureToken'), values.captureToken);
-  const prefix = asString(n('dashboardPrefix'), values.dashboardPrefix);
+  const file = values.captureFile as string | undefined;
+  const token = values.captureToken as string | undefined;
+  const prefix = values.dashboardPrefix as string | undefined;
   for (const [key, value] of [
     ['captureFile', file],
     ['captureToken', token],
@@ -491,12 +327,13 @@ function captureConfig(
 
 /** Checks the merged values and builds the configuration. */
 function toConfig(
-  values: Record<string, unknown>,
-  given: Record<string, string>,
+  given: Record<string, unknown>,
+  names: Record<string, string>,
 ): Omit<ServerConfig, 'given'> {
   /** The option as the user wrote it. */
-  const n = (key: string): string => given[key] ?? key;
-  const address = asString(n('address'), values.address)!;
+  const n = (key: string): string => names[key] ?? key;
+  const values = typedValues(given, n);
+  const address = (values.address as string | undefined)!;
   // A name of digits and dots is an IPv4 address to a URL parser, so it must be a valid one.
   const numeric = /^[0-9.]+$/.test(address);
   if (isIP(address) === 0 && (numeric || !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(address))) {
@@ -504,7 +341,7 @@ function toConfig(
       `${n('address')} ${address}: not ${numeric ? 'a valid IPv4 address' : 'an IP address or host name'}`,
     );
   }
-  const root = path.resolve(asString(n('root'), values.root) ?? process.cwd());
+  const root = path.resolve((values.root as string | undefined) ?? process.cwd());
   try {
     if (!statSync(root).isDirectory()) throw new Error();
   } catch {
@@ -512,13 +349,11 @@ function toConfig(
   }
   // The original's example and test server let browsers cache scripts only.
   const cacheable =
-    values.cacheable === false
-      ? undefined
-      : (asString(n('cacheable'), values.cacheable) ?? '\\.js$');
+    values.cacheable === false ? undefined : ((values.cacheable as string | undefined) ?? '\\.js$');
 
-  const tlsCert = asString(n('tlsCert'), values.tlsCert);
-  const tlsKey = asString(n('tlsKey'), values.tlsKey);
-  const generate = asBoolean(n('tls'), values.tls) ?? false;
+  const tlsCert = values.tlsCert as string | undefined;
+  const tlsKey = values.tlsKey as string | undefined;
+  const generate = (values.tls as boolean | undefined) ?? false;
   if ((tlsCert === undefined) !== (tlsKey === undefined))
     throw new UsageError('--tls-cert and --tls-key go together');
   if (generate && tlsCert !== undefined)
@@ -535,32 +370,32 @@ function toConfig(
         ? { generate: true }
         : undefined;
 
-  const logTarget = asString(n('log'), values.log);
-  const logFormat = asString(n('logFormat'), values.logFormat) ?? 'text';
+  const logTarget = values.log as string | undefined;
+  const logFormat = (values.logFormat as string | undefined) ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json')
     throw new UsageError(`${n('logFormat')} must be text or json (got ${logFormat})`);
-  const logBodies = asBoolean(n('logBodies'), values.logBodies) ?? false;
+  const logBodies = (values.logBodies as boolean | undefined) ?? false;
   if (logTarget === undefined && (logBodies || logFormat !== 'text')) {
     throw new UsageError(`--log-${logBodies ? 'bodies' : 'format'} needs --log FILE or --log -`);
   }
 
-  const origins = asStringList(n('allowedOrigins'), values.allowedOrigins);
+  const origins = values.allowedOrigins as string[] | undefined;
   const cors: ServerConfig['cors'] =
-    asBoolean(n('cors'), values.cors) === false
+    (values.cors as boolean | undefined) === false
       ? false
       : {
           origins: origins === undefined || origins.includes('*') ? '*' : origins,
-          allowAllOrigins: asBoolean(n('allowAllOrigins'), values.allowAllOrigins) ?? false,
-          allowedHeaders: asStringList(n('allowedHeaders'), values.allowedHeaders),
-          allowedMethods: asStringList(n('allowedMethods'), values.allowedMethods),
-          allowCredentials: asBoolean(n('allowCredentials'), values.allowCredentials) ?? false,
+          allowAllOrigins: (values.allowAllOrigins as boolean | undefined) ?? false,
+          allowedHeaders: values.allowedHeaders as string[] | undefined,
+          allowedMethods: values.allowedMethods as string[] | undefined,
+          allowCredentials: (values.allowCredentials as boolean | undefined) ?? false,
         };
 
   // Checked by cache(), whose refusal names the flag.
-  const statusCodes = (asString(n('statusCodes'), values.statusCodes) ??
+  const statusCodes = ((values.statusCodes as string | undefined) ??
     'http') as ServerConfig['statusCodes'];
-  const usersFile = asString(n('users'), values.users);
-  const register = asBoolean(n('register'), values.register) ?? false;
+  const usersFile = values.users as string | undefined;
+  const register = (values.register as boolean | undefined) ?? false;
   if (register && usersFile === undefined)
     throw new UsageError('--register needs --users FILE (credential mode)');
   const loaded = usersFile === undefined ? undefined : readUsers(usersFile, n('users'));
@@ -571,25 +406,25 @@ function toConfig(
         ]
       : [];
 
-  const redisUrl = asString(n('redis'), values.redis);
+  const redisUrl = values.redis as string | undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/i.test(redisUrl)) {
     throw new UsageError(`${n('redis')} ${redisUrl}: not a redis:// or rediss:// URL`);
   }
-  const redisPrefix = asString(n('redisPrefix'), values.redisPrefix);
+  const redisPrefix = values.redisPrefix as string | undefined;
   if (redisPrefix !== undefined && redisUrl === undefined) {
     throw new UsageError(`${n('redisPrefix')} needs --redis URL`);
   }
-  const workers = asInteger(n('workers'), values.workers, 1, 64) ?? 1;
+  const workers = (values.workers as number | undefined) ?? 1;
   if (workers > 1 && redisUrl === undefined) {
     throw new UsageError(
       `${n('workers')} ${workers} needs --redis URL: separate processes share sessions, pages and lockout counts only through Redis`,
     );
   }
 
-  const jwtKeyFile = asString(n('jwtKey'), values.jwtKey);
-  const jwtOn = (asBoolean(n('jwt'), values.jwt) ?? false) || jwtKeyFile !== undefined;
-  const jwtAccessTtl = asInteger(n('jwtAccessTtl'), values.jwtAccessTtl, 1, 31_536_000);
-  const jwtRefreshTtl = asInteger(n('jwtRefreshTtl'), values.jwtRefreshTtl, 1, 31_536_000);
+  const jwtKeyFile = values.jwtKey as string | undefined;
+  const jwtOn = ((values.jwt as boolean | undefined) ?? false) || jwtKeyFile !== undefined;
+  const jwtAccessTtl = values.jwtAccessTtl as number | undefined;
+  const jwtRefreshTtl = values.jwtRefreshTtl as number | undefined;
   if (!jwtOn && (jwtAccessTtl !== undefined || jwtRefreshTtl !== undefined)) {
     throw new UsageError(
       `${n(jwtAccessTtl !== undefined ? 'jwtAccessTtl' : 'jwtRefreshTtl')} needs --jwt or --jwt-key FILE`,
@@ -619,7 +454,7 @@ function toConfig(
 
   const capture = captureConfig(values, n, redisUrl !== undefined);
 
-  const sameSite = asString(n('sameSite'), values.sameSite)?.toLowerCase();
+  const sameSite = (values.sameSite as string | undefined)?.toLowerCase();
   if (
     sameSite !== undefined &&
     sameSite !== 'none' &&
@@ -642,19 +477,19 @@ function toConfig(
     users: loaded?.users,
     usersFile,
     register,
-    reflect: asBoolean(n('reflect'), values.reflect) ?? false,
+    reflect: (values.reflect as boolean | undefined) ?? false,
     warnings,
     address,
-    port: asInteger(n('port'), values.port, 0, 65535) ?? (tls ? 58443 : 58080),
+    port: (values.port as number | undefined) ?? (tls ? 58443 : 58080),
     root,
-    secrets: asStringList(n('secrets'), values.secrets) ?? [],
-    headers: parseHeaders(asStringList(n('header'), values.header), n('header')),
+    secrets: (values.secrets as string[] | undefined) ?? [],
+    headers: parseHeaders(values.header as string[] | undefined, n('header')),
     cacheable,
     // Checked by cache(), whose refusal names the flag.
-    maxCacheSize: asNumber(values.maxCacheSize),
+    maxCacheSize: values.maxCacheSize as number | undefined,
     statusCodes,
-    listing: asBoolean(n('listing'), values.listing) ?? true,
-    followSymlinks: asBoolean(n('followSymlinks'), values.followSymlinks) ?? false,
+    listing: (values.listing as boolean | undefined) ?? true,
+    followSymlinks: (values.followSymlinks as boolean | undefined) ?? false,
     cors,
     tls,
     log:

@@ -15,6 +15,7 @@ import { generate } from 'selfsigned';
 import type { Express } from 'express';
 import { createApp, type CreateAppOptions } from '../app';
 import { REFLECT_TOOLS } from '../reflect';
+import { OPTION_SOURCES } from './flags';
 import { hasBody } from '../http/body';
 import { ConfigError } from '../shared/errors';
 import type { LogStream } from '../log';
@@ -47,24 +48,6 @@ export class StartError extends Error {}
 
 /** A configuration the app refused (a bad users file), for the exit code: 2. */
 export class ConfigurationError extends Error {}
-
-/** Which config key each factory option the command sets comes from, as `feature.option`. */
-const OPTION_SOURCES: Readonly<Record<string, string>> = {
-  'auth.secrets': 'secrets',
-  'auth.users': 'users',
-  'auth.register': 'register',
-  'auth.rules': 'rules',
-  'auth.tokens': 'jwtKey',
-  'cache.maxSize': 'maxCacheSize',
-  'cache.bodyLimit': 'maxCacheSize',
-  'cache.statusCodes': 'statusCodes',
-  'cors.origins': 'allowedOrigins',
-  'cors.allowedHeaders': 'allowedHeaders',
-  'cors.allowedMethods': 'allowedMethods',
-  'createApp.cacheable': 'cacheable',
-  'createApp.root': 'root',
-  headers: 'header',
-};
 
 /**
  * A factory's refusal in the words of the command: the flag or config key
