@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { UserEntry } from '../accounts';
 import { didYouMean } from '../shared/options';
-import { CONFIG_KEYS, FILE_ONLY, FLAGS, PATH_KEYS } from './flags';
+import { CONFIG_KEYS, FILE_ONLY, FLAGS, flagOf, PATH_KEYS } from './flags';
 
 /** Everything the command needs to start a server. */
 export interface ServerConfig {
@@ -69,6 +69,8 @@ export interface ServerConfig {
     | undefined;
   /** Warnings to print at start (plain passwords in the users file). */
   warnings: string[];
+  /** The values of settings handed to a factory as they are, by `feature.option` (see `Flag.passes`). */
+  passed: Record<string, unknown>;
   /**
    * How the user wrote each option given, by config key: the flag
    * (`--max-cache-size`) or the key in the config file (`"maxCacheSize" in
@@ -168,7 +170,23 @@ function typedValues(
       typed[flag.key] = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
     }
   }
+  for (const flag of FLAGS) {
+    if (flag.needs !== undefined && typed[flag.key] !== undefined && !typed[flag.needs]) {
+      throw new UsageError(`${n(flag.key)} needs ${flagOf(flag.needs)}`);
+    }
+  }
   return typed;
+}
+
+/** The values of the settings handed to a factory as they are, by the option they set. */
+function passedValues(values: Record<string, unknown>): Record<string, unknown> {
+  const passed: Record<string, unknown> = {};
+  for (const flag of FLAGS) {
+    if (flag.passes !== undefined && values[flag.key] !== undefined) {
+      passed[flag.passes] = values[flag.key];
+    }
+  }
+  return passed;
 }
 
 function readableFile(name: string, file: string): string {
@@ -294,13 +312,6 @@ function captureConfig(
   const file = values.captureFile as string | undefined;
   const token = values.captureToken as string | undefined;
   const prefix = values.dashboardPrefix as string | undefined;
-  for (const [key, value] of [
-    ['captureFile', file],
-    ['captureToken', token],
-    ['dashboardPrefix', prefix],
-  ] as const) {
-    if (value !== undefined && !on) throw new UsageError(`${n(key)} needs --capture`);
-  }
   if (file !== undefined && redis) {
     throw new UsageError(
       `${n('captureFile')} and --redis both keep hits: with --redis they are in Redis streams, shared by every worker; leave out one`,
@@ -411,9 +422,6 @@ function toConfig(
     throw new UsageError(`${n('redis')} ${redisUrl}: not a redis:// or rediss:// URL`);
   }
   const redisPrefix = values.redisPrefix as string | undefined;
-  if (redisPrefix !== undefined && redisUrl === undefined) {
-    throw new UsageError(`${n('redisPrefix')} needs --redis URL`);
-  }
   const workers = (values.workers as number | undefined) ?? 1;
   if (workers > 1 && redisUrl === undefined) {
     throw new UsageError(
@@ -465,6 +473,7 @@ function toConfig(
   }
 
   return {
+    passed: passedValues(values),
     sameSite,
     capture,
     jwt: jwtOn

@@ -36,6 +36,13 @@ export interface Flag {
    * or the config file's key).
    */
   readonly sets?: readonly string[];
+  /**
+   * The factory option its value is handed to as it is (`capture.bodyLimit`):
+   * such a setting needs no code beyond its row.
+   */
+  readonly passes?: string;
+  /** The setting (config key) it needs: given without that one, a usage error. */
+  readonly needs?: string;
 }
 
 /**
@@ -255,6 +262,7 @@ export const FLAGS: readonly Flag[] = [
   {
     flags: '--redis-prefix <prefix>',
     key: 'redisPrefix',
+    needs: 'redis',
     type: 'string',
     help: 'prefix of every Redis key (default: mixnmatch:)',
   },
@@ -273,19 +281,30 @@ export const FLAGS: readonly Flag[] = [
   {
     flags: '--capture-file <file>',
     key: 'captureFile',
+    needs: 'capture',
     type: 'string',
     help: 'keep captured hits in this file (JSON lines), reloaded at start',
     path: true,
   },
   {
+    flags: '--capture-body-limit <bytes>',
+    key: 'captureBodyLimit',
+    type: 'number',
+    needs: 'capture',
+    passes: 'capture.bodyLimit',
+    help: 'the most bytes of a request body a hit keeps; 0 keeps none (default: 65536)',
+  },
+  {
     flags: '--capture-token <token>',
     key: 'captureToken',
+    needs: 'capture',
     type: 'string',
     help: 'the token the dashboard asks for (default: none on a loopback address, else one made at start)',
   },
   {
     flags: '--dashboard-prefix <path>',
     key: 'dashboardPrefix',
+    needs: 'capture',
     type: 'string',
     help: 'where the dashboard is served (default: /_mixnmatch)',
   },
@@ -317,5 +336,15 @@ export const PATH_KEYS: ReadonlySet<string> = new Set(
 
 /** Which config key sets each factory option, by `feature.option`. */
 export const OPTION_SOURCES: Readonly<Record<string, string>> = Object.fromEntries(
-  [...FLAGS, ...FILE_ONLY].flatMap((flag) => (flag.sets ?? []).map((set) => [set, flag.key])),
+  [...FLAGS, ...FILE_ONLY].flatMap((flag) =>
+    [...(flag.sets ?? []), ...(flag.passes ? [flag.passes] : [])].map((set) => [set, flag.key]),
+  ),
 );
+
+/** The flag of a config key as a usage line names it: `--redis URL`, `--capture`. */
+export function flagOf(key: string): string {
+  const flag = FLAGS.find((row) => row.key === key && !row.flags.includes('--no-'));
+  const match = flag && /(--[a-z-]+)(?: <(\w+)[.]*>)?/.exec(flag.flags);
+  if (!match) return key;
+  return match[2] ? `${match[1]} ${match[2].toUpperCase()}` : match[1]!;
+}

@@ -199,7 +199,7 @@ export function appOptions(
 ): CreateAppOptions {
   const capture = config.capture;
   const token = captureToken(config);
-  return {
+  const options: CreateAppOptions = {
     ...(capture
       ? {
           capture: {
@@ -259,6 +259,20 @@ export function appOptions(
         ? { stream: log, format: config.log.format, bodies: config.log.bodies }
         : false,
   };
+  // The settings a row of the flag table hands to a factory as they are.
+  for (const [option, value] of Object.entries(config.passed)) {
+    const [feature, ...path] = option.split('.');
+    let at = options as Record<string, unknown>;
+    for (const step of [feature!, ...path.slice(0, -1)]) {
+      const next = at[step];
+      at = (at[step] = typeof next === 'object' && next !== null ? next : {}) as Record<
+        string,
+        unknown
+      >;
+    }
+    at[path.at(-1)!] = value;
+  }
+  return options;
 }
 
 /**

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { banner, buildApp, captureToken, ConfigurationError } from '../../src/cli/server';
 import { parseArgs, type ServerConfig } from '../../src/cli/args';
+import request from 'supertest';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-cli-'));
 
@@ -82,6 +83,7 @@ describe('parseArgs', () => {
       rules: undefined,
       sameSite: undefined,
       warnings: [],
+      passed: {},
       given: expect.any(Object),
     });
   });
@@ -362,6 +364,34 @@ describe('--capture and its flags', () => {
     ],
   ])('refuses %j', (argv, message) => {
     expect(fails(...argv)).toMatch(message);
+  });
+
+  it('hands --capture-body-limit to capture() as it is (a setting that is one row of the flag table)', async () => {
+    expect(fails('--capture-body-limit', '10')).toMatch(
+      /^mixnmatch: --capture-body-limit needs --capture$/,
+    );
+    const config = run('--capture', '--capture-body-limit', '10', '-r', dir);
+    expect(config.passed).toEqual({ 'capture.bodyLimit': 10 });
+    // capture() keeps 10 bytes of the body a bin is sent.
+    const app = buildApp(config, undefined);
+    const made = await request(app).get('/bin/new');
+    const { id } = made.body as { id: string };
+    await request(app).post(`/bin/${id}`).type('text').send('0123456789abcdef');
+    const hits = await request(app).get(`/_mixnmatch/api/bins/${id}/hits`);
+    expect((hits.body as { hits: { body: unknown }[] }).hits[0]!.body).toEqual({
+      text: '0123456789',
+      size: 16,
+      truncated: true,
+    });
+    // Its refusal is told in the words of the flag, as every factory's is.
+    expect(refusedByApp('--capture', '--capture-body-limit', 'lots', '-r', dir)).toMatch(
+      /^--capture-body-limit must be a positive integer/,
+    );
+    const file = path.join(dir, 'body-limit.json');
+    writeFileSync(file, JSON.stringify({ capture: true, captureBodyLimit: 'lots' }));
+    expect(refusedByApp('-c', file, '-r', dir)).toMatch(
+      /^"captureBodyLimit" in .*body-limit\.json must be a positive integer/,
+    );
   });
 
   it('makes a token when bound to an address that is not loopback, and says it in the banner', () => {
