@@ -1,5 +1,5 @@
 // The command's Redis: one ioredis client per process, the stores on it, and the users file loaded into the shared user store.
-import Redis from 'ioredis';
+import type IORedis from 'ioredis';
 import { userRecords, verifyPassword, type UserEntry } from '../accounts';
 import { redisStores, type RedisStores } from '../redis-stores';
 
@@ -36,6 +36,9 @@ export async function connectStores(
   waitForRedis = true,
 ): Promise<CommandStores> {
   const shown = redactUrl(url);
+  // Loaded only with --redis: a library user (and a command without it) never loads ioredis.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Redis = (require('ioredis') as { default: typeof IORedis }).default;
   const client = new Redis(url, {
     // Waiting: connect() below says whether Redis answers. Not waiting: connect
     // at once, and keep trying, as after any outage.

@@ -11,7 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
-import { generate } from 'selfsigned';
+import type { generate as Generate } from 'selfsigned';
 import type { Express } from 'express';
 import { createApp, type CreateAppOptions } from '../app';
 import { REFLECT_TOOLS } from '../reflect';
@@ -76,6 +76,9 @@ export function describeConfigError(err: ConfigError, config: ServerConfig): str
 
 /** A self-signed certificate for localhost and 127.0.0.1, made now, valid for 30 days. */
 export async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
+  // Loaded only when --tls makes a certificate (it is the heaviest of the command's packages).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { generate } = require('selfsigned') as { generate: typeof Generate };
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     notAfterDate: new Date(Date.now() + 30 * 86_400_000),
