@@ -22,6 +22,8 @@ import {
   RedisPageStore,
   RedisSessionStore,
   serveStatic,
+  type PageStore,
+  type SessionStore,
 } from '../src';
 import { PAGE, PAGE_BYTES, SESSION_COOKIE, SESSION_ID, type BenchEnv } from './fixtures';
 
@@ -342,6 +344,29 @@ function fullNode(env: BenchEnv): RequestListener {
   };
 }
 
+/** cache() holding the 1 KiB page in `store`: the cache scenarios, whatever the store. */
+async function cachedPageApp(store: PageStore): Promise<RequestListener> {
+  await store.clearAll();
+  await store.save(
+    'page',
+    { data: PAGE_BYTES, type: 'text/html' },
+    { maxSize: 2 * MiB, maxNames: 100_000 },
+  );
+  const app = expressApp();
+  app.use(cache({ store }));
+  return app;
+}
+
+/** auth() with the bench's session live in `store`, then serveStatic(): the protected scenarios, whatever the store. */
+async function protectedApp(env: BenchEnv, store: SessionStore): Promise<RequestListener> {
+  const now = Date.now();
+  await store.set(env.sessionId, { createdAt: now, expiresAt: now + 86_400_000 });
+  const app = expressApp();
+  app.use(auth({ secrets: ['secret'], store }));
+  app.use(serveStatic(env.root));
+  return app;
+}
+
 // --- The scenarios. ---
 
 const cachedPage: Scenario = {
@@ -353,17 +378,7 @@ const cachedPage: Scenario = {
   variants: [
     {
       name: 'mixnmatch',
-      async build() {
-        const store = new MemoryPageStore();
-        await store.save(
-          'page',
-          { data: PAGE_BYTES, type: 'text/html' },
-          { maxSize: 2 * MiB, maxNames: 100_000 },
-        );
-        const app = expressApp();
-        app.use(cache({ store }));
-        return app;
-      },
+      build: () => cachedPageApp(new MemoryPageStore()),
     },
     {
       name: 'plain',
@@ -534,12 +549,7 @@ const protectedFile: Scenario = {
   variants: [
     {
       name: 'mixnmatch',
-      build(env) {
-        const app = expressApp();
-        app.use(auth({ secrets: ['secret'], store: sessionStore(env) }));
-        app.use(serveStatic(env.root));
-        return app;
-      },
+      build: (env) => protectedApp(env, new MemorySessionStore()),
     },
     {
       name: 'plain',
@@ -758,18 +768,13 @@ const protectedRedis: Scenario = {
       name: 'mixnmatch',
       async build(env) {
         const client = await redisClient(env);
-        const store = new RedisSessionStore({
-          sendCommand: (args) => client.sendCommand(args),
-          prefix: REDIS_PREFIX,
-        });
-        await store.set(env.sessionId, {
-          createdAt: Date.now(),
-          expiresAt: Date.now() + 86_400_000,
-        });
-        const app = expressApp();
-        app.use(auth({ secrets: ['secret'], store }));
-        app.use(serveStatic(env.root));
-        return app;
+        return protectedApp(
+          env,
+          new RedisSessionStore({
+            sendCommand: (args) => client.sendCommand(args),
+            prefix: REDIS_PREFIX,
+          }),
+        );
       },
     },
     {
@@ -821,19 +826,12 @@ const cachedPageRedis: Scenario = {
       name: 'mixnmatch',
       async build(env) {
         const client = await redisClient(env);
-        const store = new RedisPageStore({
-          sendCommand: (args) => client.sendCommand(args),
-          prefix: REDIS_PREFIX,
-        });
-        await store.clearAll();
-        await store.save(
-          'page',
-          { data: PAGE_BYTES, type: 'text/html' },
-          { maxSize: 2 * MiB, maxNames: 100_000 },
+        return cachedPageApp(
+          new RedisPageStore({
+            sendCommand: (args) => client.sendCommand(args),
+            prefix: REDIS_PREFIX,
+          }),
         );
-        const app = expressApp();
-        app.use(cache({ store }));
-        return app;
       },
     },
     {
