@@ -8,7 +8,15 @@ import {
   randomBytes,
   randomUUID,
 } from 'node:crypto';
-import { jwtVerify, SignJWT, type JWK } from 'jose';
+import type { JWK } from 'jose';
+
+/** jose, loaded at the first token signed or checked: an app without token mode never loads it. */
+let loaded: typeof import('jose') | undefined;
+function jose(): typeof import('jose') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('jose') as typeof import('jose');
+  return loaded;
+}
 import { ConfigError } from '../shared/errors';
 
 /** The algorithms token mode signs with, each pinned to its kind of key. */
@@ -73,6 +81,8 @@ function keyObject(key: unknown): KeyObject {
  * that key only.
  */
 export function loadTokenKey(key: unknown): TokenKey {
+  // Token mode is on: jose is loaded now, not in the first request's time.
+  jose();
   const signingKey = keyObject(key);
   if (signingKey.type === 'secret') {
     const secret = signingKey.export();
@@ -176,7 +186,7 @@ export async function signAccessToken(
   claims: AccessClaims,
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ roles: claims.roles })
+  const jwt = new (jose().SignJWT)({ roles: claims.roles })
     .setProtectedHeader({ alg: settings.key.algorithm, kid: settings.key.kid, typ: 'JWT' })
     .setSubject(claims.username)
     .setIssuedAt(now)
@@ -199,7 +209,7 @@ export async function verifyAccessToken(
   token: string,
 ): Promise<VerifiedClaims | { refused: string }> {
   try {
-    const { payload } = await jwtVerify(token, settings.key.verifyingKey, {
+    const { payload } = await jose().jwtVerify(token, settings.key.verifyingKey, {
       algorithms: [settings.key.algorithm],
       requiredClaims: ['sub', 'exp', 'iat'],
       ...(settings.issuer !== undefined ? { issuer: settings.issuer } : {}),
