@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { banner, buildApp, captureToken, ConfigurationError } from '../../src/cli/server';
 import { parseArgs, type ServerConfig } from '../../src/cli/args';
+import { FILE_ONLY, FLAGS } from '../../src/cli/flags';
 import request from 'supertest';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-cli-'));
@@ -407,5 +408,17 @@ describe('--capture and its flags', () => {
     expect(
       captureToken(run('-a', '0.0.0.0', '--capture', '--capture-token', 'mine-and-long-enough')),
     ).toBe('mine-and-long-enough');
+  });
+});
+
+describe('the flag table', () => {
+  it('has every flag and config key in docs/cli.md', () => {
+    const docs = readFileSync(path.join(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8');
+    for (const flag of [...FLAGS, ...FILE_ONLY]) {
+      const long = /--[a-z-]+/.exec(flag.flags)?.[0];
+      // In the first column of a row of the flags table.
+      if (long !== undefined) expect(docs).toMatch(new RegExp(`^\\| [^|]*${long}(?![a-z-])`, 'm'));
+      expect(docs).toContain(`\`${flag.key}`);
+    }
   });
 });
