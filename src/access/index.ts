@@ -55,6 +55,7 @@ export function requireSession(opts?: RequireSessionOptions): RequestHandler {
       'requireSession',
       `"roles" must be an array of role names (got ${show(roles)}).`,
       example,
+      'roles',
     );
   }
   const needed = [{ roles: roles as string[] }];

@@ -54,7 +54,8 @@ export function checkRoles(where: string, roles: unknown, option: string): strin
 }
 
 function parseSecrets(value: unknown): Secret[] {
-  if (!Array.isArray(value)) fail(`"secrets" must be an array of paths (got ${show(value)}).`);
+  if (!Array.isArray(value))
+    fail(`"secrets" must be an array of paths (got ${show(value)}).`, undefined, 'secrets');
   return (value as unknown[]).map((entry) => {
     let secret: Secret | undefined;
     if (typeof entry === 'string') secret = compileSecret(entry);

@@ -207,7 +207,7 @@ function parseLockout(value: unknown): Accounts['lockout'] {
   if (value === false) return undefined;
   const example = 'auth({ users, lockout: { attempts: 3, window: 60000 } })';
   if (value !== undefined && !isPlainObject(value))
-    fail(`"lockout" must be an options object or false (got ${show(value)}).`, example);
+    fail(`"lockout" must be an options object or false (got ${show(value)}).`, example, 'lockout');
   const options = optionsObject(
     'auth',
     value ?? {},
@@ -284,7 +284,12 @@ function parsePasswordPolicy(options: Record<string, unknown>): Required<Passwor
     1,
     example,
   );
-  if (classes > 4) fail(`"passwordPolicy.classes" must be 1 to 4 (got ${classes}).`, example);
+  if (classes > 4)
+    fail(
+      `"passwordPolicy.classes" must be 1 to 4 (got ${classes}).`,
+      example,
+      'passwordPolicy.classes',
+    );
   return {
     minLength: positiveIntegerOption(
       'auth',
@@ -308,13 +313,14 @@ export function parseAccountOptions(options: Record<string, unknown>): Accounts 
   );
   const scrypt = { ...DEFAULT_SCRYPT, ...given } as ScryptParams;
   const problem = checkScryptParams(scrypt);
-  if (problem) fail(`"scrypt": ${problem}.`, scryptExample);
+  if (problem) fail(`"scrypt": ${problem}.`, scryptExample, 'scrypt');
 
   const register = options.register ?? false;
   if (typeof register !== 'boolean' && typeof register !== 'function') {
     fail(
       `"register" must be true, false or a function (got ${show(register)}).`,
       'auth({ users, register: true })',
+      'register',
     );
   }
   return {

@@ -81,6 +81,7 @@ function objectOption<T>(
     'createApp',
     `"${key}" must be an options object${allowFalse ? ' or false' : ''} (got ${show(value)}).`,
     EXAMPLE,
+    key,
   );
 }
 
@@ -99,6 +100,7 @@ function cacheablePattern(value: unknown): RegExp | undefined {
         'createApp',
         `"cacheable" is not a valid regular expression: ${(err as Error).message}.`,
         EXAMPLE,
+        'cacheable',
       );
     }
   }
@@ -106,6 +108,7 @@ function cacheablePattern(value: unknown): RegExp | undefined {
     'createApp',
     `"cacheable" must be a RegExp, its source, or false (got ${show(value)}).`,
     EXAMPLE,
+    'cacheable',
   );
 }
 
@@ -161,6 +164,7 @@ export function createApp(opts?: CreateAppOptions): Express {
       'createApp',
       `"root" must be a folder path (got ${show(root)}).`,
       EXAMPLE,
+      'root',
     );
   const listing = booleanOption('createApp', options, 'listing', true, EXAMPLE);
   const followSymlinks = booleanOption('createApp', options, 'followSymlinks', false, EXAMPLE);

@@ -74,6 +74,7 @@ export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
           'auth',
           `"${key}" is for credential mode: give "users" too (a list, or a UserStore).`,
           EXAMPLE,
+          key,
         );
       }
     }

@@ -94,6 +94,7 @@ export function parseCacheOptions(given: unknown): ParsedCacheOptions {
         typeof statusCodes === 'string' ? didYouMean(statusCodes, STATUS_CODES) : ''
       }`,
       EXAMPLES.statusCodes,
+      'statusCodes',
     );
   }
   const integer = (key: 'maxSize' | 'bodyLimit' | 'maxNames', fallback: number) =>

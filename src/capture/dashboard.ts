@@ -51,6 +51,7 @@ export function parseDashboardOptions(opts: unknown): ParsedDashboardOptions {
       'capture',
       `"dashboard.prefix" must be a path such as /_mixnmatch, of plain segments (got ${show(prefix)}).`,
       EXAMPLE,
+      'dashboard.prefix',
     );
   }
   const token = options.token;
@@ -62,11 +63,17 @@ export function parseDashboardOptions(opts: unknown): ParsedDashboardOptions {
       'capture',
       '"dashboard.token" must be at least 16 printable characters (no spaces).',
       EXAMPLE,
+      'dashboard.token',
     );
   }
   const facts = options.facts ?? [];
   if (!Array.isArray(facts) || !facts.every((f) => typeof f === 'string')) {
-    throw new ConfigError('capture', '"dashboard.facts" must be a list of strings.', EXAMPLE);
+    throw new ConfigError(
+      'capture',
+      '"dashboard.facts" must be a list of strings.',
+      EXAMPLE,
+      'dashboard.facts',
+    );
   }
   return { prefix, token: token as string | undefined, facts: facts as string[] };
 }

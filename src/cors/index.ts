@@ -61,6 +61,7 @@ function nonNegativeInteger(key: string, value: unknown, example: string): numbe
       'cors',
       `"${key}" must be a number of seconds, 0 or more (got ${show(value)}).`,
       example,
+      key,
     );
   }
   return value;
@@ -77,6 +78,7 @@ function stringList(
       'cors',
       `"${key}" must be an array of ${what} (got ${show(value)}).`,
       EXAMPLE,
+      key,
     );
   }
   return [...(value as string[])];

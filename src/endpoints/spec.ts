@@ -89,8 +89,8 @@ const PARAM = /^:[A-Za-z_][A-Za-z0-9_]*$/;
 
 const EXAMPLE = "endpoints({ debug: { methods: ['GET', 'POST'], args: 1 } }, { debug: handler })";
 
-function fail(problem: string, example = EXAMPLE): never {
-  throw new ConfigError('endpoints', problem, example);
+function fail(problem: string, example = EXAMPLE, option?: string): never {
+  throw new ConfigError('endpoints', problem, example, option);
 }
 
 function checkArgs(path: string, args: unknown): ArgsCount {

@@ -66,6 +66,7 @@ export function errorHandler(opts?: ErrorHandlerOptions): ErrorRequestHandler {
       'errorHandler',
       `"log" must be true, false or a function (got ${show(log)}).`,
       example,
+      'log',
     );
   }
   const report =

@@ -50,8 +50,8 @@ export function parseAllowedHosts(
   allowed: unknown,
   example: string,
 ): ParsedAllowedHosts {
-  const fail = (problem: string): never => {
-    throw new ConfigError(feature, problem, example);
+  const fail = (problem: string, _example?: string, option?: string): never => {
+    throw new ConfigError(feature, problem, example, option);
   };
   if (allowed === undefined) return { allowHost: undefined, hosts: undefined };
   if (typeof allowed === 'function') {
@@ -60,22 +60,32 @@ export function parseAllowedHosts(
   if (!Array.isArray(allowed)) {
     return fail(
       `"allowedHosts" must be an array of host names or a function (got ${show(allowed)}).`,
+      undefined,
+      'allowedHosts',
     );
   }
   if (allowed.length === 0) {
     fail(
       `"allowedHosts" is empty, which would refuse every redirect: list at least one host name, or leave ${feature}() out.`,
+      undefined,
+      'allowedHosts',
     );
   }
   const entries: string[] = [];
   for (const entry of allowed as unknown[]) {
     if (typeof entry !== 'string') {
-      return fail(`"allowedHosts" must hold host names as strings (got ${show(entry)}).`);
+      return fail(
+        `"allowedHosts" must hold host names as strings (got ${show(entry)}).`,
+        undefined,
+        'allowedHosts',
+      );
     }
     const normalized = normalizeHostEntry(entry);
     if (normalized === undefined) {
       return fail(
         `"allowedHosts" entry ${show(entry)} is not a host name: give the name alone, without scheme, port or path ("example.com", "*.example.com", "[::1]").`,
+        undefined,
+        'allowedHosts',
       );
     }
     entries.push(normalized);

@@ -50,6 +50,7 @@ export function requestLog(opts?: RequestLogOptions): RequestHandler {
       'requestLog',
       `"stream" must have a write() method (got ${show(stream)}).`,
       EXAMPLE,
+      'stream',
     );
   }
   const format = options.format ?? 'text';
@@ -58,6 +59,7 @@ export function requestLog(opts?: RequestLogOptions): RequestHandler {
       'requestLog',
       `"format" must be "text" or "json" (got ${show(format)}).`,
       EXAMPLE,
+      'format',
     );
   }
   const render = format === 'json' ? formatJson : formatText;
@@ -85,6 +87,7 @@ export function requestLog(opts?: RequestLogOptions): RequestHandler {
       'requestLog',
       `"bodyLimit" must be a number of bytes (got ${show(bodyLimit)}).`,
       EXAMPLE,
+      'bodyLimit',
     );
   }
 

@@ -52,11 +52,17 @@ export function redisOptions(store: string, given: unknown): { send: SendCommand
       store,
       `"sendCommand" must be a function sending one command to Redis (got ${show(options.sendCommand)}).`,
       example,
+      'sendCommand',
     );
   }
   const prefix = options.prefix ?? 'mixnmatch:';
   if (typeof prefix !== 'string') {
-    throw new ConfigError(store, `"prefix" must be a string (got ${show(prefix)}).`, example);
+    throw new ConfigError(
+      store,
+      `"prefix" must be a string (got ${show(prefix)}).`,
+      example,
+      'prefix',
+    );
   }
   return { send: options.sendCommand, prefix };
 }

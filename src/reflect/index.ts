@@ -383,6 +383,7 @@ function parseReflectOptions(opts: unknown) {
       'reflect',
       `"maxDelay" must be a number of seconds from 0 to ${MAX_DELAY_SECONDS} (got ${show(maxDelay)}).`,
       EXAMPLE,
+      'maxDelay',
     );
   }
   const forbidden =

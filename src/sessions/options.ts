@@ -32,8 +32,8 @@ export interface ParsedSessions {
 
 const EXAMPLE = "auth({ secrets: ['secret', '/topsecret'] })";
 
-function fail(problem: string, example = EXAMPLE): never {
-  throw new ConfigError('auth', problem, example);
+function fail(problem: string, example = EXAMPLE, option?: string): never {
+  throw new ConfigError('auth', problem, example, option);
 }
 
 /**
@@ -49,6 +49,7 @@ export function parseSessionOptions(
     fail(
       `"cookieName" must be a cookie name token (got ${show(cookieName)}).`,
       "auth({ cookieName: 'SESSION' })",
+      'cookieName',
     );
   }
   const ttl = positiveIntegerOption(
@@ -67,6 +68,7 @@ export function parseSessionOptions(
       fail(
         `"sameSite" must be "strict", "lax" or "none" (got ${show(options.sameSite)}).`,
         "auth({ sameSite: 'lax' })",
+        'sameSite',
       );
     }
     sameSite = value;
@@ -82,6 +84,8 @@ export function parseSessionOptions(
   if (sameSite === 'none' && secure === false) {
     fail(
       '"sameSite: none" needs Secure cookies: browsers drop it without; leave "secure" unset or true.',
+      undefined,
+      'sameSite',
     );
   }
 
@@ -89,7 +93,11 @@ export function parseSessionOptions(
   const storeExample = 'auth({ store: new MemorySessionStore() })';
   if (options.store !== undefined) {
     if (options.maxSessions !== undefined)
-      fail('"maxSessions" sets up the default store; with your own "store", cap it there.');
+      fail(
+        '"maxSessions" sets up the default store; with your own "store", cap it there.',
+        undefined,
+        'maxSessions',
+      );
     store = storeOption<SessionStore>(
       'auth',
       'store',

@@ -135,8 +135,8 @@ export class ConfigError extends TypeError {
   readonly feature: string;
   /**
    * The option at fault (`maxSize`, `lockout.attempts`, `users`), when one
-   * is: given, or read from a problem that starts with it in quotes. A tool
-   * that builds the options (the command) names its own flag from it.
+   * is, as its thrower names it (data, never read back from the message). A
+   * tool that builds the options (the command) names its own flag from it.
    */
   readonly option: string | undefined;
   /** The problem alone, without the factory's name and the example. */
@@ -147,6 +147,6 @@ export class ConfigError extends TypeError {
     this.name = 'ConfigError';
     this.feature = feature;
     this.problem = problem;
-    this.option = option ?? /^"([^"]+)"/.exec(problem)?.[1];
+    this.option = option;
   }
 }

@@ -109,7 +109,12 @@ export function booleanOption(
 ): boolean {
   const value = options[key] ?? fallback;
   if (typeof value !== 'boolean') {
-    throw new ConfigError(feature, `"${key}" must be true or false (got ${show(value)}).`, example);
+    throw new ConfigError(
+      feature,
+      `"${key}" must be true or false (got ${show(value)}).`,
+      example,
+      key,
+    );
   }
   return value;
 }
@@ -129,7 +134,7 @@ export function positiveIntegerOption(
 ): number {
   const value = given ?? fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigError(feature, `"${key}" must be ${what} (got ${show(value)}).`, example);
+    throw new ConfigError(feature, `"${key}" must be ${what} (got ${show(value)}).`, example, key);
   }
   return value;
 }
@@ -148,7 +153,12 @@ export function storeOption<T>(
   example: string,
 ): T {
   if (value === null || typeof value !== 'object') {
-    throw new ConfigError(feature, `"${key}" must be a ${kind} (got ${show(value)}).`, example);
+    throw new ConfigError(
+      feature,
+      `"${key}" must be a ${kind} (got ${show(value)}).`,
+      example,
+      key,
+    );
   }
   for (const method of methods) {
     if (typeof (value as Record<string, unknown>)[method] !== 'function') {
@@ -156,6 +166,7 @@ export function storeOption<T>(
         feature,
         `"${key}" is missing the method ${method}() that a ${kind} needs (${methods.map((m) => `${m}()`).join(', ')}).`,
         example,
+        key,
       );
     }
   }

@@ -125,6 +125,7 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       'serveStatic',
       `"root" must be a folder path (got ${show(root)}).`,
       EXAMPLE,
+      'root',
     );
   }
   const options = optionsObject(
@@ -142,6 +143,7 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       'serveStatic',
       `"dotfiles" must be 'ignore', 'deny' or 'allow' (got ${show(dotfilesOption)}).`,
       EXAMPLE,
+      'dotfiles',
     );
   }
   const dotfiles: 'ignore' | 'deny' | 'allow' = dotfilesOption;
@@ -154,6 +156,7 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       'serveStatic',
       `"index" must be an array of file names or false (got ${show(index)}).`,
       EXAMPLE,
+      'index',
     );
   }
   const absoluteRoot = path.resolve(root);

@@ -181,6 +181,7 @@ export function templates(opts?: TemplatesOptions): RequestHandler {
         'templates',
         `"${key}" must be an object by name (got ${show(options[key])}).`,
         EXAMPLE,
+        key,
       );
     }
   }

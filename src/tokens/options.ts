@@ -34,8 +34,8 @@ export interface ParsedTokens {
   store: RefreshTokenStore;
 }
 
-function fail(problem: string, example: string): never {
-  throw new ConfigError('auth', problem, example);
+function fail(problem: string, example: string, option?: string): never {
+  throw new ConfigError('auth', problem, example, option);
 }
 
 /** Validates the `tokens` option (`undefined` without one), throwing a `ConfigError` naming the problem. */
@@ -49,10 +49,18 @@ export function parseTokenOptions(value: unknown): ParsedTokens | undefined {
     example,
   );
   if (options.key === undefined)
-    fail('"tokens.key" is required: the secret or private key tokens are signed with.', example);
+    fail(
+      '"tokens.key" is required: the secret or private key tokens are signed with.',
+      example,
+      'tokens.key',
+    );
   for (const key of ['issuer', 'audience'] as const) {
     if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) {
-      fail(`"tokens.${key}" must be a non-empty string (got ${show(options[key])}).`, example);
+      fail(
+        `"tokens.${key}" must be a non-empty string (got ${show(options[key])}).`,
+        example,
+        'tokens.',
+      );
     }
   }
   return {
