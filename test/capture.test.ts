@@ -206,6 +206,19 @@ describe('capture() bins', () => {
     ]);
   });
 
+  it('reads a body a middleware in front paused, and answers', async () => {
+    const paused = new mixnmatch.MemoryCaptureStore();
+    const server = express();
+    server.use((req, _res, next) => {
+      req.pause();
+      next();
+    });
+    server.use(mixnmatch.capture({ store: paused }));
+    const { id } = await newBin(server);
+    expect((await request(server).post(`/bin/${id}`).type('text').send('hello')).status).toBe(200);
+    expect(paused.hits(id)[0]!.body).toEqual({ text: 'hello', size: 5, truncated: false });
+  });
+
   it('answers a CORS preflight with whatever it asks for, and captures it', async () => {
     const { id } = await newBin(server);
     const res = await request(server)

@@ -303,7 +303,10 @@ function parsePasswordPolicy(options: Record<string, unknown>): Required<Passwor
 }
 
 /** Validates the credential-mode options (`users` given), throwing a `ConfigError` naming the problem. */
-export function parseAccountOptions(options: Record<string, unknown>): Accounts {
+export function parseAccountOptions(
+  options: Record<string, unknown>,
+  afterPolicy?: () => void,
+): Accounts {
   const scryptExample = 'auth({ users, scrypt: { cost: 65536 } })';
   const given = optionsObject(
     'auth',
@@ -323,15 +326,19 @@ export function parseAccountOptions(options: Record<string, unknown>): Accounts 
       'register',
     );
   }
+  const users = parseUsers(options.users, scrypt);
+  const passwordPolicy = parsePasswordPolicy(options);
+  // Token mode's options are checked here, between the policy and the lockout, as they always were.
+  afterPolicy?.();
   return {
-    users: parseUsers(options.users, scrypt),
+    users,
     register:
       register === true
         ? () => true
         : register === false
           ? undefined
           : (register as RegisterPredicate),
-    passwordPolicy: parsePasswordPolicy(options),
+    passwordPolicy,
     lockout: parseLockout(options.lockout),
     scrypt,
     hashing: parseHashing(options.hashing),

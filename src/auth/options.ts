@@ -3,7 +3,12 @@ import { ConfigError } from '../shared/errors';
 import { optionsObject } from '../shared/options';
 import { parseAccessOptions, type AccessOptions, type ParsedAccess } from '../access';
 import { parseAccountOptions, type AccountOptions, type Accounts } from '../accounts';
-import { parseSessionOptions, type ParsedSessions, type SessionOptions } from '../sessions';
+import {
+  parseCookieOptions,
+  parseSessionStore,
+  type ParsedSessions,
+  type SessionOptions,
+} from '../sessions';
 import { parseTokenOptions, type ParsedTokens, type TokenOptions } from '../tokens';
 
 export type { RoleSecret } from '../access';
@@ -66,7 +71,10 @@ const ACCOUNT_ONLY = [
 /** Validates auth() options, throwing a `ConfigError` naming the problem. */
 export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
   const options = optionsObject('auth', opts, KNOWN, EXAMPLE);
+  // Checked in the order they always were: access, the cookie, credential
+  // mode (token mode's options within it), the session store.
   const access = parseAccessOptions(options);
+  const cookie = parseCookieOptions(options);
   if (options.users === undefined) {
     for (const key of ACCOUNT_ONLY) {
       if (options[key] !== undefined) {
@@ -79,8 +87,11 @@ export function parseAuthOptions(opts: unknown): ParsedAuthOptions {
       }
     }
   }
-  const accounts = options.users === undefined ? undefined : parseAccountOptions(options);
-  const tokens = parseTokenOptions(options.tokens);
-  const sessions = parseSessionOptions(options, accounts !== undefined);
-  return { access, sessions, accounts, tokens };
+  let tokens: ParsedTokens | undefined;
+  const accounts =
+    options.users === undefined
+      ? undefined
+      : parseAccountOptions(options, () => (tokens = parseTokenOptions(options.tokens)));
+  const store = parseSessionStore(options, accounts !== undefined);
+  return { access, sessions: { ...cookie, store }, accounts, tokens };
 }

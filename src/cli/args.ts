@@ -121,70 +121,81 @@ Commands:
     .showSuggestionAfterError(true);
 }
 
+/** How the configuration reads a setting: its value checked against its row, once. */
+type Read = (key: string) => unknown;
+
 /**
- * Checks every value given against its row's type (from the command line
- * and the config file alike), naming it as the user wrote it: the values,
- * a single string taken as a list and digits as a number.
+ * A reader of the settings given (from the command line and the config
+ * file alike): each value is checked against its row's type when the
+ * configuration first reads it (so problems are found in the configuration's
+ * order), a single string taken as a list, digits as a number; a setting
+ * given without one it `needs` is a usage error, named as the user wrote it.
  */
-function typedValues(
-  values: Record<string, unknown>,
-  n: (key: string) => string,
-): Record<string, unknown> {
-  const typed = { ...values };
-  for (const flag of [...FLAGS, ...FILE_ONLY]) {
-    const value = typed[flag.key];
-    if (value === undefined) continue;
-    const name = n(flag.key);
-    const type = flag.type;
-    if (type === 'string') {
-      // A negatable setting (--no-cacheable) is false when turned off.
-      if (value === false && FLAGS.some((f) => f.key === flag.key && f.flags.startsWith('--no-'))) {
-        continue;
-      }
-      if (typeof value !== 'string' || value === '')
-        throw new UsageError(`${name} takes a non-empty string`);
-    } else if (type === 'boolean') {
-      if (typeof value !== 'boolean')
-        throw new UsageError(`${name} must be true or false (got ${JSON.stringify(value)})`);
-    } else if (type === 'strings') {
-      const list = Array.isArray(value) ? value : [value];
-      if (!list.every((v) => typeof v === 'string' && v !== ''))
-        throw new UsageError(`${name} takes non-empty strings`);
-      typed[flag.key] = list;
-    } else if (typeof type === 'object') {
-      const [min, max] = type.integer;
-      const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-      if (
-        typeof number !== 'number' ||
-        !Number.isSafeInteger(number) ||
-        number < min ||
-        number > max
-      ) {
-        throw new UsageError(
-          `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`,
-        );
-      }
-      typed[flag.key] = number;
-    } else if (type === 'number') {
-      // A number given as digits is a number; anything else is passed on for the factory to refuse by name.
-      typed[flag.key] = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+function typedReader(values: Record<string, unknown>, n: (key: string) => string): Read {
+  const typed = new Map<string, unknown>();
+  const read: Read = (key) => {
+    if (typed.has(key)) return typed.get(key);
+    const value = typedValue(key, values[key], n(key));
+    typed.set(key, value);
+    const needs = FLAGS.find((flag) => flag.key === key && flag.needs !== undefined)?.needs;
+    if (needs !== undefined && value !== undefined && !read(needs)) {
+      throw new UsageError(`${n(key)} needs ${flagOf(needs)}`);
     }
+    return value;
+  };
+  return read;
+}
+
+/** One setting's value checked against its row's type (see `Flag.type`), as `name` the user wrote it. */
+function typedValue(key: string, value: unknown, name: string): unknown {
+  if (value === undefined) return undefined;
+  const rows = [...FLAGS, ...FILE_ONLY].filter((flag) => flag.key === key);
+  const type = rows[0]?.type ?? 'checked later';
+  if (type === 'string') {
+    // A negatable setting (--no-cacheable) is false when turned off.
+    if (value === false && rows.some((flag) => flag.flags.startsWith('--no-'))) return value;
+    if (typeof value !== 'string' || value === '')
+      throw new UsageError(`${name} takes a non-empty string`);
+    return value;
   }
-  for (const flag of FLAGS) {
-    if (flag.needs !== undefined && typed[flag.key] !== undefined && !typed[flag.needs]) {
-      throw new UsageError(`${n(flag.key)} needs ${flagOf(flag.needs)}`);
+  if (type === 'boolean') {
+    if (typeof value !== 'boolean')
+      throw new UsageError(`${name} must be true or false (got ${JSON.stringify(value)})`);
+    return value;
+  }
+  if (type === 'strings') {
+    const list = Array.isArray(value) ? value : [value];
+    if (!list.every((v) => typeof v === 'string' && v !== ''))
+      throw new UsageError(`${name} takes non-empty strings`);
+    return list;
+  }
+  if (typeof type === 'object') {
+    const [min, max] = type.integer;
+    const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+    if (
+      typeof number !== 'number' ||
+      !Number.isSafeInteger(number) ||
+      number < min ||
+      number > max
+    ) {
+      throw new UsageError(
+        `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`,
+      );
     }
+    return number;
   }
-  return typed;
+  // A number given as digits is a number; anything else is passed on for the factory to refuse by name.
+  if (type === 'number')
+    return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return value;
 }
 
 /** The values of the settings handed to a factory as they are, by the option they set. */
-function passedValues(values: Record<string, unknown>): Record<string, unknown> {
+function passedValues(read: Read): Record<string, unknown> {
   const passed: Record<string, unknown> = {};
   for (const flag of FLAGS) {
-    if (flag.passes !== undefined && values[flag.key] !== undefined) {
-      passed[flag.passes] = values[flag.key];
-    }
+    const value = flag.passes === undefined ? undefined : read(flag.key);
+    if (value !== undefined) passed[flag.passes!] = value;
   }
   return passed;
 }
@@ -300,18 +311,18 @@ function parseHeaders(
 
 /** The capture options: `--capture [all]` and the flags that go with it. */
 function captureConfig(
-  values: Record<string, unknown>,
+  read: Read,
   n: (key: string) => string,
   redis: boolean,
 ): ServerConfig['capture'] {
-  const mode = values.capture;
+  const mode = read('capture');
   if (mode !== undefined && mode !== true && mode !== false && mode !== 'all') {
     throw new UsageError(`${n('capture')} takes nothing or all (got ${JSON.stringify(mode)})`);
   }
   const on = mode === true || mode === 'all';
-  const file = values.captureFile as string | undefined;
-  const token = values.captureToken as string | undefined;
-  const prefix = values.dashboardPrefix as string | undefined;
+  const file = read('captureFile') as string | undefined;
+  const token = read('captureToken') as string | undefined;
+  const prefix = read('dashboardPrefix') as string | undefined;
   if (file !== undefined && redis) {
     throw new UsageError(
       `${n('captureFile')} and --redis both keep hits: with --redis they are in Redis streams, shared by every worker; leave out one`,
@@ -343,8 +354,8 @@ function toConfig(
 ): Omit<ServerConfig, 'given'> {
   /** The option as the user wrote it. */
   const n = (key: string): string => names[key] ?? key;
-  const values = typedValues(given, n);
-  const address = (values.address as string | undefined)!;
+  const read = typedReader(given, n);
+  const address = (read('address') as string | undefined)!;
   // A name of digits and dots is an IPv4 address to a URL parser, so it must be a valid one.
   const numeric = /^[0-9.]+$/.test(address);
   if (isIP(address) === 0 && (numeric || !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(address))) {
@@ -352,7 +363,7 @@ function toConfig(
       `${n('address')} ${address}: not ${numeric ? 'a valid IPv4 address' : 'an IP address or host name'}`,
     );
   }
-  const root = path.resolve((values.root as string | undefined) ?? process.cwd());
+  const root = path.resolve((read('root') as string | undefined) ?? process.cwd());
   try {
     if (!statSync(root).isDirectory()) throw new Error();
   } catch {
@@ -360,11 +371,13 @@ function toConfig(
   }
   // The original's example and test server let browsers cache scripts only.
   const cacheable =
-    values.cacheable === false ? undefined : ((values.cacheable as string | undefined) ?? '\\.js$');
+    read('cacheable') === false
+      ? undefined
+      : ((read('cacheable') as string | undefined) ?? '\\.js$');
 
-  const tlsCert = values.tlsCert as string | undefined;
-  const tlsKey = values.tlsKey as string | undefined;
-  const generate = (values.tls as boolean | undefined) ?? false;
+  const tlsCert = read('tlsCert') as string | undefined;
+  const tlsKey = read('tlsKey') as string | undefined;
+  const generate = (read('tls') as boolean | undefined) ?? false;
   if ((tlsCert === undefined) !== (tlsKey === undefined))
     throw new UsageError('--tls-cert and --tls-key go together');
   if (generate && tlsCert !== undefined)
@@ -381,32 +394,32 @@ function toConfig(
         ? { generate: true }
         : undefined;
 
-  const logTarget = values.log as string | undefined;
-  const logFormat = (values.logFormat as string | undefined) ?? 'text';
+  const logTarget = read('log') as string | undefined;
+  const logFormat = (read('logFormat') as string | undefined) ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json')
     throw new UsageError(`${n('logFormat')} must be text or json (got ${logFormat})`);
-  const logBodies = (values.logBodies as boolean | undefined) ?? false;
+  const logBodies = (read('logBodies') as boolean | undefined) ?? false;
   if (logTarget === undefined && (logBodies || logFormat !== 'text')) {
     throw new UsageError(`--log-${logBodies ? 'bodies' : 'format'} needs --log FILE or --log -`);
   }
 
-  const origins = values.allowedOrigins as string[] | undefined;
+  const origins = read('allowedOrigins') as string[] | undefined;
   const cors: ServerConfig['cors'] =
-    (values.cors as boolean | undefined) === false
+    (read('cors') as boolean | undefined) === false
       ? false
       : {
           origins: origins === undefined || origins.includes('*') ? '*' : origins,
-          allowAllOrigins: (values.allowAllOrigins as boolean | undefined) ?? false,
-          allowedHeaders: values.allowedHeaders as string[] | undefined,
-          allowedMethods: values.allowedMethods as string[] | undefined,
-          allowCredentials: (values.allowCredentials as boolean | undefined) ?? false,
+          allowAllOrigins: (read('allowAllOrigins') as boolean | undefined) ?? false,
+          allowedHeaders: read('allowedHeaders') as string[] | undefined,
+          allowedMethods: read('allowedMethods') as string[] | undefined,
+          allowCredentials: (read('allowCredentials') as boolean | undefined) ?? false,
         };
 
   // Checked by cache(), whose refusal names the flag.
-  const statusCodes = ((values.statusCodes as string | undefined) ??
+  const statusCodes = ((read('statusCodes') as string | undefined) ??
     'http') as ServerConfig['statusCodes'];
-  const usersFile = values.users as string | undefined;
-  const register = (values.register as boolean | undefined) ?? false;
+  const usersFile = read('users') as string | undefined;
+  const register = (read('register') as boolean | undefined) ?? false;
   if (register && usersFile === undefined)
     throw new UsageError('--register needs --users FILE (credential mode)');
   const loaded = usersFile === undefined ? undefined : readUsers(usersFile, n('users'));
@@ -417,22 +430,22 @@ function toConfig(
         ]
       : [];
 
-  const redisUrl = values.redis as string | undefined;
+  const redisUrl = read('redis') as string | undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/i.test(redisUrl)) {
     throw new UsageError(`${n('redis')} ${redisUrl}: not a redis:// or rediss:// URL`);
   }
-  const redisPrefix = values.redisPrefix as string | undefined;
-  const workers = (values.workers as number | undefined) ?? 1;
+  const redisPrefix = read('redisPrefix') as string | undefined;
+  const workers = (read('workers') as number | undefined) ?? 1;
   if (workers > 1 && redisUrl === undefined) {
     throw new UsageError(
       `${n('workers')} ${workers} needs --redis URL: separate processes share sessions, pages and lockout counts only through Redis`,
     );
   }
 
-  const jwtKeyFile = values.jwtKey as string | undefined;
-  const jwtOn = ((values.jwt as boolean | undefined) ?? false) || jwtKeyFile !== undefined;
-  const jwtAccessTtl = values.jwtAccessTtl as number | undefined;
-  const jwtRefreshTtl = values.jwtRefreshTtl as number | undefined;
+  const jwtKeyFile = read('jwtKey') as string | undefined;
+  const jwtOn = ((read('jwt') as boolean | undefined) ?? false) || jwtKeyFile !== undefined;
+  const jwtAccessTtl = read('jwtAccessTtl') as number | undefined;
+  const jwtRefreshTtl = read('jwtRefreshTtl') as number | undefined;
   if (!jwtOn && (jwtAccessTtl !== undefined || jwtRefreshTtl !== undefined)) {
     throw new UsageError(
       `${n(jwtAccessTtl !== undefined ? 'jwtAccessTtl' : 'jwtRefreshTtl')} needs --jwt or --jwt-key FILE`,
@@ -454,15 +467,15 @@ function toConfig(
     if (!jwtKey.includes('-----BEGIN'))
       jwtKey = Buffer.from(jwtKey.toString('utf8').trim(), 'utf8');
   }
-  if (values.rules !== undefined && !Array.isArray(values.rules)) {
+  if (read('rules') !== undefined && !Array.isArray(read('rules'))) {
     throw new UsageError(
       `${n('rules')} must be a list of rules ({ "pattern", "users", "roles", "except", "public" })`,
     );
   }
 
-  const capture = captureConfig(values, n, redisUrl !== undefined);
+  const capture = captureConfig(read, n, redisUrl !== undefined);
 
-  const sameSite = (values.sameSite as string | undefined)?.toLowerCase();
+  const sameSite = (read('sameSite') as string | undefined)?.toLowerCase();
   if (
     sameSite !== undefined &&
     sameSite !== 'none' &&
@@ -473,32 +486,32 @@ function toConfig(
   }
 
   return {
-    passed: passedValues(values),
+    passed: passedValues(read),
     sameSite,
     capture,
     jwt: jwtOn
       ? { key: jwtKey, keyFile: jwtKeyFile, accessTtl: jwtAccessTtl, refreshTtl: jwtRefreshTtl }
       : undefined,
-    rules: values.rules as unknown[] | undefined,
+    rules: read('rules') as unknown[] | undefined,
     redis:
       redisUrl === undefined ? undefined : { url: redisUrl, prefix: redisPrefix ?? 'mixnmatch:' },
     workers,
     users: loaded?.users,
     usersFile,
     register,
-    reflect: (values.reflect as boolean | undefined) ?? false,
+    reflect: (read('reflect') as boolean | undefined) ?? false,
     warnings,
     address,
-    port: (values.port as number | undefined) ?? (tls ? 58443 : 58080),
+    port: (read('port') as number | undefined) ?? (tls ? 58443 : 58080),
     root,
-    secrets: (values.secrets as string[] | undefined) ?? [],
-    headers: parseHeaders(values.header as string[] | undefined, n('header')),
+    secrets: (read('secrets') as string[] | undefined) ?? [],
+    headers: parseHeaders(read('header') as string[] | undefined, n('header')),
     cacheable,
     // Checked by cache(), whose refusal names the flag.
-    maxCacheSize: values.maxCacheSize as number | undefined,
+    maxCacheSize: read('maxCacheSize') as number | undefined,
     statusCodes,
-    listing: (values.listing as boolean | undefined) ?? true,
-    followSymlinks: (values.followSymlinks as boolean | undefined) ?? false,
+    listing: (read('listing') as boolean | undefined) ?? true,
+    followSymlinks: (read('followSymlinks') as boolean | undefined) ?? false,
     cors,
     tls,
     log:

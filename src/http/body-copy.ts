@@ -160,5 +160,7 @@ export function readCopy(req: Request, limit: number): Promise<BodyCopy> {
     req.on('data', keep);
     req.once('end', done);
     req.once('close', done);
+    // A stream paused before (by a middleware in front) flows again: the body is read to its end.
+    req.resume();
   });
 }

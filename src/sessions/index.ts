@@ -12,7 +12,7 @@ import type { ParsedSessions } from './options';
 export { MemorySessionStore } from './memory-store';
 export type { MemorySessionStoreOptions } from './memory-store';
 export type { ParsedSessions, SessionOptions } from './options';
-export { parseSessionOptions } from './options';
+export { parseCookieOptions, parseSessionOptions, parseSessionStore } from './options';
 export { RedisSessionStore } from './redis-store';
 export type { RedisSessionStoreOptions } from './redis-store';
 
@@ -84,7 +84,10 @@ export function cookieSessions(sessions: ParsedSessions): Identification {
       const id = sessionIdOf(req, cookieName);
       if (id === undefined) return undefined;
       const found = store.get(id);
-      if (isThenable(found)) return found.then((data) => (data ? { ...data, id } : undefined));
+      // Promise.resolve: a store's thenable is taken as the promise it stands for.
+      if (isThenable(found)) {
+        return Promise.resolve(found).then((data) => (data ? { ...data, id } : undefined));
+      }
       return found ? { ...found, id } : undefined;
     },
     deny: (_req, base, status) => (status === 401 ? unauthorized(base) : forbidden()),

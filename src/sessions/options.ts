@@ -36,14 +36,10 @@ function fail(problem: string, example = EXAMPLE, option?: string): never {
   throw new ConfigError('auth', problem, example, option);
 }
 
-/**
- * Validates the session options, throwing a `ConfigError` naming the
- * problem; `withUsers` (credential mode) asks the store for `deleteUser`.
- */
-export function parseSessionOptions(
+/** Validates the cookie's options (name, lifetime, SameSite, Secure), throwing a `ConfigError` naming the problem. */
+export function parseCookieOptions(
   options: Record<string, unknown>,
-  withUsers: boolean,
-): ParsedSessions {
+): Omit<ParsedSessions, 'store'> {
   const cookieName = options.cookieName ?? 'SESSION';
   if (typeof cookieName !== 'string' || !isToken(cookieName)) {
     fail(
@@ -88,7 +84,17 @@ export function parseSessionOptions(
       'sameSite',
     );
   }
+  return { cookieName: cookieName as string, ttl, sameSite, secure };
+}
 
+/**
+ * Validates where sessions live (`store`, or `maxSessions` for the default
+ * one); `withUsers` (credential mode) asks the store for `deleteUser`.
+ */
+export function parseSessionStore(
+  options: Record<string, unknown>,
+  withUsers: boolean,
+): SessionStore {
   let store: SessionStore;
   const storeExample = 'auth({ store: new MemorySessionStore() })';
   if (options.store !== undefined) {
@@ -117,5 +123,13 @@ export function parseSessionOptions(
       ),
     });
   }
-  return { cookieName: cookieName as string, ttl, sameSite, secure, store };
+  return store;
+}
+
+/** Validates the session options, throwing a `ConfigError` naming the problem. */
+export function parseSessionOptions(
+  options: Record<string, unknown>,
+  withUsers: boolean,
+): ParsedSessions {
+  return { ...parseCookieOptions(options), store: parseSessionStore(options, withUsers) };
 }
