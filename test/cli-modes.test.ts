@@ -4,29 +4,17 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { verifyPassword } from 'mixnmatch';
 import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
-import { exchange, tempTree } from './helpers';
+import { exchange } from './helpers';
 import { openStream } from './helpers/sse';
-import { serverUrl, start as startCommand, type Child } from './helpers/process';
+import { commandFixture, serverUrl } from './helpers/process';
 
 // Each test starts a real process; leave room for a slow machine.
 jest.setTimeout(30_000);
 
-const start = (...args: string[]): Child => startCommand(args);
 const url = serverUrl;
 
 describe('the mixnmatch command: capture, token and credential modes', () => {
-  const tree = tempTree({ 'hello.txt': 'hello from the root', 'secret/x.txt': 'x' });
-  afterAll(() => tree.remove());
-  const children: Child[] = [];
-  afterEach(() => {
-    for (const child of children.splice(0))
-      if (child.process.exitCode === null) child.process.kill('SIGKILL');
-  });
-  const launch = (...args: string[]) => {
-    const child = start(...args);
-    children.push(child);
-    return child;
-  };
+  const { tree, launch } = commandFixture();
 
   describe('capture', () => {
     it('keeps hits in --capture-file across a restart, and asks for --capture-token', async () => {

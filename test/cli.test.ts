@@ -4,29 +4,17 @@ import { get as httpsGet } from 'node:https';
 import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { exchange, tempTree } from './helpers';
-import { BIN, serverUrl, start as startCommand, untilOutput, type Child } from './helpers/process';
+import { exchange } from './helpers';
+import { BIN, commandFixture, serverUrl, untilOutput } from './helpers/process';
 import { testCertificate } from './helpers/tls';
 
 // Each test starts a real process; leave room for a slow machine.
 jest.setTimeout(30_000);
 
-const start = (...args: string[]): Child => startCommand(args);
 const url = serverUrl;
 
 describe('the mixnmatch command', () => {
-  const tree = tempTree({ 'hello.txt': 'hello from the root', 'secret/x.txt': 'x' });
-  afterAll(() => tree.remove());
-  const children: Child[] = [];
-  afterEach(() => {
-    for (const child of children.splice(0))
-      if (child.process.exitCode === null) child.process.kill('SIGKILL');
-  });
-  const launch = (...args: string[]) => {
-    const child = start(...args);
-    children.push(child);
-    return child;
-  };
+  const { tree, launch } = commandFixture();
 
   it('starts, prints its URL and features, serves a file, and stops cleanly on SIGTERM', async () => {
     const child = launch('-p', '0', '-r', tree.root, '-S', 'secret', '-H', 'X-Foo: Foobar');

@@ -1,6 +1,7 @@
 // Starting the built mixnmatch command, and waiting on a child process's output as events, never by polling on a timer.
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import { tempTree } from '.';
 
 /** The command as a user runs it: the package's bin, built from src/ by Jest's global setup. */
 export const BIN = path.join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
@@ -66,4 +67,28 @@ export function untilOutput(
     child[stream]?.on('data', check);
     child.once('exit', onExit);
   });
+}
+
+/**
+ * The command's test files' common ground, registered in the describe that
+ * calls it: a served tree (removed after), and `launch(...args)`, which
+ * starts the command and kills whatever is still running after each test.
+ */
+export function commandFixture(): {
+  tree: ReturnType<typeof tempTree>;
+  launch: (...args: string[]) => Child;
+} {
+  const tree = tempTree({ 'hello.txt': 'hello from the root', 'secret/x.txt': 'x' });
+  afterAll(() => tree.remove());
+  const children: Child[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0))
+      if (child.process.exitCode === null) child.process.kill('SIGKILL');
+  });
+  const launch = (...args: string[]) => {
+    const child = start(args);
+    children.push(child);
+    return child;
+  };
+  return { tree, launch };
 }
