@@ -172,6 +172,31 @@ describe('the proofs of concept, in Chromium', () => {
     }
   });
 
+  it('capture-bin: a page a bin serves runs no script, so it cannot use the dashboard on its origin', async () => {
+    const child = start(['-p', '0', '--capture']);
+    running.push(child);
+    const base = (await serverUrl(child)).replace(/\/$/, '');
+    const made = await fetch(`${base}/bin/new`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        headers: { 'Content-Type': 'text/html' },
+        body: "<title>bin</title><script>window.ran = true; fetch('/_mixnmatch/api/bins').then((r) => (document.title = 'read ' + r.status))</script>",
+      }),
+    });
+    const { url } = (await made.json()) as { url: string };
+    const page = await context.newPage();
+    const dashboardCalls: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/_mixnmatch/')) dashboardCalls.push(req.url());
+    });
+    const response = await page.goto(url);
+    expect(response?.status()).toBe(200);
+    expect(await page.title()).toBe('bin');
+    expect(await page.evaluate(() => (globalThis as { ran?: boolean }).ran ?? false)).toBe(false);
+    expect(dashboardCalls).toEqual([]);
+  });
+
   it('capture-bin: a cross-site page’s fetch, img, form post and beacon appear live in the inspection page, where captured script never runs', async () => {
     const { victim, attacker } = await startPoc('capture-bin');
     const bin = (await (await fetch(`${victim}/bin/new`)).json()) as { id: string; url: string };

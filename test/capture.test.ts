@@ -255,6 +255,32 @@ describe('a bin’s response', () => {
     expect(res.text).toBe('<p>hi</p>');
   });
 
+  it('is a sandboxed document, and may not set cookies, clear site data or widen a service worker', async () => {
+    // Anyone can make a bin: what it serves must not act on the origin it shares with the app.
+    const { id } = await newBin(server, {
+      headers: { 'Content-Type': 'text/html' },
+      body: "<script>fetch('/_mixnmatch/api/bins')</script>",
+    });
+    const res = await request(server).get(`/bin/${id}`);
+    expect(res.headers['content-security-policy']).toBe('sandbox');
+    expect((await request(server).get(`/bin/${(await newBin(server)).id}`)).headers).toMatchObject({
+      'content-security-policy': 'sandbox',
+    });
+    for (const name of ['Set-Cookie', 'clear-site-data', 'Service-Worker-Allowed']) {
+      const made = await request(server)
+        .post('/bin/new')
+        .send({ headers: { [name]: name === 'Service-Worker-Allowed' ? '/' : 'x=1' } });
+      expect(made.status).toBe(400);
+      expect(made.text).toContain(`a bin may not send ${name}`);
+      const changed = await request(server)
+        .put(`/_mixnmatch/api/bins/${id}/response`)
+        .send({ headers: { [name]: 'x' } });
+      expect(changed.status).toBe(400);
+    }
+    const after = await request(server).get(`/bin/${id}`);
+    expect(after.headers['set-cookie']).toBeUndefined();
+  });
+
   it('is changed through the API, a base64 body and a delay included', async () => {
     const { id } = await newBin(server);
     const put = await request(server)
@@ -454,7 +480,7 @@ describe('the dashboard API', () => {
     const res = await request(server).get(`/_mixnmatch/api/bins/${id}/hits/${hit!.id}/curl`);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const line = res.text.trim();
-    expect(line).toMatch(/^curl --path-as-is -X 'POST' /);
+    expect(line).toMatch(/^curl --path-as-is --globoff -X 'POST' /);
     // The words as sh reads them, without running anything.
     const words = execFileSync('sh', [
       '-c',
@@ -464,6 +490,42 @@ describe('the dashboard API', () => {
       .split('\0');
     expect(words).toContain("X-Evil: '; rm -rf / #$(id)");
     expect(words).toContain("it's $(id) `id`");
+  });
+});
+
+describe('the curl line, pasted into a shell', () => {
+  const store = new mixnmatch.MemoryCaptureStore();
+  const server = app({ store });
+
+  const curlOfBody = async (body: string, label = 'x') => {
+    const { id } = await newBin(server);
+    await request(server).post(`/bin/${id}/${label}`).type('text').send(body);
+    const [hit] = await hitsOf(store, id, 1);
+    return (
+      await request(server).get(`/_mixnmatch/api/bins/${id}/hits/${hit!.id}/curl`)
+    ).text.trim();
+  };
+
+  it('sends a body that starts with @ as text, never as a file to upload', async () => {
+    const line = await curlOfBody('@/etc/passwd');
+    expect(line).toContain("--data-raw '@/etc/passwd'");
+    expect(line).not.toContain('--data-binary');
+  });
+
+  it('turns curl’s URL globbing off, so [1-9] and {a,b} in a target are text', async () => {
+    const line = await curlOfBody('x', '%5B1-9%5D');
+    expect(line).toContain('--globoff');
+  });
+
+  it('carries a body with a control character a terminal acts on through base64, never raw', async () => {
+    const body = 'x\x03;   touch /tmp/never #';
+    const line = await curlOfBody(body);
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+    expect(line).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/);
+    expect(line).toMatch(/^printf %s '[A-Za-z0-9+/=]+' \| base64 -d \| curl /);
+    // The pipeline's first two commands give the body back exactly.
+    const decoded = execFileSync('sh', ['-c', line.slice(0, line.indexOf(' | curl '))]);
+    expect(decoded.toString('utf8')).toBe(body);
   });
 });
 

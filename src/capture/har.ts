@@ -109,27 +109,36 @@ function quote(text: string): string {
 /** Headers curl sets itself from the URL and the body, or that frame the message. */
 const CURL_OWN = new Set(['host', 'content-length', 'connection', 'transfer-encoding']);
 
+/** Control characters a terminal acts on when a line is pasted (tab and line breaks stay text in quotes). */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const TERMINAL_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
 /**
  * A hit as a curl command line that sends it again: the method, the URL
- * with the target as sent (`--path-as-is`), every header but those curl
- * makes itself, and the body (a body that is not UTF-8 goes through
- * `base64 -d`). Quoted for a POSIX shell; a captured `'` or `$(…)` stays
- * text.
+ * with the target as sent (`--path-as-is`, `--globoff` so `[1-9]` and
+ * `{a,b}` are text), every header but those curl makes itself, and the
+ * body (`--data-raw`, so a leading `@` names no file; a body that is not
+ * UTF-8, or holds a control character a terminal would act on when the
+ * line is pasted, goes through `base64 -d`). Quoted for a POSIX shell; a
+ * captured `'` or `$(…)` stays text.
  */
 export function curlOf(hit: Hit): string {
-  const words = ['curl', '--path-as-is', '-X', quote(hit.method)];
+  const words = ['curl', '--path-as-is', '--globoff', '-X', quote(hit.method)];
   const host = headerOf(hit.headers, 'host');
   for (const [name, value] of hit.headers) {
     if (CURL_OWN.has(name.toLowerCase())) continue;
     words.push('-H', quote(`${name}: ${value}`));
   }
   if (host !== undefined) words.push('-H', quote(`Host: ${host}`));
-  if (hit.body.text !== undefined && hit.body.size > 0)
-    words.push('--data-binary', quote(hit.body.text));
-  if (hit.body.base64 !== undefined) words.push('--data-binary', '@-');
+  const text = hit.body.text;
+  const base64 =
+    hit.body.base64 ??
+    (text !== undefined && TERMINAL_CONTROL.test(text)
+      ? Buffer.from(text, 'utf8').toString('base64')
+      : undefined);
+  if (base64 !== undefined) words.push('--data-binary', '@-');
+  else if (text !== undefined && hit.body.size > 0) words.push('--data-raw', quote(text));
   words.push(quote(hitUrl(hit)));
   const line = words.join(' ');
-  return hit.body.base64 !== undefined
-    ? `printf %s ${quote(hit.body.base64)} | base64 -d | ${line}`
-    : line;
+  return base64 !== undefined ? `printf %s ${quote(base64)} | base64 -d | ${line}` : line;
 }

@@ -37,6 +37,19 @@ const MAX_SEQUENCE = 100;
 const EXAMPLE =
   '{ "status": 302, "headers": { "Location": "http://169.254.169.254/" }, "sequence": [{ "times": 1, "status": 200 }] }';
 
+/**
+ * Headers a bin may not send: anyone can make a bin, and these act on the
+ * origin the bin shares with the app and its dashboard.
+ */
+const OWN_ORIGIN_HEADERS = new Set(['set-cookie', 'clear-site-data', 'service-worker-allowed']);
+
+/**
+ * Every bin answer is a sandboxed document: a page a bin serves runs no
+ * script and has an origin of its own, so it can neither read the app nor
+ * use the dashboard (which shares the app's origin).
+ */
+export const BIN_SANDBOX = 'sandbox';
+
 function bad(problem: string): HttpError {
   return new HttpError(400, `${problem} Example: ${EXAMPLE}`);
 }
@@ -62,6 +75,11 @@ function checkReply(value: Record<string, unknown>, where: string, keys: string[
       const values = Array.isArray(given) ? (given as unknown[]) : [given];
       if (!values.every((v): v is string => typeof v === 'string')) {
         throw bad(`${where}: header ${show(name)} must be a string or a list of strings.`);
+      }
+      if (OWN_ORIGIN_HEADERS.has(name.toLowerCase())) {
+        throw bad(
+          `${where}: a bin may not send ${name}: anyone can make a bin, and that header acts on the app's own origin (its cookies, its storage, its service workers).`,
+        );
       }
       for (const v of values.length > 0 ? values : ['']) {
         const problem = headerProblem(name, v);
@@ -156,10 +174,13 @@ export function replyFor(response: BinResponse | undefined, ordinal: number): Re
   let corsSet = false;
   for (const [name, given] of Object.entries(chosen.headers ?? {})) {
     if (name.toLowerCase() === 'access-control-allow-origin') corsSet = true;
+    // A response kept before these were refused (a file store's) sends them neither.
+    if (OWN_ORIGIN_HEADERS.has(name.toLowerCase())) continue;
     for (const value of Array.isArray(given) ? given : [given])
       headers.push([name, headerBytes(value)]);
   }
   if (!corsSet) headers.push(['Access-Control-Allow-Origin', '*']);
+  headers.push(['Content-Security-Policy', BIN_SANDBOX]);
   const body =
     chosen.bodyBase64 !== undefined
       ? Buffer.from(chosen.bodyBase64, 'base64')
