@@ -1,5 +1,5 @@
 // capture(): bins, their responses and sequences, capture all, the dashboard's API, feeds, HAR, curl, retention and who may look.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -722,6 +722,30 @@ describe('FileCaptureStore', () => {
     const hits = await hitsOf(second, id, 4);
     expect(hits.map((hit) => hit.label)).toEqual(['a', 'b', 'c', 'd']);
     second.close();
+  });
+
+  it('rewrites its file while it runs, so the file stays within about twice what it keeps', () => {
+    const file = path.join(dir, 'bounded.jsonl');
+    const store = new mixnmatch.FileCaptureStore(file, { maxHits: 10, compactBytes: 20_000 });
+    store.createBin('b');
+    let written = 0;
+    let largest = 0;
+    for (let i = 0; i < 200; i++) {
+      const hit = {
+        ...sample('b'),
+        body: { text: 'x'.repeat(1000), size: 1000, truncated: false },
+      };
+      written += JSON.stringify(hit).length;
+      store.add(hit);
+      largest = Math.max(largest, statSync(file).size);
+    }
+    // 200 hits of ~1.3 KiB were written; the file never held much more than 10 of them plus 20 kB.
+    expect(written).toBeGreaterThan(200_000);
+    expect(largest).toBeLessThan(2 * (20_000 + 10 * 1_500));
+    store.close();
+    const reloaded = new mixnmatch.FileCaptureStore(file, { maxHits: 10 });
+    expect(reloaded.hits('b')).toHaveLength(10);
+    reloaded.close();
   });
 
   it('skips a torn last line and rewrites the file with what it keeps', () => {

@@ -4,11 +4,18 @@ import type { Hit } from './hit';
 import { compareHitIds, HIT_ID } from './hit';
 import { MemoryCaptureStore, type MemoryCaptureStoreOptions } from './memory-store';
 import type { BinResponse } from './response';
+import { positiveIntegerOption } from '../shared/options';
 
 /** Options for {@link FileCaptureStore}. */
 export interface FileCaptureStoreOptions extends MemoryCaptureStoreOptions {
   /** Told once when the file cannot be written (a full disk); the store keeps serving from memory. Defaults to a process warning. */
   onError?: (err: Error) => void;
+  /**
+   * The file is rewritten with what the store keeps once this many bytes
+   * (and as many as the last rewrite wrote) have been appended since, so it
+   * stays within about twice what the store keeps. Defaults to `8388608` (8 MiB).
+   */
+  compactBytes?: number;
 }
 
 /** One line of the file. */
@@ -48,12 +55,24 @@ export class FileCaptureStore extends MemoryCaptureStore {
   readonly file: string;
   #fd: number | undefined;
   #failed = false;
+  readonly #compactBytes: number;
+  /** Bytes appended since the file was last rewritten. */
+  #appended = 0;
+  /** The file's size when it was last rewritten. */
+  #rewritten = 0;
   readonly #onError: (err: Error) => void;
   #loading = false;
 
   constructor(file: string, options: FileCaptureStoreOptions = {}) {
-    const { onError, ...memory } = options;
+    const { onError, compactBytes, ...memory } = options;
     super(memory);
+    this.#compactBytes = positiveIntegerOption(
+      'FileCaptureStore',
+      'compactBytes',
+      compactBytes,
+      8 * 1024 * 1024,
+      'new FileCaptureStore(file, { compactBytes: 8388608 })',
+    );
     this.file = file;
     this.#onError =
       onError ??
@@ -62,7 +81,7 @@ export class FileCaptureStore extends MemoryCaptureStore {
           code: 'MIXNMATCH_CAPTURE_FILE',
         }));
     this.#load();
-    this.#compact();
+    this.#rewritten = this.#compact();
     this.#fd = openSync(file, 'a');
   }
 
@@ -108,8 +127,8 @@ export class FileCaptureStore extends MemoryCaptureStore {
     }
   }
 
-  /** Rewrites the file with what the store keeps now: its bins, then their hits in id order. */
-  #compact(): void {
+  /** Rewrites the file with what the store keeps now (its bins, then their hits in id order); gives its size. */
+  #compact(): number {
     const lines: string[] = [];
     const bins = super.listBins();
     for (const bin of bins) {
@@ -131,13 +150,15 @@ export class FileCaptureStore extends MemoryCaptureStore {
     for (const hit of hits) lines.push(JSON.stringify({ t: 'hit', hit }));
     const temporary = `${this.file}.${process.pid}.tmp`;
     const fd = openSync(temporary, 'w', 0o600);
+    const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
     try {
-      writeSync(fd, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(temporary, this.file);
+    return Buffer.byteLength(text);
   }
 
   #append(line: Line): void {
@@ -147,7 +168,15 @@ export class FileCaptureStore extends MemoryCaptureStore {
   #appendText(line: string): void {
     if (this.#loading || this.#failed || this.#fd === undefined) return;
     try {
-      writeSync(this.#fd, `${line}\n`);
+      this.#appended += writeSync(this.#fd, `${line}\n`);
+      // Amortised: a rewrite follows at least as many bytes as it writes.
+      if (this.#appended > Math.max(this.#compactBytes, this.#rewritten)) {
+        closeSync(this.#fd);
+        this.#fd = undefined;
+        this.#rewritten = this.#compact();
+        this.#appended = 0;
+        this.#fd = openSync(this.file, 'a');
+      }
     } catch (err) {
       this.#failed = true;
       this.#onError(err as Error);
