@@ -905,6 +905,7 @@ const captureBin: Scenario = {
           express.raw({ type: () => true, limit: '1mb' }),
           (_req, res) => {
             res.setHeader('Access-Control-Allow-Origin', '*');
+            res.setHeader('Content-Security-Policy', 'sandbox');
             sendStatus(res, 200);
           },
         );
