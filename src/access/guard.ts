@@ -127,8 +127,6 @@ function answerPreflight(req: Request, res: Response): void {
  */
 export function accessGuard(access: ParsedAccess, identity: Identification): RequestHandler {
   const { secrets, rules } = access;
-  const denied = (req: Request, base: string, status: 401 | 403): HttpError =>
-    identity.deny(req, base, status);
 
   /** The mount point's segments, folded as secrets are: computed once per mount path. */
   let mountKey: string | undefined;
@@ -155,7 +153,7 @@ export function accessGuard(access: ParsedAccess, identity: Identification): Req
     session: Session | undefined,
   ): HttpError | undefined => {
     if (rules.length > 0) {
-      const identity = session && {
+      const who = session && {
         username: session.user?.username,
         roles: session.user?.roles ?? [],
       };
@@ -169,8 +167,8 @@ export function accessGuard(access: ParsedAccess, identity: Identification): Req
         // Every way a route could be written to take this path decides, the stricter winning.
         for (const variant of slashVariants(below)) {
           for (const caseSensitive of place.caseModes) {
-            const ruled = decideRules(rules, variant, identity, caseSensitive);
-            if (ruled === 401 || ruled === 403) return denied(req, place.base, ruled);
+            const ruled = decideRules(rules, variant, who, caseSensitive);
+            if (ruled === 401 || ruled === 403) return identity.deny(req, place.base, ruled);
             if (ruled !== 'allow') allowed = false;
           }
         }
@@ -179,8 +177,8 @@ export function accessGuard(access: ParsedAccess, identity: Identification): Req
     }
     const matched = findSecrets(secrets, secretPaths, place.mount);
     if (matched.length === 0) return undefined;
-    if (session === undefined) return denied(req, place.base, 401);
-    return hasRoles(matched, session.user?.roles) ? undefined : denied(req, place.base, 403);
+    if (session === undefined) return identity.deny(req, place.base, 401);
+    return hasRoles(matched, session.user?.roles) ? undefined : identity.deny(req, place.base, 403);
   };
 
   let warnedPrefix = false;

@@ -188,7 +188,6 @@ export function captureParts(opts?: CaptureOptions): CaptureParts {
     }
     const send = () => {
       if (res.headersSent || res.destroyed) return;
-      res.statusCode = reply.status;
       for (const [name, value] of reply.headers) res.appendHeader(name, value);
       if (reply.status === 204 || reply.status === 304) return void res.end();
       res.setHeader('Content-Length', reply.body.length);

@@ -151,6 +151,8 @@ function typedValue(key: string, value: unknown, name: string): unknown {
   if (value === undefined) return undefined;
   const rows = [...FLAGS, ...FILE_ONLY].filter((flag) => flag.key === key);
   const type = rows[0]?.type ?? 'checked later';
+  /** Digits given on the command line (or in the file as a string) are a number. */
+  const digits = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (type === 'string') {
     // A negatable setting (--no-cacheable) is false when turned off.
     if (value === false && rows.some((flag) => flag.flags.startsWith('--no-'))) return value;
@@ -171,23 +173,20 @@ function typedValue(key: string, value: unknown, name: string): unknown {
   }
   if (typeof type === 'object') {
     const [min, max] = type.integer;
-    const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
     if (
-      typeof number !== 'number' ||
-      !Number.isSafeInteger(number) ||
-      number < min ||
-      number > max
+      typeof digits !== 'number' ||
+      !Number.isSafeInteger(digits) ||
+      digits < min ||
+      digits > max
     ) {
       throw new UsageError(
         `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`,
       );
     }
-    return number;
+    return digits;
   }
-  // A number given as digits is a number; anything else is passed on for the factory to refuse by name.
-  if (type === 'number')
-    return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  return value;
+  // A number: anything but digits is passed on for the factory to refuse by name.
+  return type === 'number' ? digits : value;
 }
 
 /** The values of the settings handed to a factory as they are, by the option they set. */

@@ -10,6 +10,7 @@ import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../shared/
 import { defineForApp } from '../shared/prototype';
 import { checkAccess, hasAccessChecks } from '../access';
 import { peekRecord, recordOf } from '../shared/request-record';
+import { isThenable } from '../shared/thenable';
 import {
   isCanonical,
   isProblem,
@@ -190,12 +191,8 @@ function pathOnly(url: string): string {
 function invoke(handler: RequestHandler, req: Request, res: Response, next: NextFunction): void {
   try {
     const result = handler(req, res, next) as unknown;
-    if (
-      result !== null &&
-      typeof result === 'object' &&
-      typeof (result as Promise<unknown>).then === 'function'
-    ) {
-      (result as Promise<unknown>).then(undefined, (err: unknown) =>
+    if (isThenable(result)) {
+      result.then(undefined, (err: unknown) =>
         next(err ?? new Error('Endpoint handler rejected without a reason')),
       );
     }

@@ -73,12 +73,17 @@ function tapApp(req: Request): boolean {
   return true;
 }
 
-function finish(req: Request, copier: Copier): void {
-  const copy: BodyCopy = {
+/** What a copier kept, as a copy. */
+function copyOf(copier: Copier): BodyCopy {
+  return {
     body: Buffer.concat(copier.chunks),
     size: copier.size,
     truncated: copier.size - copier.kept,
   };
+}
+
+function finish(req: Request, copier: Copier): void {
+  const copy = copyOf(copier);
   recordOf(req).copier = undefined;
   for (const done of copier.waiting.splice(0)) done(copy);
 }
@@ -149,11 +154,7 @@ export function readCopy(req: Request, limit: number): Promise<BodyCopy> {
   return new Promise((resolve) => {
     const done = () => {
       req.off('data', keep);
-      resolve({
-        body: Buffer.concat(copier.chunks),
-        size: copier.size,
-        truncated: copier.size - copier.kept,
-      });
+      resolve(copyOf(copier));
     };
     const keep = (chunk: unknown) => record(copier, chunk);
     if (req.readableEnded || req.destroyed) return done();

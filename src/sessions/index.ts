@@ -12,7 +12,7 @@ import type { ParsedSessions } from './options';
 export { MemorySessionStore } from './memory-store';
 export type { MemorySessionStoreOptions } from './memory-store';
 export type { ParsedSessions, SessionOptions } from './options';
-export { parseCookieOptions, parseSessionOptions, parseSessionStore } from './options';
+export { parseCookieOptions, parseSessionStore } from './options';
 export { RedisSessionStore } from './redis-store';
 export type { RedisSessionStoreOptions } from './redis-store';
 

@@ -125,11 +125,3 @@ export function parseSessionStore(
   }
   return store;
 }
-
-/** Validates the session options, throwing a `ConfigError` naming the problem. */
-export function parseSessionOptions(
-  options: Record<string, unknown>,
-  withUsers: boolean,
-): ParsedSessions {
-  return { ...parseCookieOptions(options), store: parseSessionStore(options, withUsers) };
-}
