@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { start, untilOutput, type Child } from './helpers/process';
-import { freePort, startRedis, type TestRedis } from './helpers/redis';
+import { connectStores } from '../src/cli/redis';
+import { freePort, heldProxy, startRedis, type TestRedis } from './helpers/redis';
 import { raceRefresh } from './helpers';
 import { openStream } from './helpers/sse';
 
@@ -256,11 +257,34 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     expect(await command.exited).toBe(0);
   });
 
+  it('lets a worker listen only once its Redis connections are open, so its first request is served', async () => {
+    const proxy = await heldProxy(redis.port);
+    let opened = false;
+    const connecting = connectStores(proxy.url, prefix, undefined, () => undefined, false).then(
+      (stores) => ((opened = true), stores),
+    );
+    try {
+      await proxy.held(2);
+      expect(opened).toBe(false);
+    } finally {
+      proxy.release();
+    }
+    const { stores, close } = await connecting;
+    try {
+      expect(await stores.capture.createBin('first-request')).toBe(true);
+    } finally {
+      await close();
+      await proxy.close();
+    }
+  });
+
   it('shows a hit answered by one worker on a feed held by the other (capture in Redis streams)', async () => {
     const command = start('--capture', 'all');
     const base = await url(command);
     expect(command.stdout()).toContain('hits in Redis streams');
-    const { id } = (await (await get(base, '/bin/new')).json()) as { id: string };
+    const made = await get(base, '/bin/new');
+    expect(made.status).toBe(201);
+    const { id } = (await made.json()) as { id: string };
     const feed = await openStream(new URL(`/_mixnmatch/api/bins/${id}/feed`, base).href);
     // Each on a connection of its own: the cluster hands them to both workers.
     for (let i = 0; i < 12; i++) {

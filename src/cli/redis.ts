@@ -88,6 +88,10 @@ export async function connectStores(
   // The capture feed's blocking reads hold a connection of their own.
   const blocking = client.duplicate({ lazyConnect: false });
   blocking.on('error', () => undefined);
+  // Neither client queues a command, so a request that came before a
+  // connection opened would get a 503 with Redis up: the process listens
+  // once each has opened, or failed once (then it serves 503s until Redis is back).
+  await Promise.all([client, blocking].map(firstAnswer));
   const stores = redisStores({
     sendCommand: (args) => client.call(args[0]!, ...args.slice(1)),
     blockingCommand: (args) => blocking.call(args[0]!, ...args.slice(1)),
@@ -110,6 +114,20 @@ export async function connectStores(
       }
     },
   };
+}
+
+/** Settles when `client` is ready or has failed to connect once (it never rejects). */
+function firstAnswer(client: IORedis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const settle = () => {
+      client.off('ready', settle);
+      client.off('error', settle);
+      resolve();
+    };
+    client.on('ready', settle);
+    client.on('error', settle);
+  });
 }
 
 /** What loading a users file changed in the shared store, by user name. */

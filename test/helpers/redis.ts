@@ -1,6 +1,6 @@
 // A real redis-server for the tests: started on a free loopback port, stopped by its PID.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import Redis from 'ioredis';
 import type { SendCommand } from 'mixnmatch';
 
@@ -73,6 +73,58 @@ export async function startRedis(port?: number): Promise<TestRedis> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+/** A TCP proxy to a Redis that holds every connection it accepts until released. */
+export interface HeldProxy {
+  readonly url: string;
+  /** Resolves once `count` connections are held. */
+  held(count: number): Promise<void>;
+  /** Lets every held connection (and every later one) through. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link HeldProxy} on a free loopback port in front of Redis on `port`. */
+export async function heldProxy(port: number): Promise<HeldProxy> {
+  const pending: (() => void)[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const sockets = new Set<Socket>();
+  let released = false;
+  const server = createServer((inbound) => {
+    sockets.add(inbound);
+    inbound.on('error', () => undefined);
+    const through = () => {
+      const outbound = connect(port, '127.0.0.1');
+      sockets.add(outbound);
+      outbound.on('error', () => inbound.destroy());
+      inbound.on('close', () => outbound.destroy());
+      outbound.on('close', () => inbound.destroy());
+      inbound.pipe(outbound).pipe(inbound);
+    };
+    if (released) return through();
+    inbound.pause();
+    pending.push(through);
+    for (const waiter of waiters.filter((w) => pending.length >= w.count)) waiter.resolve();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: own } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${own}`,
+    held: (count) =>
+      new Promise((resolve) => {
+        if (pending.length >= count) resolve();
+        else waiters.push({ count, resolve });
+      }),
+    release() {
+      released = true;
+      for (const through of pending.splice(0)) through();
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }
