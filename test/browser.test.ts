@@ -197,6 +197,69 @@ describe('the proofs of concept, in Chromium', () => {
     expect(dashboardCalls).toEqual([]);
   });
 
+  it('capture-bin: a page of the dashboard’s own origin cannot read it: not by fetch, frame, popup nor service worker', async () => {
+    const child = start(['-p', '0', '--capture']);
+    running.push(child);
+    const base = (await serverUrl(child)).replace(/\/$/, '');
+    // Any page of the origin runs what a page /echo or /cache serves may run.
+    const page = await context.newPage();
+    await page.goto(`${base}/cache/new`);
+    // (Scripts as text: the tests are typed without the DOM's names.)
+    const reads = await page.evaluate(`(async () => {
+      const status = (url) => fetch(url).then((r) => r.status);
+      const frame = document.createElement('iframe');
+      const framed = new Promise((resolve) => {
+        frame.onload = () => {
+          try {
+            resolve(frame.contentDocument?.documentElement.dataset.key ?? 'no key');
+          } catch (err) {
+            resolve('blocked: ' + err.name);
+          }
+        };
+      });
+      frame.src = '/_mixnmatch/';
+      document.body.append(frame);
+      // A script the cache serves as JavaScript (at the root, or with
+      // Service-Worker-Allowed, its scope would take in the dashboard).
+      await fetch('/cache/sw', {
+        method: 'POST',
+        body: new URLSearchParams({ data: 'self.onfetch = () => {};', type: 'text/javascript' }),
+      });
+      const worker = await navigator.serviceWorker.register('/cache/sw').then(
+        () => 'registered',
+        (err) => 'refused: ' + err.name,
+      );
+      return {
+        api: await status('/_mixnmatch/api/bins'),
+        page: await status('/_mixnmatch/'),
+        frame: await framed,
+        worker,
+      };
+    })()`);
+    expect(reads).toEqual({
+      api: 403,
+      page: 403,
+      frame: 'no key',
+      worker: 'refused: TypeError',
+    });
+    // A popup it opens is a page of its own: no handle on it.
+    const [popup] = await Promise.all([
+      context.waitForEvent('page'),
+      page.evaluate(`window.popup = window.open('/_mixnmatch/')`),
+    ]);
+    await popup.locator('#status[data-state="live"], #status[data-state="down"]').waitFor();
+    expect(await popup.locator('#status').getAttribute('data-state')).toBe('live');
+    expect(
+      await page.evaluate(`(() => {
+        try {
+          return popup.closed ? 'closed' : (popup.document.documentElement.dataset.key ?? 'none');
+        } catch (err) {
+          return 'blocked: ' + err.name;
+        }
+      })()`),
+    ).toBe('closed');
+  });
+
   it('capture-bin: a cross-site page’s fetch, img, form post and beacon appear live in the inspection page, where captured script never runs', async () => {
     const { victim, attacker } = await startPoc('capture-bin');
     const bin = (await (await fetch(`${victim}/bin/new`)).json()) as { id: string; url: string };

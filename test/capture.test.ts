@@ -687,6 +687,109 @@ describe('who may look', () => {
     expect((await request(server).get(`/bin/${id}`)).status).toBe(200);
   });
 
+  /** What a browser's page sends with a request of its own (Fetch Metadata, which a page cannot set). */
+  const fromAPage = {
+    'Sec-Fetch-Site': 'same-origin',
+    'Sec-Fetch-Mode': 'cors',
+    'Sec-Fetch-Dest': 'empty',
+  };
+  const keyOf = (html: string) => /<html lang="en" data-key="([\w-]{43})">/.exec(html)![1]!;
+
+  it('answers a page of the origin’s own (one /echo serves, say) only with the key the dashboard page carries', async () => {
+    const server = app();
+    const denied = await request(server).get('/_mixnmatch/api/bins').set(fromAPage);
+    expect(denied.status).toBe(403);
+    expect(denied.text).toMatch(/key the dashboard page carries/);
+    // The page opens as a page of its own (a navigation), never framed or fetched.
+    for (const dest of ['empty', 'iframe', 'object', 'embed']) {
+      const res = await request(server)
+        .get('/_mixnmatch/')
+        .set({ ...fromAPage, 'Sec-Fetch-Dest': dest });
+      expect(res.status).toBe(403);
+      expect(res.text).not.toMatch(/data-key/);
+    }
+    const page = await request(server)
+      .get('/_mixnmatch/')
+      .set({
+        'Sec-Fetch-Site': 'none',
+        'Sec-Fetch-Mode': 'navigate',
+        'Sec-Fetch-Dest': 'document',
+      });
+    expect(page.status).toBe(200);
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    const key = keyOf(page.text);
+    const withKey = await request(server)
+      .get('/_mixnmatch/api/bins')
+      .set({ ...fromAPage, 'X-Mixnmatch-Key': key });
+    expect(withKey.status).toBe(200);
+    expect(withKey.headers['cross-origin-resource-policy']).toBe('same-origin');
+    // A feed or a download cannot send a header: the key in the query.
+    const { id } = await newBin(server);
+    const har = await request(server)
+      .get(`/_mixnmatch/api/bins/${id}.har?key=${key}`)
+      .set(fromAPage);
+    expect(har.status).toBe(200);
+    const wrong = await request(server)
+      .get('/_mixnmatch/api/bins')
+      .set({ ...fromAPage, 'X-Mixnmatch-Key': key.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) });
+    expect(wrong.status).toBe(403);
+    // Another dashboard (another process, no shared secret) has another key; one secret, one key.
+    expect(keyOf((await request(app()).get('/_mixnmatch/')).text)).not.toBe(key);
+    const secret = 'shared-by-the-workers';
+    expect(keyOf((await request(app({ dashboard: { secret } })).get('/_mixnmatch/')).text)).toBe(
+      keyOf((await request(app({ dashboard: { secret } })).get('/_mixnmatch/')).text),
+    );
+    // A client that is not a browser (curl, a script) is as before.
+    expect((await request(server).get('/_mixnmatch/api/bins')).status).toBe(200);
+  });
+
+  it('with a token, a page’s request needs the key even with the cookie; Bearer is enough', async () => {
+    const token = 'a-long-enough-test-token';
+    const server = app({ dashboard: { token } });
+    const cookie = (
+      (await request(server).get(`/_mixnmatch/?token=${token}`)).headers[
+        'set-cookie'
+      ] as unknown as string[]
+    )[0]!.split(';')[0]!;
+    const denied = await request(server)
+      .get('/_mixnmatch/api/bins')
+      .set(fromAPage)
+      .set('Cookie', cookie);
+    expect(denied.status).toBe(403);
+    const page = await request(server)
+      .get('/_mixnmatch/')
+      .set({ ...fromAPage, 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' })
+      .set('Cookie', cookie);
+    expect(page.status).toBe(200);
+    const keyed = await request(server)
+      .get('/_mixnmatch/api/bins')
+      .set({ ...fromAPage, 'X-Mixnmatch-Key': keyOf(page.text) })
+      .set('Cookie', cookie);
+    expect(keyed.status).toBe(200);
+    // The key alone is not the token.
+    expect(
+      (await request(server).get('/_mixnmatch/api/bins').set('X-Mixnmatch-Key', keyOf(page.text)))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await request(server)
+          .get('/_mixnmatch/api/bins')
+          .set(fromAPage)
+          .set('Authorization', `Bearer ${token}`)
+      ).status,
+    ).toBe(200);
+  });
+
+  it('serves no service worker while the dashboard is on: one would see the page and its key', async () => {
+    const server = app();
+    const res = await request(server).get('/echo?sw').set('Service-Worker', 'script');
+    expect(res.status).toBe(403);
+    expect(res.text).toMatch(/service worker/);
+    const off = app({ dashboard: false });
+    expect((await request(off).get('/echo').set('Service-Worker', 'script')).status).not.toBe(403);
+  });
+
   it('serves the page and its files, redirecting the prefix to its folder', async () => {
     const server = app();
     expect((await request(server).get('/_mixnmatch')).headers.location).toBe('/_mixnmatch/');

@@ -299,6 +299,16 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     // Every request is in the bin all too, from both workers.
     const all = await (await get(base, '/_mixnmatch/api/bins/all/hits?limit=1000')).json();
     expect((all as { hits: unknown[] }).hits.length).toBeGreaterThanOrEqual(13);
+    // The dashboard page's key, from one worker, opens the API on both.
+    const page = await (await get(base, '/_mixnmatch/')).text();
+    const key = /data-key="([\w-]+)"/.exec(page)![1]!;
+    const fromThePage = { 'sec-fetch-site': 'same-origin', 'x-mixnmatch-key': key };
+    for (let i = 0; i < 4; i++) {
+      expect((await get(base, '/_mixnmatch/api/bins', fromThePage)).status).toBe(200);
+    }
+    expect(
+      (await get(base, '/_mixnmatch/api/bins', { 'sec-fetch-site': 'same-origin' })).status,
+    ).toBe(403);
   });
 
   it('revokes the winner of 20 parallel refreshes on both workers once the reuse is seen', async () => {

@@ -1,5 +1,5 @@
 // The capture dashboard: the inspection page, its JSON API, live feeds and HAR, open on loopback only unless a token is given.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -31,6 +31,13 @@ export interface DashboardOptions {
   token?: string;
   /** Lines about the server the page shows (the command's banner). Defaults to none. */
   facts?: readonly string[];
+  /**
+   * Signs the key the page carries (a browser's request to the API needs
+   * it, see docs/capture.md). Processes that serve one dashboard, such as
+   * workers, need the same. Defaults to one derived from `token`, or, with
+   * none, a random one per process.
+   */
+  secret?: string;
 }
 
 /** {@link DashboardOptions} after checking. */
@@ -38,13 +45,19 @@ export interface ParsedDashboardOptions {
   prefix: string;
   token: string | undefined;
   facts: readonly string[];
+  secret: string | undefined;
 }
 
 const EXAMPLE = "capture({ dashboard: { prefix: '/_mixnmatch', token: process.env.TOKEN } })";
 
 /** Checks the dashboard's options. */
 export function parseDashboardOptions(opts: unknown): ParsedDashboardOptions {
-  const options = optionsObject('capture', opts, ['store', 'prefix', 'token', 'facts'], EXAMPLE);
+  const options = optionsObject(
+    'capture',
+    opts,
+    ['store', 'prefix', 'token', 'facts', 'secret'],
+    EXAMPLE,
+  );
   const prefix = options.prefix ?? '/_mixnmatch';
   if (typeof prefix !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
     throw new ConfigError(
@@ -54,17 +67,19 @@ export function parseDashboardOptions(opts: unknown): ParsedDashboardOptions {
       'dashboard.prefix',
     );
   }
-  const token = options.token;
-  if (
-    token !== undefined &&
-    (typeof token !== 'string' || token.length < 16 || !/^[\x21-\x7e]+$/.test(token))
-  ) {
-    throw new ConfigError(
-      'capture',
-      '"dashboard.token" must be at least 16 printable characters (no spaces).',
-      EXAMPLE,
-      'dashboard.token',
-    );
+  for (const name of ['token', 'secret'] as const) {
+    const value = options[name];
+    if (
+      value !== undefined &&
+      (typeof value !== 'string' || value.length < 16 || !/^[\x21-\x7e]+$/.test(value))
+    ) {
+      throw new ConfigError(
+        'capture',
+        `"dashboard.${name}" must be at least 16 printable characters (no spaces).`,
+        EXAMPLE,
+        `dashboard.${name}`,
+      );
+    }
   }
   const facts = options.facts ?? [];
   if (!Array.isArray(facts) || !facts.every((f) => typeof f === 'string')) {
@@ -75,7 +90,12 @@ export function parseDashboardOptions(opts: unknown): ParsedDashboardOptions {
       'dashboard.facts',
     );
   }
-  return { prefix, token: token as string | undefined, facts: facts as string[] };
+  return {
+    prefix,
+    token: options.token as string | undefined,
+    facts: facts as string[],
+    secret: options.secret as string | undefined,
+  };
 }
 
 /** The page's files, read once. */
@@ -143,25 +163,64 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
     options.token === undefined ? undefined : createHash('sha256').update(options.token).digest();
   const readBody = bodyReader(1024 * 1024 + 65_536, 'A bin’s response is at most 1 MiB.');
 
+  // The key the page carries (a browser's request to the API must present
+  // it): a page of the app's own origin that is not the dashboard (one
+  // `/echo` or `/cache` serves, say) cannot read it, so cannot use the API.
+  const pageKey = createHmac('sha256', options.secret ?? options.token ?? randomBytes(32))
+    .update('mixnmatch dashboard page key')
+    .digest('base64url');
+  const keyDigest = createHash('sha256').update(pageKey).digest();
+  const bearerOf = (req: Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+
   router.use(function dashboardAccess(req: Request, res: Response, next: NextFunction) {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     if (digest === undefined) {
-      if (loopbackAddress(req.socket.localAddress) && loopbackHost(req.headers.host)) return next();
+      if (!loopbackAddress(req.socket.localAddress) || !loopbackHost(req.headers.host)) {
+        return next(
+          new HttpError(
+            403,
+            'The dashboard answers only on a loopback address and Host (127.0.0.1, localhost) unless it has a token: start the command with --capture-token, or give capture({ dashboard: { token } }).',
+          ),
+        );
+      }
+    } else if (!tokenMatches(bearerOf(req), digest)) {
+      const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[COOKIE] : undefined;
+      if (!tokenMatches(cookie, digest)) return askForToken(req, res, next);
+    }
+    // A browser says where a request comes from (Fetch Metadata, which a
+    // page cannot forge): the page is only ever a page of its own, and its
+    // API answers a page that carries the key (or the token).
+    if (req.headers['sec-fetch-site'] === undefined) return next();
+    if (req.path === '/api' || req.path.startsWith('/api/')) {
+      const key = req.get('x-mixnmatch-key') ?? queryParam(req, 'key');
+      if (tokenMatches(key, keyDigest)) return next();
+      if (digest !== undefined && tokenMatches(bearerOf(req), digest)) return next();
       return next(
         new HttpError(
           403,
-          'The dashboard answers only on a loopback address and Host (127.0.0.1, localhost) unless it has a token: start the command with --capture-token, or give capture({ dashboard: { token } }).',
+          'A page’s request to the dashboard API needs the key the dashboard page carries: use the dashboard page, or send Authorization: Bearer <token>.',
         ),
       );
     }
-    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[COOKIE] : undefined;
-    if (tokenMatches(bearer, digest) || tokenMatches(cookie, digest)) return next();
+    if (req.path === '/' && req.headers['sec-fetch-dest'] !== 'document') {
+      return next(
+        new HttpError(
+          403,
+          'The dashboard page opens only as a page of its own (not framed or fetched).',
+        ),
+      );
+    }
+    next();
+  });
+
+  /** With a token: `?token=` once on a page's URL becomes a cookie; anything else is a 401. */
+  function askForToken(req: Request, res: Response, next: NextFunction): void {
     const given = queryParam(req, 'token');
-    if ((req.method === 'GET' || req.method === 'HEAD') && tokenMatches(given, digest)) {
+    if ((req.method === 'GET' || req.method === 'HEAD') && tokenMatches(given, digest!)) {
       // Once in the URL, then a cookie: the token leaves the address bar and the history.
       res.appendHeader(
         'Set-Cookie',
@@ -178,8 +237,15 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
         'The dashboard needs its token: open the URL the command printed, or send Authorization: Bearer <token>.',
       ),
     );
-  });
+  }
 
+  // The page, with its key; opened by another page, it keeps no handle on it.
+  const indexHtml = Buffer.from(
+    pageFile('index.html')
+      .toString('utf8')
+      .replace('<html lang="en">', `<html lang="en" data-key="${pageKey}">`),
+    'utf8',
+  );
   const page = (name: string) => (req: Request, res: Response) => {
     if (name === 'index.html' && !req.originalUrl.split('?')[0]!.endsWith('/')) {
       // The page's own files are relative to it: it lives at the prefix's folder.
@@ -188,8 +254,11 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
       return void res.end();
     }
     res.setHeader('Content-Type', FILES[name]!);
-    if (name === 'index.html') res.setHeader('Content-Security-Policy', CSP);
-    const body = pageFile(name);
+    if (name === 'index.html') {
+      res.setHeader('Content-Security-Policy', CSP);
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    }
+    const body = name === 'index.html' ? indexHtml : pageFile(name);
     res.setHeader('Content-Length', body.length);
     res.end(body);
   };

@@ -236,6 +236,15 @@ export function captureParts(opts?: CaptureOptions): CaptureParts {
     res: Response,
     next: NextFunction,
   ) {
+    if (prefix !== undefined && req.headers['service-worker'] === 'script') {
+      // A service worker of this origin would see the dashboard's page and its key.
+      return next(
+        new HttpError(
+          403,
+          'No service worker is served while the capture dashboard is on: it could read the dashboard.',
+        ),
+      );
+    }
     const host = req.headers.host;
     const dot = host?.indexOf('.') ?? -1;
     const hostBin = dot > 0 ? host!.slice(0, dot).toLowerCase() : '';

@@ -14,7 +14,7 @@ import {
   buildApp,
   ConfigurationError,
   describeConfigError,
-  jwtSecret,
+  commandSecret,
   captureToken,
   selfSignedCertificate,
   type Output,
@@ -152,8 +152,9 @@ export async function runPrimary(
     : {};
   // One token secret for every worker: a token one signs, another accepts.
   if (config.jwt && config.jwt.key === undefined) {
-    env.MIXNMATCH_JWT_SECRET = jwtSecret().toString('base64');
+    env.MIXNMATCH_JWT_SECRET = commandSecret('MIXNMATCH_JWT_SECRET');
   }
+  if (config.capture) env.MIXNMATCH_DASHBOARD_SECRET = commandSecret('MIXNMATCH_DASHBOARD_SECRET');
   // One dashboard token for every worker, when one was made.
   const token = captureToken(config);
   if (token !== undefined) env.MIXNMATCH_CAPTURE_TOKEN = token;

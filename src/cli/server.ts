@@ -183,14 +183,11 @@ function loopbackAddress(address: string): boolean {
  * address that is not loopback, one made at start (shared with the
  * workers, which only take it from their primary); none on loopback.
  */
-let madeToken: string | undefined;
 export function captureToken(config: ServerConfig): string | undefined {
   if (!config.capture) return undefined;
   if (config.capture.token !== undefined) return config.capture.token;
   if (loopbackAddress(config.address)) return undefined;
-  const handedDown = cluster.isWorker ? process.env.MIXNMATCH_CAPTURE_TOKEN : undefined;
-  madeToken ??= handedDown ?? randomBytes(24).toString('base64url');
-  return madeToken;
+  return commandSecret('MIXNMATCH_CAPTURE_TOKEN');
 }
 
 /** The app options for a configuration. */
@@ -212,6 +209,7 @@ export function appOptions(
               prefix: capture.prefix,
               ...(token !== undefined ? { token } : {}),
               facts: features(config),
+              secret: dashboardSecret(),
             },
           },
         }
@@ -299,16 +297,30 @@ export function buildApp(
 }
 
 /**
- * The HS256 secret of `--jwt` without `--jwt-key`: made once per command,
- * shared with its workers (the primary hands it down to the processes it
- * forks, and only those take it), gone when it stops. A variable of that
- * name in a user's environment is never a key.
+ * A secret made once per command and shared with its workers: the primary
+ * hands it down in the environment variable `name` to the processes it
+ * forks, and only those take it from there (a variable of that name in a
+ * user's environment is never a secret); gone when the command stops.
  */
-let madeSecret: Buffer | undefined;
+const madeSecrets = new Map<string, string>();
+export function commandSecret(name: string): string {
+  let secret = madeSecrets.get(name);
+  if (secret === undefined) {
+    const handedDown = cluster.isWorker ? process.env[name] : undefined;
+    secret = handedDown || randomBytes(32).toString('base64url');
+    madeSecrets.set(name, secret);
+  }
+  return secret;
+}
+
+/** The HS256 secret of `--jwt` without `--jwt-key`. */
 export function jwtSecret(): Buffer {
-  const handedDown = cluster.isWorker ? process.env.MIXNMATCH_JWT_SECRET : undefined;
-  madeSecret ??= handedDown ? Buffer.from(handedDown, 'base64') : randomBytes(32);
-  return madeSecret;
+  return Buffer.from(commandSecret('MIXNMATCH_JWT_SECRET'), 'base64url');
+}
+
+/** What signs the dashboard page's key, the same in every worker. */
+export function dashboardSecret(): string {
+  return commandSecret('MIXNMATCH_DASHBOARD_SECRET');
 }
 
 /** The URLs a listening address answers on: every local IPv4/IPv6 address for a wildcard. */

@@ -4,6 +4,11 @@
 (() => {
   const base = new URL('.', location.href).pathname;
   const api = (path) => `${base}api/${path}`;
+  // The key the server gave this page: the API answers a page's request only with it.
+  const key = document.documentElement.dataset.key || '';
+  /** An API URL a request cannot send a header to (a feed, a download): the key in its query. */
+  const keyed = (path) =>
+    `${api(path)}${path.includes('?') ? '&' : '?'}key=${encodeURIComponent(key)}`;
   const $ = (selector) => document.querySelector(selector);
 
   /** An element with text (never markup) and attributes. */
@@ -17,7 +22,7 @@
   async function getJson(path, init = {}) {
     const res = await fetch(api(path), {
       ...init,
-      headers: { Accept: 'application/json', ...(init.headers || {}) },
+      headers: { Accept: 'application/json', 'X-Mixnmatch-Key': key, ...(init.headers || {}) },
       credentials: 'same-origin',
     });
     if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
@@ -103,7 +108,7 @@
     }
     $('#hits-title').textContent = `Hits of ${id}`;
     $('#capture-url').textContent = captureUrl(id);
-    $('#har').href = api(`bins/${encodeURIComponent(id)}.har`);
+    $('#har').href = keyed(`bins/${encodeURIComponent(id)}.har`);
     $('#har').setAttribute('download', `${id}.har`);
     $('#hit-table tbody').replaceChildren();
     $('#empty').hidden = false;
@@ -118,7 +123,7 @@
   function listen(id, since) {
     if (state.feed) state.feed.close();
     const query = since ? `?since=${encodeURIComponent(since)}` : '';
-    const feed = new EventSource(api(`bins/${encodeURIComponent(id)}/feed${query}`));
+    const feed = new EventSource(keyed(`bins/${encodeURIComponent(id)}/feed${query}`));
     state.feed = feed;
     feed.addEventListener('open', () => setStatus('live', 'live'));
     feed.addEventListener('error', () => setStatus('reconnecting…', 'down'));
@@ -129,7 +134,7 @@
 
   /** Follows every bin's hits, for the counts in the list (the selected bin's come through its own feed too). */
   function listenAll() {
-    const all = new EventSource(api('feed'));
+    const all = new EventSource(keyed('feed'));
     all.addEventListener('hit', (event) => countHit(JSON.parse(event.data).bin));
   }
 
@@ -191,9 +196,7 @@
     $('#body-hex').textContent = hexDump(bytes);
     const res = await fetch(
       api(`bins/${encodeURIComponent(hit.bin)}/hits/${encodeURIComponent(hit.id)}/curl`),
-      {
-        credentials: 'same-origin',
-      },
+      { credentials: 'same-origin', headers: { 'X-Mixnmatch-Key': key } },
     );
     $('#curl').textContent = res.ok ? await res.text() : '';
   }
