@@ -708,13 +708,11 @@ describe('who may look', () => {
       expect(res.status).toBe(403);
       expect(res.text).not.toMatch(/data-key/);
     }
-    const page = await request(server)
-      .get('/_mixnmatch/')
-      .set({
-        'Sec-Fetch-Site': 'none',
-        'Sec-Fetch-Mode': 'navigate',
-        'Sec-Fetch-Dest': 'document',
-      });
+    const page = await request(server).get('/_mixnmatch/').set({
+      'Sec-Fetch-Site': 'none',
+      'Sec-Fetch-Mode': 'navigate',
+      'Sec-Fetch-Dest': 'document',
+    });
     expect(page.status).toBe(200);
     expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
     const key = keyOf(page.text);
