@@ -52,6 +52,7 @@ export {
   capture as captureRouter,
   dashboard,
   MemoryCaptureStore,
+  CaptureStoreFullError,
   FileCaptureStore,
   RedisCaptureStore,
 } from './capture';

@@ -1,7 +1,7 @@
 // capture(): bins, their responses and sequences, capture all, the dashboard's API, feeds, HAR, curl, retention and who may look.
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -601,6 +601,34 @@ describe('sse(res)', () => {
       await site.close();
     }
   });
+
+  it('drops a client that stops reading once maxBuffered bytes wait for it', async () => {
+    let outcome!: (sent: { events: number; closed: boolean }) => void;
+    const done = new Promise<{ events: number; closed: boolean }>((resolve) => (outcome = resolve));
+    const server = express().get('/events', (_req, res) => {
+      const stream = mixnmatch.sse(res, { maxBuffered: 65_536 });
+      let closed = false;
+      stream.onClose(() => (closed = true));
+      const event = 'x'.repeat(16_384);
+      let events = 0;
+      while (events < 100_000 && stream.send(event)) events++;
+      outcome({ events, closed: closed && stream.closed });
+    });
+    const site = await listen(server);
+    const client = connect(Number(new URL(site.base).port), '127.0.0.1');
+    try {
+      client.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+      // It never reads: what the kernel does not hold waits in the stream, up to the limit.
+      client.pause();
+      const { events, closed } = await done;
+      expect(closed).toBe(true);
+      expect(events).toBeLessThan(100_000);
+      await new Promise((resolve) => client.once('close', resolve).resume());
+    } finally {
+      client.destroy();
+      await site.close();
+    }
+  });
 });
 
 describe('retention', () => {
@@ -613,6 +641,52 @@ describe('retention', () => {
     const res = await request(server).get(`/_mixnmatch/api/bins/${id}/hits`);
     expect(res.body.hits.map((hit: mixnmatch.Hit) => hit.label)).toEqual(['2', '3', '4']);
     expect(res.body.evicted).toBe(2);
+  });
+
+  it('counts the bins’ responses in the byte budget, and refuses a response that does not fit (507)', async () => {
+    const store = new mixnmatch.MemoryCaptureStore({ maxBytes: 100_000 });
+    const server = app({ store });
+    const body = 'x'.repeat(20_000);
+    const made: string[] = [];
+    let res;
+    for (;;) {
+      res = await request(server).post('/bin/new').send({ body });
+      if (res.status !== 201) break;
+      made.push((res.body as { id: string }).id);
+    }
+    // Each response takes about 40 kB of the 100 kB: two fit, the third does not.
+    expect(made.length).toBe(2);
+    expect(res.status).toBe(507);
+    expect(res.text).toMatch(/delete bins/);
+    // A hit still fits beside them (the oldest hits make room, the responses stay).
+    expect((await request(server).get(`/bin/${made[0]}`)).text).toBe(body);
+    await request(server).delete(`/_mixnmatch/api/bins/${made[0]}`);
+    expect((await request(server).post('/bin/new').send({ body })).status).toBe(201);
+  });
+
+  it('keeps the bins that hold hits when anyone makes bins: the oldest empty one goes, or none is made', async () => {
+    const store = new mixnmatch.MemoryCaptureStore({ maxBins: 3 });
+    const server = app({ store, all: true });
+    const mine = await newBin(server);
+    await request(server).get(`/bin/${mine.id}/evidence`);
+    // Someone makes bins in a loop: the empty ones make room for each other.
+    for (let i = 0; i < 10; i++) await newBin(server);
+    expect(store.getBin(mine.id)?.hits).toBe(1);
+    // ...and, once every other bin holds hits too, gets 507, not the tester's bin.
+    for (const bin of store.listBins()) {
+      if (bin.id !== 'all' && bin.hits === 0) await request(server).get(`/bin/${bin.id}`);
+    }
+    expect((await request(server).get('/bin/new')).status).toBe(507);
+    expect(store.getBin(mine.id)?.hits).toBe(1);
+  });
+
+  it('keeps a bin’s answer in a hit up to the body limit', async () => {
+    const store = new mixnmatch.MemoryCaptureStore();
+    const server = app({ store, bodyLimit: 10 });
+    const { id } = await newBin(server, { body: 'y'.repeat(1000) });
+    await request(server).get(`/bin/${id}`);
+    const [hit] = await hitsOf(store, id, 1);
+    expect(hit!.response!.body).toEqual({ text: 'y'.repeat(10), size: 1000, truncated: true });
   });
 
   it('keeps a byte budget', () => {
@@ -869,6 +943,7 @@ describe('FileCaptureStore', () => {
 
 captureStoreContract('MemoryCaptureStore', () => new mixnmatch.MemoryCaptureStore(), {
   bounded: (maxHits) => new mixnmatch.MemoryCaptureStore({ maxHits }),
+  binsBounded: (maxBins) => new mixnmatch.MemoryCaptureStore({ maxBins }),
 });
 
 const fileDir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-capture-contract-'));
@@ -880,5 +955,7 @@ captureStoreContract(
   {
     bounded: (maxHits) =>
       new mixnmatch.FileCaptureStore(path.join(fileDir, `${files++}.jsonl`), { maxHits }),
+    binsBounded: (maxBins) =>
+      new mixnmatch.FileCaptureStore(path.join(fileDir, `${files++}.jsonl`), { maxBins }),
   },
 );

@@ -12,6 +12,7 @@ import {
   refreshTokenStoreContract,
   sessionStoreContract,
   userStoreContract,
+  sampleHit,
 } from 'mixnmatch/testing';
 import { startRedis, type TestRedis } from './helpers/redis';
 import { raceRefresh, fakeClock } from './helpers';
@@ -324,6 +325,7 @@ describe('RedisCaptureStore', () => {
 
   captureStoreContract('RedisCaptureStore', () => make(), {
     bounded: (maxHitsPerBin) => make({ maxHitsPerBin }),
+    binsBounded: (maxBins) => make({ maxBins }),
     // Another process on the same Redis: the same prefix, other connections.
     twin: (store) => make({}, prefixes.get(store)),
   });
@@ -333,12 +335,18 @@ describe('RedisCaptureStore', () => {
     () => new mixnmatch.RedisCaptureStore({ sendCommand: redis.send, prefix: redis.prefix() }),
   );
 
-  it('keeps at most maxBins bins, the oldest going first but all', async () => {
-    const store = make({ maxBins: 2 });
-    await store.createBin('all');
-    await store.createBin('b1');
-    await store.createBin('b2');
-    expect((await store.listBins()).map((bin) => bin.id)).toEqual(['all', 'b2']);
+  it('keeps at most maxBytesPerBin bytes of hits in a bin, the oldest going first, and counts them', async () => {
+    const store = make({ maxBytesPerBin: 4000 });
+    await store.createBin('big');
+    for (let i = 0; i < 10; i++) await store.add(sampleHit('big', `${i}`.repeat(1000)));
+    const hits = await store.hits('big');
+    expect(hits.length).toBeLessThan(4);
+    expect(hits.at(-1)!.body.text).toBe('9'.repeat(1000));
+    expect((await store.getBin('big'))?.evicted).toBe(10 - hits.length);
+    // A deleted hit gives its bytes back.
+    await store.deleteHit('big', hits[0]!.id);
+    await store.add(sampleHit('big', 'small'));
+    expect((await store.hits('big')).length).toBe(hits.length);
     store.close();
   });
 });

@@ -2,7 +2,11 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { Hit } from './hit';
 import { compareHitIds, HIT_ID } from './hit';
-import { MemoryCaptureStore, type MemoryCaptureStoreOptions } from './memory-store';
+import {
+  CaptureStoreFullError,
+  MemoryCaptureStore,
+  type MemoryCaptureStoreOptions,
+} from './memory-store';
 import type { BinResponse } from './response';
 import { positiveIntegerOption } from '../shared/options';
 
@@ -106,10 +110,11 @@ export class FileCaptureStore extends MemoryCaptureStore {
         if (!isLine(line)) continue;
         switch (line.t) {
           case 'bin':
-            super.createBin(line.id, line.response, line.createdAt);
+            // A bin that no longer fits (the limits are smaller now) is left out.
+            this.#fitting(() => super.createBin(line.id, line.response, line.createdAt));
             break;
           case 'response':
-            super.setResponse(line.id, line.response);
+            this.#fitting(() => super.setResponse(line.id, line.response));
             break;
           case 'hit':
             this.keep(line.hit);
@@ -128,6 +133,15 @@ export class FileCaptureStore extends MemoryCaptureStore {
   }
 
   /** Rewrites the file with what the store keeps now (its bins, then their hits in id order); gives its size. */
+  /** Runs a change read back from the file, leaving it out when it no longer fits. */
+  #fitting(change: () => unknown): void {
+    try {
+      change();
+    } catch (err) {
+      if (!(err instanceof CaptureStoreFullError)) throw err;
+    }
+  }
+
   #compact(): number {
     const lines: string[] = [];
     const bins = super.listBins();

@@ -25,7 +25,7 @@ import { BIN_ID, buildHit, hitBody, newBinId, type Hit } from './hit';
 import { MemoryCaptureStore } from './memory-store';
 import { parseBinResponse, replyFor } from './response';
 
-export { MemoryCaptureStore } from './memory-store';
+export { CaptureStoreFullError, MemoryCaptureStore } from './memory-store';
 export type { MemoryCaptureStoreOptions } from './memory-store';
 export { FileCaptureStore } from './file-store';
 export type { FileCaptureStoreOptions } from './file-store';
@@ -173,7 +173,11 @@ export function captureParts(opts?: CaptureOptions): CaptureParts {
       req.headers.origin !== undefined &&
       req.headers['access-control-request-method'] !== undefined;
     const reply = preflight ? preflightReply(req) : replyFor(taken.response, taken.ordinal);
-    const response: Hit['response'] = { headers: reply.headers, body: hitBody(reply.body) };
+    // The answer's body is kept as a request's is: up to the limit.
+    const response: Hit['response'] = {
+      headers: reply.headers,
+      body: hitBody(reply.body.subarray(0, bodyLimit), reply.body.length),
+    };
     // The body is read (kept up to the limit) before the answer, and the hit
     // kept before it is sent: once a client has its answer, the hit is in
     // the bin (and on its feed) for every process, in the order answered.

@@ -1,4 +1,5 @@
 // MemoryCaptureStore: bins and their hits in this process's memory, bounded in hits and bytes, the oldest evicted first.
+import { HttpError } from '../shared/errors';
 import { positiveIntegerOption } from '../shared/options';
 import type { BinInfo, CaptureStore, HitQuery } from '../types';
 import { compareHitIds, HitIds, type Hit, type NewHit } from './hit';
@@ -8,10 +9,26 @@ import type { BinResponse } from './response';
 export interface MemoryCaptureStoreOptions {
   /** How many hits it keeps, all bins together; past it, the oldest goes. Defaults to `10000`. */
   maxHits?: number;
-  /** How many bytes of hits it keeps (bodies and headers); past it, the oldest goes. Defaults to `67108864` (64 MiB). */
+  /**
+   * How many bytes it keeps, of hits (bodies and headers) and of the
+   * responses bins give; past it, the oldest hit goes. Defaults to
+   * `67108864` (64 MiB).
+   */
   maxBytes?: number;
-  /** How many bins it keeps; making one more forgets the oldest (but `all`). Defaults to `1000`. */
+  /**
+   * How many bins it keeps (and `all`); making one more forgets the oldest
+   * bin that holds no hit, or, when every bin holds hits, is refused.
+   * Defaults to `1000`.
+   */
   maxBins?: number;
+}
+
+/** A bin that cannot be made or given its response: the store has no room (507). */
+export class CaptureStoreFullError extends HttpError {
+  constructor(reason: string) {
+    super(507, `${reason}: delete bins you no longer need (DELETE api/bins/ID).`);
+    this.name = 'CaptureStoreFullError';
+  }
 }
 
 /**
@@ -29,6 +46,8 @@ interface Bin {
   readonly id: string;
   readonly createdAt: number;
   response: BinResponse | undefined;
+  /** What the response takes of the byte budget. */
+  responseBytes: number;
   ordinal: number;
   evicted: number;
   readonly hits: Map<string, StoredHit>;
@@ -40,6 +59,11 @@ export const MAX_HITS_PAGE = 1000;
 /** Copies JSON data (a response), so callers cannot change what the store holds. */
 function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** What a bin's response takes of the byte budget, as a hit's JSON does. */
+function responseBytes(response: BinResponse | undefined): number {
+  return response === undefined ? 0 : 2 * JSON.stringify(response).length;
 }
 
 /** A stored hit, as a fresh object of its own. */
@@ -63,7 +87,10 @@ export class MemoryCaptureStore implements CaptureStore {
   readonly #order: [string, string, number][] = [];
   #head = 0;
   #count = 0;
+  /** Bytes of the hits kept and of the bins' responses. */
   #bytes = 0;
+  /** Bytes of the bins' responses alone. */
+  #responses = 0;
   readonly #ids = new HitIds();
   readonly #listeners = new Set<{ bin: string | undefined; listener: (hit: Hit) => void }>();
 
@@ -104,22 +131,44 @@ export class MemoryCaptureStore implements CaptureStore {
 
   createBin(id: string, response?: BinResponse, createdAt = Date.now()): boolean {
     if (this.#bins.has(id)) return false;
-    if (this.#bins.size >= this.maxBins) {
-      for (const oldest of this.#bins.keys()) {
-        if (oldest === 'all') continue;
-        this.deleteBin(oldest);
-        break;
+    const bytes = this.#room(responseBytes(response));
+    if (id !== 'all' && this.#bins.size - (this.#bins.has('all') ? 1 : 0) >= this.maxBins) {
+      // Anyone may make a bin: one that holds hits (someone's evidence) is never forgotten for it.
+      let empty: string | undefined;
+      for (const bin of this.#bins.values()) {
+        if (bin.id !== 'all' && bin.hits.size === 0) {
+          empty = bin.id;
+          break;
+        }
       }
+      if (empty === undefined) {
+        throw new CaptureStoreFullError(`Every one of the ${this.maxBins} bins holds hits`);
+      }
+      this.deleteBin(empty);
     }
     this.#bins.set(id, {
       id,
       createdAt,
       response: response === undefined ? undefined : copy(response),
+      responseBytes: bytes,
       ordinal: 0,
       evicted: 0,
       hits: new Map(),
     });
+    this.#bytes += bytes;
+    this.#responses += bytes;
+    this.#evict();
     return true;
+  }
+
+  /** Checks that a response of `bytes` fits beside the other bins' responses; gives `bytes`. */
+  #room(bytes: number, freed = 0): number {
+    if (this.#responses - freed + bytes > this.maxBytes) {
+      throw new CaptureStoreFullError(
+        `The bins' responses would take more than the store's ${this.maxBytes} bytes`,
+      );
+    }
+    return bytes;
   }
 
   getBin(id: string): BinInfo | undefined {
@@ -135,6 +184,8 @@ export class MemoryCaptureStore implements CaptureStore {
     const bin = this.#bins.get(id);
     if (!bin) return false;
     for (const hit of [...bin.hits.keys()]) this.#forget(bin, hit);
+    this.#bytes -= bin.responseBytes;
+    this.#responses -= bin.responseBytes;
     this.#bins.delete(id);
     return true;
   }
@@ -142,9 +193,14 @@ export class MemoryCaptureStore implements CaptureStore {
   setResponse(id: string, response: BinResponse | undefined): boolean {
     const bin = this.#bins.get(id);
     if (!bin) return false;
+    const bytes = this.#room(responseBytes(response), bin.responseBytes);
     bin.response = response === undefined ? undefined : copy(response);
+    this.#bytes += bytes - bin.responseBytes;
+    this.#responses += bytes - bin.responseBytes;
+    bin.responseBytes = bytes;
     // A new response starts its sequence again.
     bin.ordinal = 0;
+    this.#evict();
     return true;
   }
 
@@ -185,6 +241,11 @@ export class MemoryCaptureStore implements CaptureStore {
     this.#order.push([hit.bin, hit.id, bytes]);
     this.#count += 1;
     this.#bytes += bytes;
+    this.#evict();
+  }
+
+  /** Evicts the oldest hits past the limits (the newest is kept whatever its size). */
+  #evict(): void {
     while ((this.#count > this.maxHits || this.#bytes > this.maxBytes) && this.#count > 1) {
       const [binId, id, size] = this.#order[this.#head]!;
       this.#head += 1;
@@ -244,6 +305,7 @@ export class MemoryCaptureStore implements CaptureStore {
     this.#head = 0;
     this.#count = 0;
     this.#bytes = 0;
+    this.#responses = 0;
     this.#listeners.clear();
   }
 }

@@ -12,7 +12,7 @@ import { RedisStore } from '../redis/store';
 import { positiveIntegerOption } from '../shared/options';
 import type { BinInfo, CaptureStore, HitQuery } from '../types';
 import type { Hit, NewHit } from './hit';
-import { MAX_HITS_PAGE } from './memory-store';
+import { CaptureStoreFullError, MAX_HITS_PAGE } from './memory-store';
 import type { BinResponse } from './response';
 
 /** Options for {@link RedisCaptureStore}. */
@@ -23,9 +23,14 @@ export interface RedisCaptureStoreOptions extends RedisStoreOptions {
    * polls every 100 ms. Defaults to none.
    */
   blockingCommand?: SendCommand;
-  /** Hits kept per bin (the stream's length cap); past it, the oldest goes. Defaults to `10000`. */
+  /** Hits kept per bin; past it, the oldest goes. Defaults to `10000`. */
   maxHitsPerBin?: number;
-  /** Bins kept; making one more forgets the oldest (but `all`). Defaults to `1000`. */
+  /** Bytes of hits (their JSON) kept per bin; past it, the oldest goes. Defaults to `16777216` (16 MiB). */
+  maxBytesPerBin?: number;
+  /**
+   * Bins kept (and `all`); making one more forgets the oldest bin that
+   * holds no hit, or, when every bin holds hits, is refused. Defaults to `1000`.
+   */
   maxBins?: number;
 }
 
@@ -34,22 +39,28 @@ const STORE = 'capture store';
 /**
  * createBin: KEYS: bins (sorted by creation), the bin's hash. ARGV: id,
  * createdAt, response JSON or '', maxBins, bin-hash prefix, stream prefix.
- * Past maxBins the oldest bin but `all` goes, with its stream.
+ * Past maxBins (`all` not counted) the oldest bin that holds no hit goes;
+ * when every bin holds hits, nothing is made. Returns 1, 0 for an id
+ * taken, -1 for no room.
  */
 const CREATE_BIN = new RedisScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[2], 'createdAt', ARGV[2], 'response', ARGV[3], 'ordinal', 0, 'evicted', 0)
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
-if extra > 0 then
-  for _, old in ipairs(redis.call('ZRANGE', KEYS[1], 0, extra)) do
-    if extra > 0 and old ~= 'all' and old ~= ARGV[1] then
-      redis.call('DEL', ARGV[5] .. old, ARGV[6] .. old)
-      redis.call('ZREM', KEYS[1], old)
-      extra = extra - 1
+local count = redis.call('ZCARD', KEYS[1])
+if redis.call('ZSCORE', KEYS[1], 'all') then count = count - 1 end
+if ARGV[1] ~= 'all' and count >= tonumber(ARGV[4]) then
+  local empty = false
+  for _, old in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    if old ~= 'all' and redis.call('XLEN', ARGV[6] .. old) == 0 then
+      empty = old
+      break
     end
   end
+  if not empty then return -1 end
+  redis.call('DEL', ARGV[5] .. empty, ARGV[6] .. empty)
+  redis.call('ZREM', KEYS[1], empty)
 end
+redis.call('HSET', KEYS[2], 'createdAt', ARGV[2], 'response', ARGV[3], 'ordinal', 0, 'evicted', 0, 'bytes', 0)
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1
 `);
 
@@ -62,18 +73,40 @@ return { redis.call('HGET', KEYS[1], 'response') or '', ordinal }
 
 /**
  * add: the hit into the feed (its id made there, after every id before)
- * and, with that id, into the bin's stream, trimmed to its cap; the
- * trimmed count adds to the bin's evicted. KEYS: feed, bin stream, bin
- * hash. ARGV: bin, hit JSON, maxHitsPerBin, feed length. Returns the id, or
- * nil for a bin that is gone.
+ * and, with that id, into the bin's stream; past maxHitsPerBin hits or
+ * maxBytesPerBin bytes in the bin, its oldest go (the newest stays,
+ * whatever its size), and add to the bin's evicted. KEYS: feed, bin
+ * stream, bin hash. ARGV: bin, hit JSON, maxHitsPerBin, feed length,
+ * maxBytesPerBin. Returns the id, or nil for a bin that is gone.
  */
 const ADD_HIT = new RedisScript(`
 if redis.call('EXISTS', KEYS[3]) == 0 then return false end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'bin', ARGV[1], 'hit', ARGV[2])
 redis.call('XADD', KEYS[2], id, 'hit', ARGV[2])
-local trimmed = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[3])
-if trimmed > 0 then redis.call('HINCRBY', KEYS[3], 'evicted', trimmed) end
+local bytes = redis.call('HINCRBY', KEYS[3], 'bytes', string.len(ARGV[2]))
+local evicted = 0
+local length = redis.call('XLEN', KEYS[2])
+while length > 1 and (length > tonumber(ARGV[3]) or bytes > tonumber(ARGV[5])) do
+  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+  redis.call('XDEL', KEYS[2], oldest[1])
+  bytes = bytes - string.len(oldest[2][2])
+  length = length - 1
+  evicted = evicted + 1
+end
+if evicted > 0 then
+  redis.call('HINCRBY', KEYS[3], 'evicted', evicted)
+  redis.call('HSET', KEYS[3], 'bytes', bytes)
+end
 return id
+`);
+
+/** deleteHit: KEYS: stream, hash. ARGV: id. Returns 1 when it was there. */
+const DELETE_HIT = new RedisScript(`
+local entry = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])[1]
+if not entry then return 0 end
+redis.call('XDEL', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[2], 'bytes', -string.len(entry[2][2]))
+return 1
 `);
 
 /** bin: KEYS: hash, stream. Returns createdAt, response, evicted, hits, or nil. */
@@ -145,7 +178,7 @@ function readEntries(reply: unknown): [string, string[]][] {
  * Bins and hits in Redis, shared by every process: each bin a hash (its
  * response, the count its sequence runs on, its evicted count) in a set
  * sorted by creation, its hits a Redis Stream capped at `maxHitsPerBin`
- * (`XADD`, then `XTRIM`), and every hit also in one feed stream, from which
+ * hits and `maxBytesPerBin` bytes (the oldest trimmed), and every hit also in one feed stream, from which
  * each process reads the hits of every other (`XREAD BLOCK` on a
  * connection of its own): a feed held on one worker sees a hit answered by
  * another. Hit ids are the stream ids, made once, in the feed. Each
@@ -153,6 +186,7 @@ function readEntries(reply: unknown): [string, string[]][] {
  */
 export class RedisCaptureStore extends RedisStore implements CaptureStore {
   readonly maxHitsPerBin: number;
+  readonly maxBytesPerBin: number;
   readonly maxBins: number;
   readonly #blocking: SendCommand | undefined;
   readonly #listeners = new Set<{ bin: string | undefined; listener: (hit: Hit) => void }>();
@@ -172,6 +206,13 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
       'maxHitsPerBin',
       options.maxHitsPerBin,
       10_000,
+      example,
+    );
+    this.maxBytesPerBin = positiveIntegerOption(
+      'RedisCaptureStore',
+      'maxBytesPerBin',
+      options.maxBytesPerBin,
+      16 * 1024 * 1024,
       example,
     );
     this.maxBins = positiveIntegerOption(
@@ -212,7 +253,11 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
         this.#streamPrefix,
       ],
     );
-    return this.parse(reply, replyInteger) === 1;
+    const made = this.parse(reply, replyInteger);
+    if (made === -1) {
+      throw new CaptureStoreFullError(`Every one of the ${this.maxBins} bins holds hits`);
+    }
+    return made === 1;
   }
 
   async getBin(id: string): Promise<BinInfo | undefined> {
@@ -279,7 +324,7 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
     const reply = await this.run(
       ADD_HIT,
       [this.#feed, this.#streamPrefix + hit.bin, this.#hashPrefix + hit.bin],
-      [hit.bin, json, this.maxHitsPerBin, 1000],
+      [hit.bin, json, this.maxHitsPerBin, 1000, this.maxBytesPerBin],
     );
     return this.parse(reply, (value) => {
       const id = value === false ? undefined : replyString(value);
@@ -316,7 +361,11 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
   }
 
   async deleteHit(bin: string, id: string): Promise<boolean> {
-    const reply = await this.command(['XDEL', this.#streamPrefix + bin, id]);
+    const reply = await this.run(
+      DELETE_HIT,
+      [this.#streamPrefix + bin, this.#hashPrefix + bin],
+      [id],
+    );
     return this.parse(reply, replyInteger) === 1;
   }
 

@@ -187,7 +187,7 @@ export function captureToken(config: ServerConfig): string | undefined {
   if (!config.capture) return undefined;
   if (config.capture.token !== undefined) return config.capture.token;
   if (loopbackAddress(config.address)) return undefined;
-  return commandSecret('MIXNMATCH_CAPTURE_TOKEN');
+  return commandSecret('MIXNMATCH_CAPTURE_TOKEN', 24);
 }
 
 /** The app options for a configuration. */
@@ -303,11 +303,11 @@ export function buildApp(
  * user's environment is never a secret); gone when the command stops.
  */
 const madeSecrets = new Map<string, string>();
-export function commandSecret(name: string): string {
+export function commandSecret(name: string, bytes = 32): string {
   let secret = madeSecrets.get(name);
   if (secret === undefined) {
     const handedDown = cluster.isWorker ? process.env[name] : undefined;
-    secret = handedDown || randomBytes(32).toString('base64url');
+    secret = handedDown || randomBytes(bytes).toString('base64url');
     madeSecrets.set(name, secret);
   }
   return secret;

@@ -24,6 +24,13 @@ export interface EventStreamOptions {
   heartbeat?: number;
   /** The reconnection delay a client is told to use, in milliseconds. Defaults to none sent. */
   retry?: number;
+  /**
+   * Bytes the stream may hold for a client that reads slower than events
+   * come; past it the connection is dropped (a client that reconnects with
+   * `Last-Event-ID` gets what it missed, where the events are kept).
+   * Defaults to `8388608` (8 MiB).
+   */
+  maxBuffered?: number;
 }
 
 /** A value of a field: no CR or LF may reach the wire inside one. */
@@ -36,7 +43,8 @@ function field(value: string): string {
  * cached, never buffered by a proxy) and gives its writer. Multi-line data
  * is split into `data:` lines (CR, LF and CRLF all end a line, as the
  * EventSource parser reads them), heartbeats keep the connection alive,
- * and the stream ends cleanly when the client goes away.
+ * the stream ends cleanly when the client goes away, and a client that
+ * stops reading is dropped once `maxBuffered` bytes wait for it.
  *
  * ```ts
  * app.get('/events', (req, res) => {
@@ -48,6 +56,7 @@ function field(value: string): string {
  */
 export function sse(res: Response, options: EventStreamOptions = {}): EventStream {
   const heartbeat = options.heartbeat ?? 15_000;
+  const maxBuffered = options.maxBuffered ?? 8 * 1024 * 1024;
   res.statusCode = 200;
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
@@ -80,6 +89,12 @@ export function sse(res: Response, options: EventStreamOptions = {}): EventStrea
       if (event !== undefined) frame += `event: ${field(event)}\n`;
       for (const line of text.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
       res.write(`${frame}\n`);
+      if (res.writableLength > maxBuffered) {
+        // A client that does not read: its events are dropped with its connection, not kept here.
+        end();
+        res.destroy();
+        return false;
+      }
       return true;
     },
     close() {

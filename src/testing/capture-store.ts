@@ -8,6 +8,8 @@ import { testApi, type ContractOptions } from './api';
 export interface CaptureContractOptions extends ContractOptions {
   /** A store of the same kind that keeps at most `maxHits` hits per bin (for the eviction case), when it has such a cap. */
   bounded?: (maxHits: number) => CaptureStore | Promise<CaptureStore>;
+  /** A store of the same kind that keeps at most `maxBins` bins (and `all`), for the bin-eviction case. */
+  binsBounded?: (maxBins: number) => CaptureStore | Promise<CaptureStore>;
   /** A second store on the same backing state (another process, say), for the cross-store feed case. */
   twin?: (store: CaptureStore) => CaptureStore | Promise<CaptureStore>;
 }
@@ -50,7 +52,7 @@ function collect(store: CaptureStore, bin: string | undefined, count: number) {
   return { seen, all, stop };
 }
 
-const binId = (n: number) => `${'b'.repeat(25)}${'abcdefghij'[n]}`;
+const binId = (n: number) => `${'b'.repeat(25)}${'abcdefghijklmnop'[n]}`;
 
 /**
  * Registers tests checking that `makeStore()` behaves as `capture()` needs a
@@ -208,6 +210,28 @@ export function captureStoreContract(
         } finally {
           seen.stop();
         }
+      });
+    }
+
+    if (options.binsBounded) {
+      const binsBounded = options.binsBounded;
+      it('makes room for a bin by forgetting the oldest that holds no hit, never one with hits (then it refuses: 507)', async () => {
+        const small = await binsBounded(2);
+        extra.push(small);
+        const ids = async () => (await small.listBins()).map((bin) => bin.id).sort();
+        await small.createBin('all');
+        await small.createBin(binId(10));
+        await small.createBin(binId(11));
+        await small.add(sampleHit(binId(11)));
+        assert.equal(await small.createBin(binId(12)), true);
+        assert.deepEqual(await ids(), ['all', binId(11), binId(12)]);
+        await small.add(sampleHit(binId(12)));
+        await assert.rejects(
+          async () => small.createBin(binId(13)),
+          (err: { status?: number }) => err.status === 507,
+        );
+        assert.deepEqual(await ids(), ['all', binId(11), binId(12)]);
+        assert.equal((await small.getBin(binId(11)))?.hits, 1);
       });
     }
 
