@@ -1,6 +1,14 @@
 // The package as users install it: `npm pack`, installed into fresh projects (CommonJS, ESM, TypeScript nodenext and commonjs), and the bin.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -51,12 +59,27 @@ const EXPECTED = {
 describe('the packed package, installed in fresh projects', () => {
   let dir: string;
   let project: string;
+  let packed: { filename: string; files: { path: string }[] }[];
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-pack-'));
-    // dist/ was built by jest's global setup: this is what `npm publish` would send.
-    const packed = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', dir], ROOT)) as {
+    // Packed from a clean tree (the project's files as a clone has them, no
+    // dist/): what `npm publish` sends from a fresh clone, built by prepack.
+    const tree = path.join(dir, 'tree');
+    const files = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT)
+      .split('\0')
+      .filter((file) => file !== '' && existsSync(path.join(ROOT, file)));
+    for (const file of files) {
+      mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
+      copyFileSync(path.join(ROOT, file), path.join(tree, file));
+    }
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+    expect(existsSync(path.join(tree, 'dist'))).toBe(false);
+    const output = run(NPM, ['pack', '--json', '--pack-destination', dir], tree);
+    // The JSON, after whatever the prepack build printed.
+    packed = JSON.parse(output.slice(output.indexOf('\n[') + 1)) as {
       filename: string;
+      files: { path: string }[];
     }[];
     const tarball = path.join(dir, packed[0]!.filename);
     project = path.join(dir, 'consumer');
@@ -88,6 +111,21 @@ describe('the packed package, installed in fresh projects', () => {
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ships its build, its docs and the PoC examples they link to, built by prepack from a clean tree', () => {
+    const paths = packed[0]!.files.map((file) => file.path);
+    for (const file of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/index.js',
+      'dist/capture/page/app.js',
+      'dist/testing/index.js',
+      'docs/capture.md',
+      'examples/pocs/capture-bin/README.md',
+    ]) {
+      expect(paths).toContain(file);
+    }
+  });
 
   it('installs without warnings from scripts of its own (no prepare, no install scripts)', () => {
     const manifest = JSON.parse(
