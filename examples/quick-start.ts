@@ -96,7 +96,17 @@ $BODY
 
 if (require.main === module) {
   const port = Number(process.env.PORT ?? 58080);
-  createQuickStartApp().listen(port, '127.0.0.1', () => {
-    console.log(`quick-start example listening on http://127.0.0.1:${port}/`);
+  // Express 5 hands a listen error (the port taken, say) to the callback.
+  const server = createQuickStartApp().listen(port, '127.0.0.1', (err?: Error) => {
+    if (err) {
+      const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      console.error(
+        `quick-start example: cannot listen on 127.0.0.1:${port}: ${err.message}${taken ? ' (set PORT to another port, or PORT=0 for any free one)' : ''}`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    const { port: listening } = server.address() as { port: number };
+    console.log(`quick-start example listening on http://127.0.0.1:${listening}/`);
   });
 }

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
 import request from 'supertest';
 import { createQuickStartApp } from '../examples/quick-start';
 import { expectHeaders, NO_CACHE_HEADERS } from './helpers';
@@ -91,5 +94,40 @@ describe("the original's Quick start, rebuilt (examples/quick-start.ts)", () => 
     const html = await request(app).get('/');
     expect(html.status).toBe(200);
     expectHeaders(html, NO_CACHE_HEADERS);
+  });
+
+  it('run as a script, says so and exits 1 when its port is taken, and listens on a free one', async () => {
+    const run = (port: number) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [
+            '-r',
+            'ts-node/register/transpile-only',
+            path.join(__dirname, '../examples/quick-start.ts'),
+          ],
+          { env: { ...process.env, PORT: String(port) } },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+        // Listening, it serves until stopped: stop it once it says so.
+        child.stdout!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('listening on')) child.kill('SIGTERM');
+        });
+      });
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as { port: number };
+      const busy = await run(port);
+      expect(busy.code).toBe(1);
+      expect(busy.stdout).not.toMatch(/listening/);
+      expect(busy.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect(busy.stderr).toContain('PORT=0');
+    } finally {
+      taken.close();
+    }
+    const free = await run(0);
+    expect(free.stdout).toMatch(/listening on http:\/\/127\.0\.0\.1:[1-9]\d*\//);
   });
 });
