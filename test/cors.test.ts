@@ -217,6 +217,17 @@ describe('cors()', () => {
   it.each<[string, unknown, RegExp]>([
     ['origins not a list', { origins: 'http://a' }, /"origins" must be an array/],
     [
+      'an origin that is not one',
+      { origins: ['notanorigin'] },
+      /"notanorigin", which is not an origin/,
+    ],
+    [
+      'an origin with a path',
+      { origins: ['https://a.test/'] },
+      /which no browser sends: an Origin is https:\/\/a\.test \(/,
+    ],
+    ['an origin in upper case', { origins: ['https://A.test'] }, /an Origin is https:\/\/a\.test/],
+    [
       'a header name with a space',
       { allowedHeaders: ['X A'] },
       /"allowedHeaders" must be an array of header names/,

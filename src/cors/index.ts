@@ -84,6 +84,30 @@ function stringList(
   return [...(value as string[])];
 }
 
+/**
+ * Why a value cannot be an origin a browser sends (`Origin` is the
+ * serialized origin: a scheme, a lower-case host and a port only when not
+ * the default, no path), or `undefined` for one that can, `'*'` or `null`.
+ */
+function originProblem(value: string): string | undefined {
+  if (value === '*' || value === 'null') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || url.origin === 'null') {
+    return value.includes('://')
+      ? 'which is not an origin (scheme://host[:port])'
+      : "which is not an origin (scheme://host[:port]); to allow any origin, quote '*' so the shell does not expand it into file names";
+  }
+  if (url.origin !== value) {
+    return `which no browser sends: an Origin is ${url.origin} (no path, no trailing slash, lower case, no default port)`;
+  }
+  return undefined;
+}
+
 /** The warning code for credentials allowed with origin `*`, which browsers refuse. */
 export const CREDENTIALS_WITH_ANY_ORIGIN = 'MIXNMATCH_CORS_CREDENTIALS_WILDCARD';
 
@@ -127,6 +151,17 @@ export function cors(opts?: CorsOptions): RequestHandler {
       (v) => HEADER_SAFE.test(v),
       "origins like 'https://example.com', or '*'",
     );
+    for (const value of list) {
+      const problem = originProblem(value);
+      if (problem !== undefined) {
+        throw new ConfigError(
+          'cors',
+          `"origins" has ${show(value)}, ${problem}.`,
+          EXAMPLE,
+          'origins',
+        );
+      }
+    }
     origin = list.includes('*') ? '*' : list;
   }
   const allowedHeaders = stringList(

@@ -47,6 +47,16 @@ describe('the app the command builds', () => {
       /^--status-codes must be 'http' or 'mixnmatchttp' \(got "python"\)/,
     ],
     [['--allowed-methods', 'G T'], /^--allowed-methods must be an array of HTTP methods/],
+    [
+      ['--allowed-origins', 'notanorigin'],
+      /^--allowed-origins has "notanorigin", which is not an origin \(scheme:\/\/host\[:port\]\); to allow any origin, quote '\*'/,
+    ],
+    // What an unquoted * becomes in a shell: the folder's file names.
+    [['--allowed-origins', 'README.md', 'package.json'], /has "README.md", .*quote '\*'/],
+    [
+      ['--allowed-origins', 'http://a.test/'],
+      /^--allowed-origins has "http:\/\/a.test\/", which no browser sends: an Origin is http:\/\/a.test \(/,
+    ],
   ])('refuses %j in the words of the flag (the factory checks it, once)', (argv, message) => {
     expect(refusedByApp(...argv, '-r', dir)).toMatch(message);
   });
