@@ -347,6 +347,11 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');
     expect((await get(base, '/public.txt')).status).toBe(200);
+    // A session cookie is not looked up where no session is needed.
+    const publicWithCookie = await get(base, '/public.txt', { cookie });
+    expect(publicWithCookie.status).toBe(200);
+    expect(await publicWithCookie.text()).toBe('public');
+    expect((await get(base, '/cache/new', { cookie })).status).toBe(200);
     expect((await get(base, '/cache/new')).status).toBe(200);
     expect((await get(base, '/cache/page')).status).toBe(503);
 

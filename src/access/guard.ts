@@ -230,6 +230,22 @@ export function accessGuard(access: ParsedAccess, identity: Identification): Req
     const found = identity.identify(req);
     // An identity known at once (the memory store, no cookie) costs no promise turn.
     if (!isThenable(found)) return guard(req, res, next, found);
-    found.then((session) => guard(req, res, next, session), next);
+    found.then(
+      (session) => guard(req, res, next, session),
+      // The store failed (Redis down, say): a path that needs no session is
+      // served as usual, without one; a path that does gets the store's error (503).
+      (err: unknown) =>
+        guard(
+          req,
+          res,
+          (refusal?: unknown) =>
+            next(
+              refusal instanceof HttpError && (refusal.status === 401 || refusal.status === 403)
+                ? err
+                : refusal,
+            ),
+          undefined,
+        ),
+    );
   };
 }
