@@ -3,7 +3,9 @@ import { createServer, request as httpRequest } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { exchange } from './helpers';
 import { BIN, commandFixture, serverUrl, untilOutput } from './helpers/process';
 import { testCertificate } from './helpers/tls';
@@ -305,7 +307,9 @@ describe('the mixnmatch command', () => {
     try {
       const child = launch('-p', String(port), '-r', tree.root);
       expect(await child.exited).toBe(1);
-      expect(child.stderr()).toBe(`mixnmatch: port ${port} on 127.0.0.1 is in use\n`);
+      expect(child.stderr()).toBe(
+        `mixnmatch: port ${port} on 127.0.0.1 is in use: choose another with -p PORT, or -p 0 for any free one\n`,
+      );
     } finally {
       blocker.close();
     }
@@ -354,6 +358,69 @@ describe('the mixnmatch command', () => {
     } finally {
       rmSync(certFile, { force: true });
       rmSync(keyFile, { force: true });
+    }
+  });
+
+  it('names the file and the fix when a TLS certificate or key is not what its flag says', async () => {
+    const { key, cert } = await testCertificate();
+    const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    const files = {
+      cert: cert,
+      key: key,
+      garbage: 'not a pem at all\n',
+      otherKey: other.export({ type: 'pkcs8', format: 'pem' }) as string,
+      encrypted: other.export({
+        type: 'pkcs8',
+        format: 'pem',
+        cipher: 'aes-256-cbc',
+        passphrase: 'secret',
+      }) as string,
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-tls-'));
+    const file = (name: keyof typeof files) => {
+      const at = path.join(dir, `${name}.pem`);
+      writeFileSync(at, files[name]);
+      return at;
+    };
+    try {
+      for (const [certName, keyName, message] of [
+        [
+          'key',
+          'cert',
+          /^mixnmatch: --tls-cert \S+key\.pem holds a private key and --tls-key \S+cert\.pem a certificate: swap them\n$/,
+        ],
+        [
+          'garbage',
+          'key',
+          /^mixnmatch: --tls-cert \S+garbage\.pem is not a PEM certificate \(it should start with -----BEGIN CERTIFICATE-----\)\n$/,
+        ],
+        ['cert', 'garbage', /^mixnmatch: --tls-key \S+garbage\.pem is not a PEM private key/],
+        [
+          'cert',
+          'encrypted',
+          /^mixnmatch: --tls-key \S+encrypted\.pem is encrypted: give it without a passphrase/,
+        ],
+        [
+          'cert',
+          'otherKey',
+          /^mixnmatch: --tls-key \S+otherKey\.pem is not the key of the certificate in --tls-cert \S+cert\.pem/,
+        ],
+      ] as const) {
+        const child = launch(
+          '-p',
+          '0',
+          '-r',
+          tree.root,
+          '--tls-cert',
+          file(certName),
+          '--tls-key',
+          file(keyName),
+        );
+        expect(await child.exited).toBe(1);
+        expect(child.stderr()).toMatch(message);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

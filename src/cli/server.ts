@@ -9,7 +9,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { generate as Generate } from 'selfsigned';
 import type { Express } from 'express';
@@ -323,6 +323,55 @@ export function dashboardSecret(): string {
   return commandSecret('MIXNMATCH_DASHBOARD_SECRET');
 }
 
+/**
+ * The certificate and key of `--tls-cert` and `--tls-key`, checked: each is
+ * what its flag says (a swapped pair is named so), the key is not
+ * encrypted, and it is the certificate's. Throws a {@link StartError}
+ * naming the file and the fix.
+ */
+function tlsFiles(certFile: string, keyFile: string): { cert: string; key: string } {
+  const cert = readFileSync(certFile, 'utf8');
+  const key = readFileSync(keyFile, 'utf8');
+  const certificate = (text: string) => {
+    try {
+      return new X509Certificate(text);
+    } catch {
+      return undefined;
+    }
+  };
+  const holdsKey = (text: string) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text);
+  const parsed = certificate(cert);
+  if (!parsed) {
+    if (holdsKey(cert) && certificate(key)) {
+      throw new StartError(
+        `--tls-cert ${certFile} holds a private key and --tls-key ${keyFile} a certificate: swap them`,
+      );
+    }
+    throw new StartError(
+      `--tls-cert ${certFile} is not a PEM certificate (it should start with -----BEGIN CERTIFICATE-----)`,
+    );
+  }
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key)) {
+    throw new StartError(
+      `--tls-key ${keyFile} is encrypted: give it without a passphrase (openssl pkey -in ${keyFile} -out key.pem)`,
+    );
+  }
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new StartError(
+      `--tls-key ${keyFile} is not a PEM private key (it should start with -----BEGIN PRIVATE KEY----- or -----BEGIN RSA/EC PRIVATE KEY-----)${certificate(key) ? ': it holds a certificate' : ''}`,
+    );
+  }
+  if (!parsed.checkPrivateKey(privateKey)) {
+    throw new StartError(
+      `--tls-key ${keyFile} is not the key of the certificate in --tls-cert ${certFile}: give the key the certificate was made with`,
+    );
+  }
+  return { cert, key };
+}
+
 /** The URLs a listening address answers on: every local IPv4/IPv6 address for a wildcard. */
 function urlsFor(scheme: string, address: string, port: number): string[] {
   const hosts =
@@ -500,10 +549,7 @@ export async function startServer(
     const pems =
       'generate' in config.tls
         ? (extras.certificate ?? (await selfSignedCertificate()))
-        : {
-            cert: readFileSync(config.tls.certFile, 'utf8'),
-            key: readFileSync(config.tls.keyFile, 'utf8'),
-          };
+        : tlsFiles(config.tls.certFile, config.tls.keyFile);
     try {
       server = createHttpsServer({ key: pems.key, cert: pems.cert }, app) as unknown as Server;
     } catch (err) {
@@ -520,7 +566,7 @@ export async function startServer(
       reject(
         new StartError(
           err.code === 'EADDRINUSE'
-            ? `port ${config.port} on ${config.address} is in use`
+            ? `port ${config.port} on ${config.address} is in use: choose another with -p PORT, or -p 0 for any free one`
             : err.code === 'EACCES'
               ? `not allowed to listen on ${where}`
               : `cannot listen on ${where}: ${err.code ?? err.message}`,
