@@ -121,6 +121,19 @@ describe('auth() token mode', () => {
       });
     });
 
+    it('answers a method its endpoints do not take (GET /login) with 405 as JSON too, with Allow', async () => {
+      for (const target of ['/login', '/authtoken', '/logout']) {
+        const res = await request(server).get(target).set('Accept', 'text/html');
+        expect(res.status).toBe(405);
+        expect(res.headers.allow).toMatch(/^POST/);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expect(res.body).toEqual({
+          error: 'invalid_request',
+          error_description: expect.stringContaining('POST'),
+        });
+      }
+    });
+
     it('takes Authorization: Bearer on protected paths; 401 with WWW-Authenticate without one', async () => {
       const { access_token } = await login(server, 'bob', 'builder123');
       const ok = await request(server).get('/secret/x').set(bearer(access_token));

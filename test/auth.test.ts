@@ -46,6 +46,30 @@ describe('auth()', () => {
       expect((await request(server).get('/secretive/')).status).toBe(200);
     });
 
+    it('tells a browser what /login and /logout did (a line of HTML); other clients get the empty 200', async () => {
+      const browser = 'text/html,application/xhtml+xml,*/*;q=0.8';
+      const login = await request(server).get('/login').set('Accept', browser);
+      expect(login.status).toBe(200);
+      expect(login.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(login.text).toContain('<p>Logged in: a new session (the SESSION cookie).</p>');
+      const logout = await request(server)
+        .get('/logout')
+        .set('Accept', browser)
+        .set('Cookie', sessionCookie(login));
+      expect(logout.text).toContain('<p>Logged out: the session is gone.</p>');
+      const plain = await request(server).get('/login').set('Accept', '*/*');
+      expect(plain.status).toBe(200);
+      expect(plain.text).toBe('');
+      expect((await request(server).get('/login?goto=/x').set('Accept', browser)).status).toBe(302);
+      const users = app({ users: [{ username: 'ann', password: 'annie-password' }] });
+      const signed = await request(users)
+        .post('/login')
+        .set('Accept', browser)
+        .type('form')
+        .send({ username: 'ann', password: 'annie-password' });
+      expect(signed.text).toContain('<p>Logged in as ann.</p>');
+    });
+
     it('logs in, serves the secret, logs out, and refuses the old cookie', async () => {
       const login = await request(server).get('/login');
       expect(login.status).toBe(200);

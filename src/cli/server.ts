@@ -452,13 +452,18 @@ function features(config: ServerConfig): string[] {
       : `CORS: origins ${cors.allowAllOrigins ? 'echoed' : cors.origins === '*' ? '*' : cors.origins.join(' ')}, credentials ${cors.allowCredentials ? 'on' : 'off'}; ?origin= and ?creds= override`,
     `no-cache: every response${config.cacheable !== undefined ? ` but paths matching /${config.cacheable}/` : ''}`,
     `files: ${config.root}${config.listing ? ', folders listed' : ''}${config.followSymlinks ? ', symbolic links followed out of it (unsafe)' : ''}`,
-    `cookies: SESSION; ${
-      config.sameSite === 'none'
-        ? 'SameSite=None; Secure (sent on cross-site requests, also over plain http to localhost and 127.0.0.1)'
-        : config.sameSite
-          ? `SameSite=${config.sameSite === 'lax' ? 'Lax' : 'Strict'}`
-          : 'no SameSite (browsers treat it as Lax)'
-    }. Cross-site to a browser: another host name (localhost and 127.0.0.1 are two sites) or http vs https; other ports of one host are the same site`,
+    // Token mode sets no cookie: its tokens travel in Authorization headers.
+    ...(config.jwt
+      ? []
+      : [
+          `cookies: SESSION; ${
+            config.sameSite === 'none'
+              ? 'SameSite=None; Secure (sent on cross-site requests, also over plain http to localhost and 127.0.0.1)'
+              : config.sameSite
+                ? `SameSite=${config.sameSite === 'lax' ? 'Lax' : 'Strict'}`
+                : 'no SameSite (browsers treat it as Lax)'
+          }. Cross-site to a browser: another host name (localhost and 127.0.0.1 are two sites) or http vs https; other ports of one host are the same site`,
+        ]),
     config.redis
       ? `state: Redis at ${redactUrl(config.redis.url)} (keys ${config.redis.prefix}…): sessions, pages, users and lockout counts shared${config.workers > 1 ? ` by ${config.workers} workers` : ''}`
       : "state: this process's memory (forgotten on restart)",

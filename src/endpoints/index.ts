@@ -6,7 +6,13 @@ import express, {
   type Response,
   type Router,
 } from 'express';
-import { HttpError, MethodNotAllowedError, NotAnEndpointError } from '../shared/errors';
+import {
+  ANSWERS_ERRORS,
+  HttpError,
+  MethodNotAllowedError,
+  NotAnEndpointError,
+  type AnswersErrors,
+} from '../shared/errors';
 import { defineForApp } from '../shared/prototype';
 import { checkAccess, hasAccessChecks } from '../access';
 import { peekRecord, recordOf } from '../shared/request-record';
@@ -223,13 +229,18 @@ export function endpointsHandler(
     if (refusal) return next(refusal);
     const { node } = match;
     const argv = splitArgs(match.args);
+    // A handler that answers its errors in its own format answers these too.
+    const refuse = (err: HttpError) => {
+      const answer = (node.handler as AnswersErrors)[ANSWERS_ERRORS];
+      return answer ? answer(err, req, res, next) : next(err);
+    };
     const argsError = checkArgCount(node, argv);
-    if (argsError) return next(argsError);
+    if (argsError) return refuse(argsError);
     if (req.method === 'OPTIONS' && !node.handlesOptions)
       return answerOptions(req, res, node.allow);
     if (!node.methods.has(req.method)) {
       res.setHeader('Allow', node.allow);
-      return next(new MethodNotAllowedError(node.allowed));
+      return refuse(new MethodNotAllowedError(node.allowed));
     }
     defineForApp(req, 'request', 'endpoint', ENDPOINT);
     req.endpoint = { root: node.root, sub: node.sub, args: match.args, argv, params: match.params };

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { gotoParamLocation } from '../http/location';
-import { queryParam, sendEmpty } from '../http/respond';
+import { escapeHtml } from '../http/html';
+import { queryParam, sendBody, sendEmpty } from '../http/respond';
 import { forbidden, unauthorized, type Identification } from '../access';
 import { isThenable } from '../shared/thenable';
 import type { SessionUser, UserRecord } from '../types';
@@ -33,9 +34,23 @@ function gotoLocation(req: Request): string | undefined {
   return goto ? gotoParamLocation(goto) : undefined;
 }
 
-/** Ends a login/logout: a redirect to the `goto` address, or `status` with an empty body. */
-function sendGoto(res: Response, location: string | undefined, status = 200): void {
+/**
+ * Ends a login/logout: a redirect to the `goto` address, or `status` with an
+ * empty body, as the original; a browser (one that asks for `text/html` by
+ * name) gets a line saying what happened, so it does not show a blank page.
+ */
+function sendGoto(
+  req: Request,
+  res: Response,
+  location: string | undefined,
+  said: string,
+  status = 200,
+): void {
   if (location !== undefined) res.setHeader('Location', location);
+  if (location === undefined && status === 200 && req.headers.accept?.includes('text/html')) {
+    const page = `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(said)}</title></head><body><p>${escapeHtml(said)}</p></body></html>\n`;
+    return sendBody(res, 200, 'text/html; charset=utf-8', Buffer.from(page, 'utf8'));
+  }
   sendEmpty(res, location !== undefined ? 302 : status);
 }
 
@@ -99,12 +114,12 @@ export function cookieSessions(sessions: ParsedSessions): Identification {
           const id = sessionIdOf(req, cookieName);
           if (id !== undefined) await store.delete(id);
           res.appendHeader('Set-Cookie', cookie(req, '', true));
-          sendGoto(res, location);
+          sendGoto(req, res, location, 'Logged out: the session is gone.');
         },
         async login(req, res) {
           const location = gotoLocation(req);
           await startSession(req, res);
-          sendGoto(res, location);
+          sendGoto(req, res, location, `Logged in: a new session (the ${cookieName} cookie).`);
         },
       },
     },
@@ -115,7 +130,7 @@ export function cookieSessions(sessions: ParsedSessions): Identification {
         const location = gotoLocation(req);
         return async (res, user, status) => {
           await startSession(req, res, user);
-          sendGoto(res, location, status);
+          sendGoto(req, res, location, `Logged in as ${user.username}.`, status);
         };
       },
       endAll: async (username) => {

@@ -1,5 +1,6 @@
 // HTTP error classes passed to next(err), and the construction-time configuration error.
 import { STATUS_CODES } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
 
 /**
  * The longer explanation shown under an error page's status line when an error
@@ -78,6 +79,19 @@ export class HttpError extends Error {
     this.reason = options.reason ?? reasonPhrase(status);
     if (options.headers) this.headers = options.headers;
   }
+}
+
+/**
+ * A handler that answers its own errors in its own format (token endpoints
+ * answer JSON) carries, under this key, what `endpoints()` calls with the
+ * refusals it makes before the handler runs (a method not allowed, a wrong
+ * argument count) instead of passing them on.
+ */
+export const ANSWERS_ERRORS: unique symbol = Symbol('mixnmatch.answersErrors');
+
+/** A handler with {@link ANSWERS_ERRORS}. */
+export interface AnswersErrors {
+  [ANSWERS_ERRORS]?: (err: HttpError, req: Request, res: Response, next: NextFunction) => void;
 }
 
 /** Base class of the errors `endpoints()` passes to `next(err)` for a request it cannot serve. */

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints';
-import { HttpError } from '../shared/errors';
+import { ANSWERS_ERRORS, HttpError } from '../shared/errors';
 import { sendBody } from '../http/respond';
 import type { UserRecord, UserStore } from '../types';
 import { readCredentials } from '../accounts';
@@ -42,18 +42,29 @@ function sendJson(res: Response, status: number, value: unknown): void {
 function jsonEndpoint(
   handler: (req: Request, res: Response) => Promise<void>,
 ): EndpointHandlers[string] {
-  return async function tokenEndpoint(req: Request, res: Response, next: NextFunction) {
+  const refuse = (err: HttpError, res: Response) => {
+    for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
+    sendJson(res, err.status, {
+      error: ERROR_CODES[err.status] ?? 'invalid_request',
+      error_description: err.message,
+    });
+  };
+  const tokenEndpoint = async function tokenEndpoint(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ) {
     try {
       await handler(req, res);
     } catch (err) {
       if (!(err instanceof HttpError)) return next(err);
-      for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
-      sendJson(res, err.status, {
-        error: ERROR_CODES[err.status] ?? 'invalid_request',
-        error_description: err.message,
-      });
+      refuse(err, res);
     }
   };
+  // A method it does not take (GET /login) is answered as JSON too.
+  return Object.assign(tokenEndpoint, {
+    [ANSWERS_ERRORS]: (err: HttpError, _req: Request, res: Response) => refuse(err, res),
+  });
 }
 
 /**

@@ -328,6 +328,24 @@ describe('parseArgs', () => {
   });
 });
 
+describe('the banner in token mode', () => {
+  it('describes no SESSION cookie, which token mode never sets; cookie mode does', () => {
+    const users = path.join(dir, 'banner-users.json');
+    writeFileSync(users, JSON.stringify([{ username: 'ann', password: 'annie-password' }]));
+    const token = banner(
+      run('--jwt', '--users', users),
+      '1.2.3',
+      ['http://127.0.0.1:1/'],
+      undefined,
+    );
+    expect(token).toContain('tokens: POST /login answers access tokens');
+    expect(token).not.toContain('SESSION');
+    expect(banner(run(), '1.2.3', ['http://127.0.0.1:1/'], undefined)).toContain(
+      'cookies: SESSION;',
+    );
+  });
+});
+
 describe('--capture and its flags', () => {
   it('turns capture on, with all, a file, a token and a prefix', () => {
     expect(run('--capture').capture).toEqual({
