@@ -96,6 +96,8 @@ export default tseslint.config(
         URLSearchParams: 'readonly',
         Image: 'readonly',
         Blob: 'readonly',
+        sessionStorage: 'readonly',
+        history: 'readonly',
       },
     },
   },

@@ -118,7 +118,12 @@ describe('the proofs of concept, in Chromium', () => {
       context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--disable-gpu', '--disable-dev-shm-usage'],
+        // lan.test: a host that is not loopback, over plain http (no Fetch Metadata).
+        args: [
+          '--disable-gpu',
+          '--disable-dev-shm-usage',
+          '--host-resolver-rules=MAP lan.test 127.0.0.1',
+        ],
       });
     } catch (err) {
       throw new Error(
@@ -258,6 +263,32 @@ describe('the proofs of concept, in Chromium', () => {
         }
       })()`),
     ).toBe('closed');
+  });
+
+  it('capture-bin: with a token over plain http, the page works from the token’s URL and a page of the origin still cannot read it', async () => {
+    const token = 'a-token-for-the-lan-test';
+    const child = start(['-p', '0', '--capture', '--capture-token', token]);
+    running.push(child);
+    const port = new URL(await serverUrl(child)).port;
+    const lan = `http://lan.test:${port}`;
+    const dashboard = await context.newPage();
+    await dashboard.goto(`${lan}/_mixnmatch/?token=${token}`);
+    await dashboard.locator('#status[data-state="live"]').waitFor();
+    // The key left the address bar; the token never stayed in it.
+    expect(dashboard.url()).toBe(`${lan}/_mixnmatch/`);
+    await dashboard.locator('#new-bin').click();
+    await dashboard
+      .locator('#hits-title')
+      .filter({ hasText: /^Hits of / })
+      .waitFor();
+    // Another page of the origin, in the same browser (with the cookie).
+    const page = await context.newPage();
+    await page.goto(`${lan}/cache/new`);
+    const reads = await page.evaluate(`(async () => ({
+      api: (await fetch('/_mixnmatch/api/bins')).status,
+      key: /data-key/.test(await (await fetch('/_mixnmatch/')).text()),
+    }))()`);
+    expect(reads).toEqual({ api: 403, key: false });
   });
 
   it('capture-bin: a cross-site page’s fetch, img, form post and beacon appear live in the inspection page, where captured script never runs', async () => {

@@ -566,6 +566,31 @@ describe('the feeds', () => {
     again.close();
   });
 
+  it('sends a backlog larger than the stalled-client limit whole, at the pace the client reads', async () => {
+    store.createBin('backlog-bin-for-the-feed0');
+    const big = 'b'.repeat(60_000);
+    const first = store.add({ ...sample('backlog-bin-for-the-feed0'), label: 'first' })!;
+    for (let i = 0; i < 300; i++) {
+      store.add({
+        ...sample('backlog-bin-for-the-feed0'),
+        label: String(i),
+        body: { text: big, size: big.length, truncated: false },
+      });
+    }
+    // About 36 MB of JSON after the first hit: more than sse()'s 8 MiB limit at once.
+    const feed = await openStream(
+      `${site.base}/_mixnmatch/api/bins/backlog-bin-for-the-feed0/feed`,
+      {
+        'Last-Event-ID': first.id,
+      },
+    );
+    const events = await feed.until(300);
+    feed.close();
+    expect(events.map((e) => (JSON.parse(e.data) as mixnmatch.Hit).label)).toEqual(
+      Array.from({ length: 300 }, (_, i) => String(i)),
+    );
+  });
+
   it('streams every bin’s hits at /api/feed', async () => {
     const feed = await openStream(`${site.base}/_mixnmatch/api/feed`);
     const a = (await (await fetch(`${site.base}/bin/new`)).json()) as { id: string };
@@ -644,7 +669,7 @@ describe('retention', () => {
   });
 
   it('counts the bins’ responses in the byte budget, and refuses a response that does not fit (507)', async () => {
-    const store = new mixnmatch.MemoryCaptureStore({ maxBytes: 100_000 });
+    const store = new mixnmatch.MemoryCaptureStore({ maxBytes: 400_000 });
     const server = app({ store });
     const body = 'x'.repeat(20_000);
     const made: string[] = [];
@@ -654,7 +679,7 @@ describe('retention', () => {
       if (res.status !== 201) break;
       made.push((res.body as { id: string }).id);
     }
-    // Each response takes about 40 kB of the 100 kB: two fit, the third does not.
+    // Each response takes about 40 kB of the quarter of 400 kB the responses may have: two fit, the third does not.
     expect(made.length).toBe(2);
     expect(res.status).toBe(507);
     expect(res.text).toMatch(/delete bins/);
@@ -748,7 +773,7 @@ describe('who may look', () => {
     ).toBe(200);
     const page = await request(server).get(`/_mixnmatch/?token=${token}`);
     expect(page.status).toBe(303);
-    expect(page.headers.location).toBe('/_mixnmatch/');
+    expect(page.headers.location).toMatch(/^\/_mixnmatch\/#key=[\w-]{43}$/);
     const cookie = (page.headers['set-cookie'] as unknown as string[])[0]!;
     expect(cookie).toMatch(
       /^mixnmatch_dashboard=.+; Path=\/_mixnmatch\/; HttpOnly; SameSite=Strict$/,
@@ -811,8 +836,15 @@ describe('who may look', () => {
     expect(keyOf((await request(app({ dashboard: { secret } })).get('/_mixnmatch/')).text)).toBe(
       keyOf((await request(app({ dashboard: { secret } })).get('/_mixnmatch/')).text),
     );
-    // A client that is not a browser (curl, a script) is as before.
+    // A client that is not a browser (curl, a script) is as before, and so is
+    // an address typed into the browser's bar (a page cannot send Sec-Fetch-Site: none).
     expect((await request(server).get('/_mixnmatch/api/bins')).status).toBe(200);
+    const typed = {
+      'Sec-Fetch-Site': 'none',
+      'Sec-Fetch-Mode': 'navigate',
+      'Sec-Fetch-Dest': 'document',
+    };
+    expect((await request(server).get('/_mixnmatch/api/bins').set(typed)).status).toBe(200);
   });
 
   it('with a token, a page’s request needs the key even with the cookie; Bearer is enough', async () => {
@@ -838,6 +870,25 @@ describe('who may look', () => {
       .set({ ...fromAPage, 'X-Mixnmatch-Key': keyOf(page.text) })
       .set('Cookie', cookie);
     expect(keyed.status).toBe(200);
+    // Over plain http on a host that is not loopback a browser sends no Fetch
+    // Metadata: a request with the cookie is taken as a page's, and the page
+    // itself comes without its key, which only the token's redirect gives (in
+    // the fragment, which no request carries).
+    const lan = { Host: '192.0.2.7:58080', Cookie: cookie };
+    expect((await request(server).get('/_mixnmatch/api/bins').set(lan)).status).toBe(403);
+    const bare = await request(server).get('/_mixnmatch/').set(lan);
+    expect(bare.status).toBe(200);
+    expect(bare.text).toContain('<html lang="en">');
+    const redirect = await request(server).get(`/_mixnmatch/?token=${token}`).set('Host', lan.Host);
+    const fromFragment = /#key=([\w-]+)$/.exec(redirect.headers.location!)![1]!;
+    expect(fromFragment).toBe(keyOf(page.text));
+    expect(
+      (
+        await request(server)
+          .get('/_mixnmatch/api/bins')
+          .set({ ...lan, 'X-Mixnmatch-Key': fromFragment })
+      ).status,
+    ).toBe(200);
     // The key alone is not the token.
     expect(
       (await request(server).get('/_mixnmatch/api/bins').set('X-Mixnmatch-Key', keyOf(page.text)))

@@ -172,12 +172,18 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
   const keyDigest = createHash('sha256').update(pageKey).digest();
   const bearerOf = (req: Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
 
+  /** How a request showed it may look, kept for the page (whether it may carry the key). */
+  const BY = Symbol('dashboard access');
+  type By = 'loopback' | 'bearer' | 'cookie';
+  const byOf = (req: Request) => (req as unknown as Record<symbol, By>)[BY];
+
   router.use(function dashboardAccess(req: Request, res: Response, next: NextFunction) {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    let by: By;
     if (digest === undefined) {
       if (!loopbackAddress(req.socket.localAddress) || !loopbackHost(req.headers.host)) {
         return next(
@@ -187,18 +193,27 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
           ),
         );
       }
-    } else if (!tokenMatches(bearerOf(req), digest)) {
+      by = 'loopback';
+    } else if (tokenMatches(bearerOf(req), digest)) {
+      by = 'bearer';
+    } else {
       const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[COOKIE] : undefined;
       if (!tokenMatches(cookie, digest)) return askForToken(req, res, next);
+      by = 'cookie';
     }
-    // A browser says where a request comes from (Fetch Metadata, which a
-    // page cannot forge): the page is only ever a page of its own, and its
-    // API answers a page that carries the key (or the token).
-    if (req.headers['sec-fetch-site'] === undefined) return next();
+    (req as unknown as Record<symbol, By>)[BY] = by;
+    if (by === 'bearer') return next();
+    // Whatever else asks, a page of the app's own origin could ask too: a
+    // browser sends the cookie with its requests, and on loopback nothing is
+    // needed. Browsers tell a page's request apart (Fetch Metadata, which a
+    // page cannot set) on a loopback or https origin only: over plain http
+    // elsewhere a request with the cookie is taken as a page's.
+    const site = req.headers['sec-fetch-site'];
+    const fromAPage = site !== undefined ? site !== 'none' : by === 'cookie';
     if (req.path === '/api' || req.path.startsWith('/api/')) {
+      if (!fromAPage) return next();
       const key = req.get('x-mixnmatch-key') ?? queryParam(req, 'key');
       if (tokenMatches(key, keyDigest)) return next();
-      if (digest !== undefined && tokenMatches(bearerOf(req), digest)) return next();
       return next(
         new HttpError(
           403,
@@ -206,7 +221,7 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
         ),
       );
     }
-    if (req.path === '/' && req.headers['sec-fetch-dest'] !== 'document') {
+    if (req.path === '/' && site !== undefined && req.headers['sec-fetch-dest'] !== 'document') {
       return next(
         new HttpError(
           403,
@@ -226,7 +241,12 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
         'Set-Cookie',
         `${COOKIE}=${encodeURIComponent(given!)}; Path=${req.baseUrl}/; HttpOnly; SameSite=Strict${req.secure ? '; Secure' : ''}`,
       );
-      res.setHeader('Location', `${req.baseUrl}${req.path === '/' ? '/' : req.path}`);
+      // The page's key goes in the fragment, which no request carries: the
+      // page keeps it (in its tab's sessionStorage), the cookie alone does not give it.
+      res.setHeader(
+        'Location',
+        `${req.baseUrl}${req.path === '/' ? '/' : req.path}${req.path === '/' ? `#key=${pageKey}` : ''}`,
+      );
       res.statusCode = 303;
       return void res.end();
     }
@@ -239,13 +259,17 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
     );
   }
 
-  // The page, with its key; opened by another page, it keeps no handle on it.
-  const indexHtml = Buffer.from(
-    pageFile('index.html')
-      .toString('utf8')
-      .replace('<html lang="en">', `<html lang="en" data-key="${pageKey}">`),
-    'utf8',
+  // The page, with its key where the request shows it is the page itself
+  // (a navigation, or a client with the token or on loopback that is no
+  // browser); else without, and it takes the key from its URL's fragment.
+  // Opened by another page, it keeps no handle on it.
+  const html = pageFile('index.html').toString('utf8');
+  const keyed = Buffer.from(
+    html.replace('<html lang="en">', `<html lang="en" data-key="${pageKey}">`),
   );
+  const unkeyed = Buffer.from(html);
+  const indexHtml = (req: Request) =>
+    byOf(req) !== 'cookie' || req.headers['sec-fetch-dest'] === 'document' ? keyed : unkeyed;
   const page = (name: string) => (req: Request, res: Response) => {
     if (name === 'index.html' && !req.originalUrl.split('?')[0]!.endsWith('/')) {
       // The page's own files are relative to it: it lives at the prefix's folder.
@@ -258,7 +282,7 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
       res.setHeader('Content-Security-Policy', CSP);
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     }
-    const body = name === 'index.html' ? indexHtml : pageFile(name);
+    const body = name === 'index.html' ? indexHtml(req) : pageFile(name);
     res.setHeader('Content-Length', body.length);
     res.end(body);
   };
@@ -401,7 +425,12 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
           missed.push(...(await allHits(store, id, last)));
         }
         missed.sort((a, b) => compareHitIds(a.id, b.id));
-        for (const hit of missed) deliver(hit);
+        // At the pace the client reads: a long backlog is never dropped as a stalled client.
+        for (const hit of missed) {
+          if (stream.closed) break;
+          deliver(hit);
+          if (res.writableLength > BACKLOG_BUFFER) await stream.drained();
+        }
       }
     } finally {
       const waiting = held;
@@ -412,6 +441,9 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
 
   return router;
 }
+
+/** Bytes a feed's backlog may wait in before it waits for the client. */
+const BACKLOG_BUFFER = 1024 * 1024;
 
 /** Every hit a bin holds (after `since`), page by page. */
 async function allHits(store: CaptureStore, bin: string, since?: string): Promise<Hit[]> {

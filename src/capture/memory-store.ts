@@ -11,7 +11,8 @@ export interface MemoryCaptureStoreOptions {
   maxHits?: number;
   /**
    * How many bytes it keeps, of hits (bodies and headers) and of the
-   * responses bins give; past it, the oldest hit goes. Defaults to
+   * responses bins give (at most a quarter of it; a response past that is
+   * refused); past it, the oldest hit goes. Defaults to
    * `67108864` (64 MiB).
    */
   maxBytes?: number;
@@ -163,9 +164,11 @@ export class MemoryCaptureStore implements CaptureStore {
 
   /** Checks that a response of `bytes` fits beside the other bins' responses; gives `bytes`. */
   #room(bytes: number, freed = 0): number {
-    if (this.#responses - freed + bytes > this.maxBytes) {
+    // A quarter of the budget at most: anyone may make a bin with a response,
+    // and the room left is the hits'.
+    if (this.#responses - freed + bytes > this.maxBytes / 4) {
       throw new CaptureStoreFullError(
-        `The bins' responses would take more than the store's ${this.maxBytes} bytes`,
+        `The bins' responses would take more than a quarter of the store's ${this.maxBytes} bytes`,
       );
     }
     return bytes;

@@ -95,7 +95,8 @@ while length > 1 and (length > tonumber(ARGV[3]) or bytes > tonumber(ARGV[5])) d
 end
 if evicted > 0 then
   redis.call('HINCRBY', KEYS[3], 'evicted', evicted)
-  redis.call('HSET', KEYS[3], 'bytes', bytes)
+  -- A bin made before bytes were counted has hits it never counted.
+  redis.call('HSET', KEYS[3], 'bytes', math.max(bytes, 0))
 end
 return id
 `);

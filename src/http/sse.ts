@@ -10,6 +10,12 @@ export interface EventStream {
    * `Last-Event-ID`). Returns `false` once the stream is closed.
    */
   send(data: unknown, options?: { event?: string; id?: string }): boolean;
+  /**
+   * Resolves once what was sent has gone to the client (or the stream has
+   * ended): a handler sending a backlog awaits it now and then, so the
+   * backlog goes at the pace the client reads and never past `maxBuffered`.
+   */
+  drained(): Promise<void>;
   /** Ends the stream (the client may reconnect); closing twice is fine. */
   close(): void;
   /** Whether the stream has ended (closed here, or the client went away). */
@@ -96,6 +102,18 @@ export function sse(res: Response, options: EventStreamOptions = {}): EventStrea
         return false;
       }
       return true;
+    },
+    drained() {
+      if (closed || !res.writableNeedDrain) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
     },
     close() {
       if (closed) return;

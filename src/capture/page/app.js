@@ -4,8 +4,15 @@
 (() => {
   const base = new URL('.', location.href).pathname;
   const api = (path) => `${base}api/${path}`;
-  // The key the server gave this page: the API answers a page's request only with it.
-  const key = document.documentElement.dataset.key || '';
+  // The key the server gave this page: the API answers a page's request
+  // only with it. In the page, or in the fragment of the URL the token
+  // led to (kept for this tab, then taken out of the address bar).
+  const given = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (given) {
+    sessionStorage.setItem('mixnmatch-key', given);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const key = document.documentElement.dataset.key || sessionStorage.getItem('mixnmatch-key') || '';
   /** An API URL a request cannot send a header to (a feed, a download): the key in its query. */
   const keyed = (path) =>
     `${api(path)}${path.includes('?') ? '&' : '?'}key=${encodeURIComponent(key)}`;
