@@ -79,7 +79,8 @@ describe('what the Redis stores keep', () => {
   it("keeps a user's session index to its live sessions", async () => {
     const prefix = redis.prefix();
     const store = new mixnmatch.RedisSessionStore({ sendCommand: redis.send, prefix });
-    const expiresAt = Date.now() + 30;
+    // Far enough ahead that no write (however slow the machine) stores a later expiry.
+    const expiresAt = Date.now() + 60_000;
     for (let n = 0; n < 50; n++) {
       await store.set(n.toString(16).padStart(64, '0'), {
         createdAt: 1,
@@ -100,7 +101,7 @@ describe('what the Redis stores keep', () => {
   it('keeps a refresh-token family that keeps rotating to its live tokens', async () => {
     const prefix = redis.prefix();
     const store = new mixnmatch.RedisRefreshTokenStore({ sendCommand: redis.send, prefix });
-    const expiresAt = Date.now() + 30;
+    const expiresAt = Date.now() + 60_000;
     for (let n = 0; n < 20; n++)
       await store.add(`old-${n}`, { username: 'ann', family: 'f', expiresAt });
     // The stores prune by the time they are given: moved past the expiry, not waited for.
