@@ -411,8 +411,31 @@ export function banner(
           `  dashboard: ${urls[0]!.replace(/\/$/, '')}${config.capture.prefix}/${captureToken(config) !== undefined ? `?token=${captureToken(config)!}` : ''} (${captureToken(config) !== undefined ? 'needs its token' : 'open on loopback only'})`,
         ]
       : []),
+    '  try:',
+    ...tryIt(config, urls[0]!.replace(/\/$/, '')).map((line) => `    ${line}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** One command per feature that is on, to see it answer. */
+function tryIt(config: ServerConfig, base: string): string[] {
+  const login = config.users
+    ? `curl -i -d 'username=NAME&password=PASSWORD' ${base}/login`
+    : `curl -i ${base}/login`;
+  return [
+    `${login}   # auth${config.jwt ? ': tokens' : ': a SESSION cookie'}`,
+    `curl -i ${base}/goto/https://example.com/   # goto: a 307`,
+    `curl -s ${base}/cache/new   # cache: a fresh page name`,
+    `curl -s -d 'data=<b>hi</b>' -d type=text/html ${base}/echo   # echo: the page back`,
+    ...(config.reflect ? [`curl -s '${base}/anything?a=1'   # reflect: the request as JSON`] : []),
+    ...(config.capture
+      ? [`curl -s ${base}/bin/new   # capture: a bin, its hits at the dashboard`]
+      : []),
+    ...(config.cors === false
+      ? []
+      : [`curl -si -H 'Origin: http://a.test' ${base}/ | grep -i access-control   # CORS`]),
+    `curl -i ${base}/   # files${config.listing ? ': the folder listed' : ''}`,
+  ];
 }
 
 /** One line per feature that is on, for the start-up summary. */

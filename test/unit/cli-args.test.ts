@@ -328,6 +328,30 @@ describe('parseArgs', () => {
   });
 });
 
+describe('the banner', () => {
+  it('ends with one command to try each feature that is on', () => {
+    const base = 'http://127.0.0.1:1';
+    const text = banner(run('--reflect', '--capture'), '1.2.3', [`${base}/`], undefined);
+    const tries = text
+      .slice(text.indexOf('\n  try:\n') + 8)
+      .trimEnd()
+      .split('\n');
+    expect(tries.map((line) => line.replace(/^ {4}curl .*# (\w+).*$/, '$1'))).toEqual([
+      'auth',
+      'goto',
+      'cache',
+      'echo',
+      'reflect',
+      'capture',
+      'CORS',
+      'files',
+    ]);
+    expect(text).toContain(`    curl -s '${base}/anything?a=1'`);
+    const plain = banner(run('--no-cors'), '1.2.3', [`${base}/`], undefined);
+    expect(plain).not.toMatch(/# (reflect|capture|CORS)/);
+  });
+});
+
 describe('the banner in token mode', () => {
   it('describes no SESSION cookie, which token mode never sets; cookie mode does', () => {
     const users = path.join(dir, 'banner-users.json');
