@@ -624,6 +624,155 @@ describe("reflect(): go-httpbin's TestResponseHeaders", () => {
   });
 });
 
+describe("reflect(): go-httpbin's method, identity, cookie, auth, redirect and bytes endpoints", () => {
+  const app = reflectApp();
+  const methods = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+  it.each(methods)(
+    '/%s answers its own method as /anything does, any other with 405 and Allow',
+    async (verb) => {
+      const res = await request(app)
+        [verb](`/${verb}?a=1&a=2`)
+        .type('form')
+        .send(verb === 'get' ? '' : 'x=y');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ args: { a: ['1', '2'] }, method: verb.toUpperCase() });
+      if (verb === 'get')
+        expect(Object.keys(res.body).sort()).toEqual([
+          'args',
+          'headers',
+          'method',
+          'origin',
+          'url',
+        ]);
+      else expect(res.body).toMatchObject({ form: { x: ['y'] }, data: 'x=y', json: null });
+      const other = methods.find((m) => m !== verb)!;
+      const wrong = await request(app)[other](`/${verb}`);
+      expect(wrong.status).toBe(405);
+      expect(wrong.headers.allow).toContain(verb.toUpperCase());
+    },
+  );
+
+  it('/ip gives the client address (as JSON, or as text with ?format=text); /uuid a fresh v4 UUID', async () => {
+    const ip = await request(app).get('/ip').set('X-Forwarded-For', '192.0.2.9, 10.0.0.1');
+    expect(ip.body).toEqual({ origin: '192.0.2.9' });
+    const text = await request(app).get('/ip?format=text').set('X-Forwarded-For', '192.0.2.9');
+    expect(text.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(text.text).toBe('192.0.2.9\n');
+    const [a, b] = await Promise.all([request(app).get('/uuid'), request(app).get('/uuid')]);
+    expect(a.body.uuid).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(a.body.uuid).not.toBe(b.body.uuid);
+  });
+
+  it('/cookies shows the request’s cookies; /cookies/set sets them (HttpOnly, Path=/) and redirects to /cookies', async () => {
+    expect((await request(app).get('/cookies')).body).toEqual({ cookies: {} });
+    expect((await request(app).get('/cookies').set('Cookie', 'k1=v1; k2=v2')).body).toEqual({
+      cookies: { k1: 'v1', k2: 'v2' },
+    });
+    const set = await request(app).get('/cookies/set?k1=v1&k2=v2');
+    expect(set.status).toBe(302);
+    expect(set.headers.location).toBe('/cookies');
+    expect(set.headers['set-cookie']).toEqual([
+      'k1=v1; Path=/; HttpOnly',
+      'k2=v2; Path=/; HttpOnly',
+    ]);
+    // Mounted at a prefix, the redirect stays below it.
+    const mounted = await request(reflectApp({}, '/httpbin')).get('/httpbin/cookies/set?k=v');
+    expect(mounted.headers.location).toBe('/httpbin/cookies');
+    // A value is percent-encoded where a cookie cannot carry it, never a header split…
+    const split = await request(app).get('/cookies/set?k=a%0d%0aSet-Cookie:%20x');
+    expect(split.headers['set-cookie']).toEqual(['k=a%0D%0ASet-Cookie%3A%20x; Path=/; HttpOnly']);
+    // …and a name a cookie cannot have is a 400.
+    const bad = await request(app).get('/cookies/set?a%3Bb=x');
+    expect(bad.status).toBe(400);
+    expect(bad.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('/basic-auth/{user}/{password}: 200 for those credentials, else 401 with a Basic challenge', async () => {
+    const ok = await request(app).get('/basic-auth/user/pass').auth('user', 'pass');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ authenticated: true, authorized: true, user: 'user' });
+    for (const [name, req] of [
+      ['wrong password', request(app).get('/basic-auth/user/pass').auth('user', 'nope')],
+      ['none', request(app).get('/basic-auth/user/pass')],
+      ['garbage', request(app).get('/basic-auth/user/pass').set('Authorization', 'Basic !!!')],
+    ] as const) {
+      const res = await req;
+      expect({ name, status: res.status }).toEqual({ name, status: 401 });
+      expect(res.headers['www-authenticate']).toBe('Basic realm="Fake Realm"');
+      expect(res.body.authenticated).toBe(false);
+    }
+    expect((await request(app).get('/basic-auth/user')).status).toBe(404);
+  });
+
+  it('/bearer: 200 with the token for Authorization: Bearer TOKEN, else 401 with a Bearer challenge', async () => {
+    const ok = await request(app).get('/bearer').set('Authorization', 'Bearer abc.def');
+    expect(ok.body).toEqual({ authenticated: true, token: 'abc.def' });
+    for (const header of [undefined, 'Bearer', 'Basic abc', 'Bearer a b', 'bearer abc']) {
+      const req = request(app).get('/bearer');
+      const res = await (header === undefined ? req : req.set('Authorization', header));
+      expect({ header, status: res.status }).toEqual({ header, status: 401 });
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    }
+  });
+
+  it('/redirect/{n} chains relative 302s to /get; absolute ones with ?absolute=true or /absolute-redirect', async () => {
+    const hops: string[] = [];
+    let target = '/redirect/3';
+    for (;;) {
+      const res = await request(app).get(target).set('Host', 'h.test');
+      if (res.status !== 302) {
+        expect(res.status).toBe(200);
+        break;
+      }
+      hops.push(res.headers.location!);
+      target = res.headers.location!.replace('http://h.test', '');
+    }
+    expect(hops).toEqual(['/relative-redirect/2', '/relative-redirect/1', '/get']);
+    expect(
+      (await request(app).get('/redirect/2?absolute=TRUE').set('Host', 'h.test')).headers.location,
+    ).toBe('http://h.test/absolute-redirect/1');
+    expect(
+      (await request(app).get('/absolute-redirect/1').set('Host', 'h.test')).headers.location,
+    ).toBe('http://h.test/get');
+    for (const bad of ['/redirect/0', '/redirect/-1', '/redirect/x', '/relative-redirect/1e3']) {
+      expect({ bad, status: (await request(app).get(bad)).status }).toEqual({ bad, status: 400 });
+    }
+  });
+
+  it('/bytes/{n}: n bytes, the same ones for a seed; 0 is empty; past maxBodySize or not a number, 400', async () => {
+    const res = await request(app)
+      .get('/bytes/100')
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    expect((res.body as Buffer).length).toBe(100);
+    const seeded = async () =>
+      (
+        await request(app)
+          .get('/bytes/50?seed=1234')
+          .buffer(true)
+          .parse((r, done) => {
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () => done(null, Buffer.concat(chunks)));
+          })
+      ).body as Buffer;
+    expect((await seeded()).equals(await seeded())).toBe(true);
+    expect((await request(app).get('/bytes/0')).headers['content-length']).toBe('0');
+    for (const bad of ['/bytes/1025', '/bytes/-1', '/bytes/x', '/bytes/10?seed=abc']) {
+      expect({ bad, status: (await request(app).get(bad)).status }).toEqual({ bad, status: 400 });
+    }
+  });
+});
+
 describe("reflect(): go-httpbin's TestRedirectTo", () => {
   const app = reflectApp({ allowedHosts: ALLOWED });
 

@@ -45,7 +45,7 @@ import {
 import { compileSpec, type CompiledSpec, type EndpointHandlers, type EndpointSpec } from './spec';
 
 export { ARGS_ANY, ARGS_OPTIONAL } from './spec';
-export type { EndpointHandlers, EndpointSpec } from './spec';
+export type { EndpointHandlers, EndpointNode, EndpointSpec } from './spec';
 
 /** What `endpoints()` puts on `req.endpoint` before calling a handler. */
 export interface EndpointMatch {

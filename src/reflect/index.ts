@@ -1,10 +1,11 @@
-// The reflect() router factory: go-httpbin's request and response tools (/anything, /headers, /status, /response-headers, /redirect-to, /delay).
-import { randomUUID } from 'node:crypto';
+// The reflect() router factory: go-httpbin's request and response tools (/anything, /get…/delete, /headers, /ip, /uuid, /cookies, /basic-auth, /bearer, /status, /response-headers, /redirects, /delay, /bytes).
+import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import { METHODS as httpMethods } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { bodyReader, hasBody } from '../http/body';
 import { endpointsHandler, routerOf } from '../endpoints';
-import { ARGS_ANY, type EndpointHandlers, type EndpointSpec } from '../endpoints';
+import { ARGS_ANY, type EndpointHandlers, type EndpointNode } from '../endpoints';
 import { ConfigError, HttpError } from '../shared/errors';
 import { parseAllowedHosts, type GotoHostPredicate } from '../goto';
 import { escapeHtml } from '../http/html';
@@ -86,17 +87,37 @@ export const REFLECT_TOOLS = [
   { name: 'response-headers', usage: '/response-headers?NAME=VALUE' },
   { name: 'redirect-to', usage: '/redirect-to?url=URL' },
   { name: 'delay', args: 1, usage: '/delay/SECONDS' },
+  { name: 'get', methods: ['GET'], usage: '/get' },
+  { name: 'post', methods: ['POST'], usage: '/post' },
+  { name: 'put', methods: ['PUT'], usage: '/put' },
+  { name: 'patch', methods: ['PATCH'], usage: '/patch' },
+  { name: 'delete', methods: ['DELETE'], usage: '/delete' },
+  { name: 'ip', usage: '/ip' },
+  { name: 'uuid', usage: '/uuid' },
+  { name: 'cookies', usage: '/cookies' },
+  { name: 'cookies/set', usage: '/cookies/set?NAME=VALUE' },
+  { name: 'basic-auth', args: 2, usage: '/basic-auth/USER/PASSWORD' },
+  { name: 'bearer', usage: '/bearer' },
+  { name: 'redirect', args: 1, usage: '/redirect/N' },
+  { name: 'relative-redirect', args: 1, usage: '/relative-redirect/N' },
+  { name: 'absolute-redirect', args: 1, usage: '/absolute-redirect/N' },
+  { name: 'bytes', args: 1, usage: '/bytes/N' },
 ] as const;
 
 /** The name of one of {@link REFLECT_TOOLS}. */
 type ToolName = (typeof REFLECT_TOOLS)[number]['name'];
 
-const SPEC: EndpointSpec = Object.fromEntries(
-  REFLECT_TOOLS.map((tool) => [
-    tool.name,
-    { methods: METHODS, ...('args' in tool ? { args: tool.args } : {}) },
-  ]),
-);
+/** The router's spec: a row each, `cookies/set` a child of `cookies`. */
+const SPEC: Record<string, EndpointNode> = {};
+for (const tool of REFLECT_TOOLS) {
+  const entry = {
+    methods: 'methods' in tool ? tool.methods : METHODS,
+    ...('args' in tool ? { args: tool.args } : {}),
+  };
+  const [parent, child] = tool.name.split('/') as [string, string | undefined];
+  if (child === undefined) SPEC[parent] = { ...SPEC[parent], ...entry };
+  else SPEC[parent] = { ...SPEC[parent], children: { ...SPEC[parent]?.children, [child]: entry } };
+}
 
 /** Media types whose body a browser does not render as a page: `/response-headers` echoes unescaped only for these. */
 const SAFE_TYPES = new Set(['text/plain', 'application/json', 'application/octet-string']);
@@ -138,14 +159,14 @@ function jsonText(value: unknown, indent: 0 | 2 = 2): string {
 }
 
 /** Ends the response with `body`; a HEAD answer has neither body nor Content-Length, as go-httpbin's. */
-function finish(req: Request, res: Response, status: number, body: string): void {
+function finish(req: Request, res: Response, status: number, body: string | Buffer): void {
   res.statusCode = status;
   // 204 and 304 have no body, and no Content-Length either.
   if (req.method === 'HEAD' || status === 204 || status === 304) {
     res.end();
     return;
   }
-  const bytes = Buffer.from(body, 'utf8');
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.setHeader('Content-Length', bytes.length);
   res.end(bytes);
 }
@@ -360,6 +381,30 @@ function relativePath(url: string): string {
   return stop === -1 ? rest : rest.slice(0, stop);
 }
 
+/** The user and password of an `Authorization: Basic` header, or `undefined`. */
+function basicCredentials(
+  header: string | undefined,
+): { user: string; password: string } | undefined {
+  const match = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1
+    ? undefined
+    : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * `n` bytes: random, or with `seed` the same ones each time (AES-256-CTR's
+ * keystream under the seed's SHA-256; go-httpbin's generator is Go's
+ * math/rand, so the same seed gives other bytes there).
+ */
+function seededBytes(n: number, seed: string | undefined): Buffer {
+  if (seed === undefined) return randomBytes(n);
+  const key = createHash('sha256').update(seed).digest();
+  return createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(n));
+}
+
 /** Validates reflect()'s options once, at construction; a problem is a `ConfigError` naming it. */
 function parseReflectOptions(opts: unknown) {
   const options = optionsObject('reflect', opts, KNOWN, EXAMPLE);
@@ -445,14 +490,17 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     return parsedFields(contentType, body);
   }
 
+  /** What go-httpbin's `/get` shows of a request. */
+  const requestOf = (req: Request) => ({
+    args: sorted(queryLists(req)),
+    headers: requestHeaders(req),
+    method: req.method,
+    origin: clientOrigin(req),
+    url: requestUrl(req),
+  });
+
   async function anything(req: Request, res: Response): Promise<void> {
-    const request = {
-      args: sorted(queryLists(req)),
-      headers: requestHeaders(req),
-      method: req.method,
-      origin: clientOrigin(req),
-      url: requestUrl(req),
-    };
+    const request = requestOf(req);
     // A HEAD has no body to read, and its answer none to show (go-httpbin's /get).
     if (req.method === 'HEAD') return sendJson(req, res, request);
     const { data, files, form, json } = await readFields(req, res);
@@ -589,8 +637,115 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     res.once('close', stop);
   }
 
+  /** `/redirect/N` and its kin: a 302 to the next hop (`N-1`), the last to `/get`. */
+  const redirectHop =
+    (kind: 'relative' | 'absolute' | 'asked') =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      const given = req.endpoint.argv[0]!;
+      const n = /^[+-]?\d{1,15}$/.test(given) ? Number(given) : NaN;
+      if (Number.isNaN(n)) return next(new HttpError(400, 'invalid redirect count'));
+      if (n < 1) return next(new HttpError(400, 'redirect count must be > 0'));
+      const absolute =
+        kind === 'absolute' ||
+        (kind === 'asked' && firstValue(queryLists(req), 'absolute')?.toLowerCase() === 'true');
+      const path = n - 1 < 1 ? '/get' : `/${absolute ? 'absolute' : 'relative'}-redirect/${n - 1}`;
+      let location = req.baseUrl + path;
+      if (absolute) {
+        // The scheme and host the client asked with, as go-httpbin's getURL.
+        const url = requestUrl(req);
+        location = url.slice(0, url.indexOf('/', url.indexOf('//') + 2)) + location;
+      }
+      res.setHeader('Location', encodeLocation(location));
+      finish(req, res, 302, '');
+    };
+
+  /** `/bytes/N`: N random bytes (at most `maxBodySize`); with `?seed=`, the same ones each time. */
+  function bytes(req: Request, res: Response, next: NextFunction): void {
+    const given = req.endpoint.argv[0]!;
+    const n = /^[+-]?\d{1,15}$/.test(given) ? Number(given) : NaN;
+    if (Number.isNaN(n)) return next(new HttpError(400, 'invalid byte count'));
+    if (n < 0) return next(new HttpError(400, `invalid byte count: ${n} must be greater than 0`));
+    const seed = firstValue(queryLists(req), 'seed');
+    if (seed !== undefined && !/^[+-]?\d{1,19}$/.test(seed)) {
+      return next(new HttpError(400, 'invalid seed: it must be an integer'));
+    }
+    if (n > maxBodySize) {
+      return next(new HttpError(400, `invalid byte count: ${n} not in range [1, ${maxBodySize}]`));
+    }
+    res.setHeader('Content-Type', 'application/octet-stream');
+    finish(req, res, 200, seededBytes(n, seed));
+  }
+
   const handlers: Record<ToolName, EndpointHandlers[string]> = {
     anything,
+    get: (req: Request, res: Response) => sendJson(req, res, requestOf(req)),
+    post: anything,
+    put: anything,
+    patch: anything,
+    delete: anything,
+    ip(req: Request, res: Response) {
+      const origin = clientOrigin(req);
+      if (firstValue(queryLists(req), 'format') === 'text') {
+        res.setHeader('Content-Type', TEXT_TYPE);
+        return finish(req, res, 200, `${origin}\n`);
+      }
+      sendJson(req, res, { origin });
+    },
+    uuid: (req: Request, res: Response) => sendJson(req, res, { uuid: randomUUID() }),
+    cookies(req: Request, res: Response) {
+      const cookies: Record<string, string> = {};
+      const header = req.headers.cookie;
+      if (header) {
+        for (const [name, value] of Object.entries(parseCookie(header))) {
+          if (value !== undefined) cookies[name] = value;
+        }
+      }
+      sendJson(req, res, { cookies });
+    },
+    'cookies/set'(req: Request, res: Response, next: NextFunction) {
+      const secure = requestUrl(req).startsWith('https:');
+      const cookies: string[] = [];
+      for (const [name, values] of Object.entries(queryLists(req))) {
+        try {
+          cookies.push(
+            stringifySetCookie({ name, value: values[0] ?? '', path: '/', httpOnly: true, secure }),
+          );
+        } catch (err) {
+          return next(
+            new HttpError(400, `invalid cookie ${JSON.stringify(name)}: ${(err as Error).message}`),
+          );
+        }
+      }
+      for (const cookie of cookies) res.appendHeader('Set-Cookie', cookie);
+      res.setHeader('Location', `${req.baseUrl}/cookies`);
+      finish(req, res, 302, '');
+    },
+    'basic-auth'(req: Request, res: Response) {
+      const [user, password] = req.endpoint.argv as [string, string];
+      const given = basicCredentials(req.headers.authorization);
+      const authorized = given !== undefined && given.user === user && given.password === password;
+      if (!authorized) res.setHeader('WWW-Authenticate', 'Basic realm="Fake Realm"');
+      res.setHeader('Content-Type', JSON_TYPE);
+      finish(
+        req,
+        res,
+        authorized ? 200 : 401,
+        jsonText({ authenticated: authorized, authorized, user: given?.user ?? '' }),
+      );
+    },
+    bearer(req: Request, res: Response, next: NextFunction) {
+      const fields = (req.headers.authorization ?? '').split(/\s+/).filter((f) => f !== '');
+      if (fields.length !== 2 || fields[0] !== 'Bearer') {
+        return next(
+          new HttpError(401, 'Unauthorized', { headers: { 'WWW-Authenticate': 'Bearer' } }),
+        );
+      }
+      sendJson(req, res, { authenticated: true, token: fields[1] });
+    },
+    redirect: redirectHop('asked'),
+    'relative-redirect': redirectHop('relative'),
+    'absolute-redirect': redirectHop('absolute'),
+    bytes,
     headers: function headers(req: Request, res: Response) {
       sendJson(req, res, { headers: requestHeaders(req) });
     },
