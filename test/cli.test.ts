@@ -236,7 +236,9 @@ describe('the mixnmatch command', () => {
     await untilOutput(child.process, child.stderr, /cannot write the log/, 'stderr');
     const res = await fetch(`${base}hello.txt`);
     expect(await res.text()).toBe('hello from the root');
-    expect(child.stderr().match(/cannot write the log \/dev\/full \(ENOSPC\)/g)).toHaveLength(1);
+    expect(
+      child.stderr().match(/cannot write the log \/dev\/full \(no space left \(ENOSPC\)\)/g),
+    ).toHaveLength(1);
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);
   });
@@ -300,6 +302,14 @@ describe('the mixnmatch command', () => {
     );
   });
 
+  it('names the log file, what is wrong with it and the hint, when it cannot be opened', async () => {
+    const child = launch('-p', '0', '-r', tree.root, '-l', '/nonexistent-folder/x.log');
+    expect(await child.exited).toBe(1);
+    expect(child.stderr()).toBe(
+      'mixnmatch: --log /nonexistent-folder/x.log: cannot write it: no such file or folder (ENOENT)\nRun mixnmatch --help for the options.\n',
+    );
+  });
+
   it('says so when the port is in use, with exit code 1', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -308,7 +318,7 @@ describe('the mixnmatch command', () => {
       const child = launch('-p', String(port), '-r', tree.root);
       expect(await child.exited).toBe(1);
       expect(child.stderr()).toBe(
-        `mixnmatch: port ${port} on 127.0.0.1 is in use: choose another with -p PORT, or -p 0 for any free one\n`,
+        `mixnmatch: port ${port} on 127.0.0.1 is in use: choose another with -p PORT, or -p 0 for any free one\nRun mixnmatch --help for the options.\n`,
       );
     } finally {
       blocker.close();
@@ -387,12 +397,12 @@ describe('the mixnmatch command', () => {
         [
           'key',
           'cert',
-          /^mixnmatch: --tls-cert \S+key\.pem holds a private key and --tls-key \S+cert\.pem a certificate: swap them\n$/,
+          /^mixnmatch: --tls-cert \S+key\.pem holds a private key and --tls-key \S+cert\.pem a certificate: swap them\nRun mixnmatch --help for the options\.\n$/,
         ],
         [
           'garbage',
           'key',
-          /^mixnmatch: --tls-cert \S+garbage\.pem is not a PEM certificate \(it should start with -----BEGIN CERTIFICATE-----\)\n$/,
+          /^mixnmatch: --tls-cert \S+garbage\.pem is not a PEM certificate \(it should start with -----BEGIN CERTIFICATE-----\)\nRun mixnmatch --help for the options\.\n$/,
         ],
         ['cert', 'garbage', /^mixnmatch: --tls-key \S+garbage\.pem is not a PEM private key/],
         [

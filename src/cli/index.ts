@@ -96,7 +96,8 @@ function startFailed(err: unknown): never {
   ) {
     throw err;
   }
-  process.stderr.write(`mixnmatch: ${err.message}\n`);
+  // One line, as a flag the parser refuses, with the same hint.
+  process.stderr.write(`mixnmatch: ${err.message}\nRun mixnmatch --help for the options.\n`);
   process.exit(err instanceof ConfigurationError ? 2 : 1);
 }
 

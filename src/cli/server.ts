@@ -46,6 +46,23 @@ export interface Running {
 /** Why the server could not start, for the exit code: 1. */
 export class StartError extends Error {}
 
+/** What a file system or socket error means, in words a user reads (the code too). */
+export function errnoWords(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or folder',
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    EISDIR: 'it is a folder',
+    ENOTDIR: 'a part of the path is not a folder',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left',
+    EADDRNOTAVAIL: 'no such address on this machine',
+  };
+  if (code !== undefined && words[code] !== undefined) return `${words[code]} (${code})`;
+  return code ?? (err as Error)?.message ?? String(err);
+}
+
 /** A configuration the app refused (a bad users file), for the exit code: 2. */
 export class ConfigurationError extends Error {}
 
@@ -146,9 +163,7 @@ function openLog(target: string, output: Output): CommandLog {
   try {
     closeSync(openSync(target, 'a'));
   } catch (err) {
-    throw new StartError(
-      `cannot write the log ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw new StartError(`--log ${target}: cannot write it: ${errnoWords(err)}`);
   }
   const file = createWriteStream(target, { flags: 'a' });
   let failed = false;
@@ -156,7 +171,7 @@ function openLog(target: string, output: Output): CommandLog {
     if (failed) return;
     failed = true;
     output.err(
-      `mixnmatch: cannot write the log ${target} (${err.code ?? err.message}); serving on without it\n`,
+      `mixnmatch: cannot write the log ${target} (${errnoWords(err)}); serving on without it\n`,
     );
   });
   return {
@@ -558,14 +573,12 @@ export async function startServer(
           if (warned) return;
           warned = true;
           output.err(
-            `mixnmatch: cannot write the capture file ${captureFile} (${(err as NodeJS.ErrnoException).code ?? err.message}); hits are kept in memory only\n`,
+            `mixnmatch: cannot write the capture file ${captureFile} (${errnoWords(err)}); hits are kept in memory only\n`,
           );
         },
       });
     } catch (err) {
-      throw new StartError(
-        `cannot use the capture file ${captureFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
+      throw new StartError(`--capture-file ${captureFile}: cannot use it: ${errnoWords(err)}`);
     }
   }
   const app = buildApp(config, log?.stream, extras.stores, captureStore);
@@ -597,7 +610,7 @@ export async function startServer(
             ? `port ${config.port} on ${config.address} is in use: choose another with -p PORT, or -p 0 for any free one`
             : err.code === 'EACCES'
               ? `not allowed to listen on ${where}`
-              : `cannot listen on ${where}: ${err.code ?? err.message}`,
+              : `cannot listen on ${where}: ${errnoWords(err)}`,
         ),
       );
     };
