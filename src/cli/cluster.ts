@@ -34,6 +34,17 @@ function isStopping(message: unknown): message is { stopping: string } {
   );
 }
 
+/** A worker's word that its Redis connection went (`down`) or came back (`up`). */
+function isRedisState(message: unknown): message is { redis: 'down' | 'up'; message: string } {
+  return (
+    message !== null &&
+    typeof message === 'object' &&
+    ((message as { redis?: unknown }).redis === 'down' ||
+      (message as { redis?: unknown }).redis === 'up') &&
+    typeof (message as { message?: unknown }).message === 'string'
+  );
+}
+
 function isListening(message: unknown): message is Listening {
   return (
     message !== null &&
@@ -159,12 +170,24 @@ export async function runPrimary(
   const token = captureToken(config);
   if (token !== undefined) env.MIXNMATCH_CAPTURE_TOKEN = token;
 
+  // Redis going and coming back is said once for every worker: when the
+  // first loses it, and when the last has it again.
+  const redisDown = new Set<Worker>();
   const fork = () => {
     const worker = cluster.fork(env);
     workers.add(worker);
     let ready = false;
     let leaving = false;
     worker.on('message', (message: unknown) => {
+      if (isRedisState(message)) {
+        if (message.redis === 'down') {
+          if (redisDown.size === 0) output.err(`mixnmatch: ${message.message}\n`);
+          redisDown.add(worker);
+        } else if (redisDown.delete(worker) && redisDown.size === 0) {
+          output.err(`mixnmatch: ${message.message}\n`);
+        }
+        return;
+      }
       if (isStopping(message)) {
         leaving = true;
         // The workers share the command's stdout: when it is gone, everyone stops.
@@ -178,8 +201,9 @@ export async function runPrimary(
         output.out(banner(config, version, message.listening, message.fingerprint));
       }
     });
-    worker.on('exit', (code) => {
+    worker.on('exit', (code, signal) => {
       workers.delete(worker);
+      redisDown.delete(worker);
       if (stopping) {
         if (workers.size === 0) finish();
       } else if (!ready && listening < config.workers) {
@@ -196,7 +220,7 @@ export async function runPrimary(
           return stop('workers keep exiting');
         }
         output.err(
-          `mixnmatch: a worker ${leaving ? 'stopped' : 'exited'} (${code}); starting another\n`,
+          `mixnmatch: a worker ${leaving ? 'stopped' : 'exited'} (${signal ?? code}); starting another\n`,
         );
         fork();
       }

@@ -149,7 +149,11 @@ async function runServer(config: ServerConfig): Promise<void> {
         config.redis.url,
         config.redis.prefix,
         undefined,
-        (message) => output.err(`mixnmatch: ${message}\n`),
+        // A worker tells its primary, which says it once for all of them.
+        (message, state) =>
+          worker
+            ? process.send?.({ redis: state, message })
+            : output.err(`mixnmatch: ${message}\n`),
         // Its primary checked Redis at start; a worker started later serves through an outage.
         !worker,
       );

@@ -32,7 +32,7 @@ export async function connectStores(
   url: string,
   prefix: string,
   maxSessions: number | undefined,
-  onError: (message: string) => void,
+  onError: (message: string, state: 'down' | 'up') => void,
   waitForRedis = true,
 ): Promise<CommandStores> {
   const shown = redactUrl(url);
@@ -58,7 +58,10 @@ export async function connectStores(
   const lost = () => {
     if (!connected || down || closing) return;
     down = true;
-    onError(`Redis at ${shown} is unreachable; requests that need it get 503 until it is back`);
+    onError(
+      `Redis at ${shown} is unreachable; requests that need it get 503 until it is back`,
+      'down',
+    );
   };
   client.on('error', (err: Error) => {
     firstError ??= err;
@@ -67,7 +70,7 @@ export async function connectStores(
   });
   client.on('close', lost);
   client.on('ready', () => {
-    if (down) onError(`Redis at ${shown} is back`);
+    if (down) onError(`Redis at ${shown} is back`, 'up');
     connected = true;
     down = false;
   });
