@@ -361,7 +361,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
       // Redis again); Redis came back empty, so a new login is needed.
       await untilOutput(command.process, command.stderr, /Redis at \S+ is back\n/, 'stderr');
       expect(command.stderr().match(/is unreachable/g)).toHaveLength(1);
-      expect(command.stderr().match(/is back\n/g)).toHaveLength(1);
+      expect(command.stderr().match(/Redis at \S+ is back\n/g)).toHaveLength(1);
       const fresh = sessionOf(await get(base, '/login'));
       expect((await get(base, '/secret/', { cookie: fresh })).status).toBe(404);
       expect(command.process.exitCode).toBeNull();
