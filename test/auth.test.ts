@@ -359,6 +359,26 @@ describe('auth()', () => {
         .set('Cookie', `SESSION=${'b'.repeat(64)}`);
       expect(res.status).toBe(500);
     });
+
+    it('with a failing store, serves what needs no session and answers the store’s error for what does', async () => {
+      const down = Object.assign(new Error('store down'), { status: 503, expose: true });
+      const store: mixnmatch.SessionStore = {
+        get: () => Promise.reject(down),
+        set: () => undefined,
+        delete: () => undefined,
+      };
+      const server = express();
+      server.use(mixnmatch.auth({ secrets: ['secret'], store }));
+      server.get('/open', (_req, res) => res.send('open'));
+      server.get('/me', mixnmatch.requireSession(), (_req, res) => res.send('me'));
+      server.use(mixnmatch.errorHandler({ log: false }));
+      const cookie = `SESSION=${'b'.repeat(64)}`;
+      expect((await request(server).get('/open').set('Cookie', cookie)).text).toBe('open');
+      expect((await request(server).get('/secret/').set('Cookie', cookie)).status).toBe(503);
+      // requireSession() after it says the same, not "log in".
+      expect((await request(server).get('/me').set('Cookie', cookie)).status).toBe(503);
+      expect((await request(server).get('/me')).status).toBe(401);
+    });
   });
 
   describe('requireSession()', () => {

@@ -1,6 +1,6 @@
 // The access guard: decides each request on its canonical path by ordered rules, then secrets, for whatever identified it.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { recordAccess } from './record';
+import { recordAccess, recordUnknownSession, refusalFor } from './record';
 import {
   isCanonical,
   mountPath as mountPathOf,
@@ -238,12 +238,11 @@ export function accessGuard(access: ParsedAccess, identity: Identification): Req
         guard(
           req,
           res,
-          (refusal?: unknown) =>
-            next(
-              refusal instanceof HttpError && (refusal.status === 401 || refusal.status === 403)
-                ? err
-                : refusal,
-            ),
+          (refusal?: unknown) => {
+            // Later checks (requireSession(), a file's real path) answer the same.
+            recordUnknownSession(req, err);
+            next(refusal instanceof Error ? refusalFor(req, refusal) : refusal);
+          },
           undefined,
         ),
     );

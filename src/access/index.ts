@@ -4,7 +4,7 @@ import { ConfigError } from '../shared/errors';
 import { assertNotMiddlewareCall, optionsObject, show } from '../shared/options';
 import type { Session } from '../types';
 import { forbidden, unauthorized } from './identity';
-import { recordedSession } from './record';
+import { recordedSession, refusalFor } from './record';
 import { hasRoles } from './secrets';
 
 export { accessGuard, PREFIX_WITHOUT_CANONICALIZE } from './guard';
@@ -68,7 +68,7 @@ export function requireSession(opts?: RequireSessionOptions): RequestHandler {
         ),
       );
     }
-    if (session === null) return next(unauthorized(req.baseUrl));
+    if (session === null) return next(refusalFor(req, unauthorized(req.baseUrl)));
     next(hasRoles(needed, session.user?.roles) ? undefined : forbidden());
   };
 }

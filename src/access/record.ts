@@ -17,6 +17,8 @@ interface Access {
   check: AccessCheck | undefined;
   /** The checks of any further ones (rare: `auth()` routers nest). */
   more: AccessCheck[] | undefined;
+  /** Why the session could not be looked up (its store failed): what a refusal for want of one becomes. */
+  unknown?: unknown;
 }
 
 declare module '../shared/request-record' {
@@ -45,6 +47,23 @@ export function recordAccess(
 }
 
 /**
+ * Records that the request's session could not be looked up (its store
+ * failed with `err`): a later refusal for want of a session (401, or 403
+ * for want of a role) is answered with `err` instead (a 503).
+ */
+export function recordUnknownSession(req: Request, err: unknown): void {
+  const access = recordOf(req).access;
+  if (access) access.unknown = err;
+}
+
+/** What a refusal for want of a session becomes when the session could not be looked up. */
+export function refusalFor(req: Request, refusal: Error): unknown {
+  const unknown = peekRecord(req)?.access?.unknown;
+  const status = (refusal as { status?: number }).status;
+  return unknown !== undefined && (status === 401 || status === 403) ? unknown : refusal;
+}
+
+/**
  * The session an `auth()` found for the request: the session, `null` for
  * none, or `undefined` when no `auth()` has seen the request.
  */
@@ -66,11 +85,10 @@ export function hasAccessChecks(req: Request): boolean {
 export function checkAccess(req: Request, path: string): Error | undefined {
   const recorded = peekRecord(req)?.access;
   if (recorded?.check === undefined) return undefined;
-  const error = recorded.check(path);
-  if (error || !recorded.more) return error;
-  for (const check of recorded.more) {
-    const more = check(path);
-    if (more) return more;
+  let error = recorded.check(path);
+  for (const check of error ? [] : (recorded.more ?? [])) {
+    error = check(path);
+    if (error) break;
   }
-  return undefined;
+  return error && (refusalFor(req, error) as Error);
 }
