@@ -214,6 +214,20 @@ describe('cors()', () => {
     });
   });
 
+  it('takes every origin a browser sends: IPv6, ports, null, and schemes without a web origin', () => {
+    for (const origin of [
+      'http://[::1]:8080',
+      'https://a.test:8443',
+      'null',
+      'chrome-extension://abcdefghijklmnopabcdefghijklmnop',
+      'moz-extension://0b1c2d3e-aaaa-bbbb-cccc-0123456789ab',
+      'capacitor://localhost',
+      'tauri://localhost',
+    ]) {
+      expect(() => mixnmatch.cors({ origins: [origin] })).not.toThrow();
+    }
+  });
+
   it.each<[string, unknown, RegExp]>([
     ['origins not a list', { origins: 'http://a' }, /"origins" must be an array/],
     [
@@ -227,6 +241,11 @@ describe('cors()', () => {
       /which no browser sends: an Origin is https:\/\/a\.test \(/,
     ],
     ['an origin in upper case', { origins: ['https://A.test'] }, /an Origin is https:\/\/a\.test/],
+    [
+      'a wildcard in an origin',
+      { origins: ['https://*.a.test'] },
+      /no wildcards\); to echo any origin, use allowAllOrigins/,
+    ],
     [
       'a header name with a space',
       { allowedHeaders: ['X A'] },

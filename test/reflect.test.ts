@@ -671,7 +671,13 @@ describe("reflect(): go-httpbin's method, identity, cookie, auth, redirect and b
     expect((await request(app).get('/cookies').set('Cookie', 'k1=v1; k2=v2')).body).toEqual({
       cookies: { k1: 'v1', k2: 'v2' },
     });
-    const set = await request(app).get('/cookies/set?k1=v1&k2=v2');
+    // As Go reads them: values as sent (no percent-decoding), quotes taken off, the last of a name winning.
+    const raw = await request(app)
+      .get('/cookies')
+      .set('Cookie', 'a=%20x; q="quoted"; d=1; d=2; __proto__=p');
+    expect(raw.body.cookies).toMatchObject({ a: '%20x', q: 'quoted', d: '2' });
+    expect(raw.text).toContain('"__proto__": "p"');
+    const set = await request(app).get('/cookies/set?k1=v1&k2=v2&attr%5BSecure%5D=true');
     expect(set.status).toBe(302);
     expect(set.headers.location).toBe('/cookies');
     expect(set.headers['set-cookie']).toEqual([
@@ -698,6 +704,15 @@ describe("reflect(): go-httpbin's method, identity, cookie, auth, redirect and b
       ['wrong password', request(app).get('/basic-auth/user/pass').auth('user', 'nope')],
       ['none', request(app).get('/basic-auth/user/pass')],
       ['garbage', request(app).get('/basic-auth/user/pass').set('Authorization', 'Basic !!!')],
+      // Go's base64 is strict: padding required, no spaces around it.
+      [
+        'unpadded',
+        request(app).get('/basic-auth/user/pas').set('Authorization', 'Basic dXNlcjpwYXM'),
+      ],
+      [
+        'two spaces',
+        request(app).get('/basic-auth/user/pass').set('Authorization', 'Basic  dXNlcjpwYXNz'),
+      ],
     ] as const) {
       const res = await req;
       expect({ name, status: res.status }).toEqual({ name, status: 401 });
@@ -766,8 +781,18 @@ describe("reflect(): go-httpbin's method, identity, cookie, auth, redirect and b
           })
       ).body as Buffer;
     expect((await seeded()).equals(await seeded())).toBe(true);
-    expect((await request(app).get('/bytes/0')).headers['content-length']).toBe('0');
-    for (const bad of ['/bytes/1025', '/bytes/-1', '/bytes/x', '/bytes/10?seed=abc']) {
+    const none = await request(app).get('/bytes/0');
+    expect(none.headers['content-length']).toBe('0');
+    expect(none.headers['content-type']).toBeUndefined();
+    // An empty seed is none: random bytes.
+    expect((await request(app).get('/bytes/5?seed=')).status).toBe(200);
+    for (const bad of [
+      '/bytes/1025',
+      '/bytes/-1',
+      '/bytes/x',
+      '/bytes/10?seed=abc',
+      '/bytes/10?seed=9223372036854775808',
+    ]) {
       expect({ bad, status: (await request(app).get(bad)).status }).toEqual({ bad, status: 400 });
     }
   });

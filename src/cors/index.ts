@@ -97,6 +97,11 @@ function originProblem(value: string): string | undefined {
   } catch {
     url = undefined;
   }
+  if (value.includes('*')) {
+    return 'which no browser sends: origins are matched exactly (no wildcards); to echo any origin, use allowAllOrigins (--allow-all-origins)';
+  }
+  // Schemes without a web origin (an extension's, an app shell's) are sent as written.
+  if (url?.origin === 'null' && /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]+$/.test(value)) return undefined;
   if (url === undefined || url.origin === 'null') {
     return value.includes('://')
       ? 'which is not an origin (scheme://host[:port])'

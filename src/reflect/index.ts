@@ -1,6 +1,6 @@
 // The reflect() router factory: go-httpbin's request and response tools (/anything, /get…/delete, /headers, /ip, /uuid, /cookies, /basic-auth, /bearer, /status, /response-headers, /redirects, /delay, /bytes).
 import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
-import { parseCookie, stringifySetCookie } from 'cookie';
+import { stringifySetCookie } from 'cookie';
 import { METHODS as httpMethods } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { bodyReader, hasBody } from '../http/body';
@@ -381,12 +381,33 @@ function relativePath(url: string): string {
   return stop === -1 ? rest : rest.slice(0, stop);
 }
 
-/** The user and password of an `Authorization: Basic` header, or `undefined`. */
+/**
+ * The request's cookies as Go's `r.Cookies()` gives them: values as sent
+ * (not percent-decoded; surrounding quotes taken off), the last of a
+ * repeated name winning, malformed pairs left out.
+ */
+function requestCookies(header: string | undefined): Record<string, string> {
+  const cookies = Object.create(null) as Record<string, string>;
+  for (const pair of (header ?? '').split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq === -1) continue;
+    const name = pair.slice(0, eq).trim();
+    let value = pair.slice(eq + 1).trim();
+    if (value.length > 1 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
+    if (isToken(name) && /^[\x20\x21\x23-\x3a\x3c-\x5b\x5d-\x7e]*$/.test(value)) {
+      cookies[name] = value;
+    }
+  }
+  return cookies;
+}
+
+/** The user and password of an `Authorization: Basic` header, read as strictly as Go's `r.BasicAuth()`, or `undefined`. */
 function basicCredentials(
   header: string | undefined,
 ): { user: string; password: string } | undefined {
-  const match = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header ?? '');
-  if (!match) return undefined;
+  const match = /^Basic ([A-Za-z0-9+/]*={0,2})$/i.exec(header ?? '');
+  if (!match || match[1]!.length % 4 !== 0) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon === -1
@@ -665,14 +686,20 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     const n = /^[+-]?\d{1,15}$/.test(given) ? Number(given) : NaN;
     if (Number.isNaN(n)) return next(new HttpError(400, 'invalid byte count'));
     if (n < 0) return next(new HttpError(400, `invalid byte count: ${n} must be greater than 0`));
-    const seed = firstValue(queryLists(req), 'seed');
-    if (seed !== undefined && !/^[+-]?\d{1,19}$/.test(seed)) {
-      return next(new HttpError(400, 'invalid seed: it must be an integer'));
+    // An empty seed is none (random bytes); any other must be a 64-bit integer, as Go's ParseInt.
+    const seed = firstValue(queryLists(req), 'seed') || undefined;
+    if (
+      seed !== undefined &&
+      (!/^[+-]?\d{1,19}$/.test(seed) ||
+        BigInt(seed) > 9223372036854775807n ||
+        BigInt(seed) < -9223372036854775808n)
+    ) {
+      return next(new HttpError(400, 'invalid seed: it must be a 64-bit integer'));
     }
     if (n > maxBodySize) {
       return next(new HttpError(400, `invalid byte count: ${n} not in range [1, ${maxBodySize}]`));
     }
-    res.setHeader('Content-Type', 'application/octet-stream');
+    if (n > 0) res.setHeader('Content-Type', 'application/octet-stream');
     finish(req, res, 200, seededBytes(n, seed));
   }
 
@@ -693,19 +720,14 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
     },
     uuid: (req: Request, res: Response) => sendJson(req, res, { uuid: randomUUID() }),
     cookies(req: Request, res: Response) {
-      const cookies: Record<string, string> = {};
-      const header = req.headers.cookie;
-      if (header) {
-        for (const [name, value] of Object.entries(parseCookie(header))) {
-          if (value !== undefined) cookies[name] = value;
-        }
-      }
-      sendJson(req, res, { cookies });
+      sendJson(req, res, { cookies: requestCookies(req.headers.cookie) });
     },
     'cookies/set'(req: Request, res: Response, next: NextFunction) {
       const secure = requestUrl(req).startsWith('https:');
       const cookies: string[] = [];
       for (const [name, values] of Object.entries(queryLists(req))) {
+        // go-httpbin's attribute parameters (attr[Secure]=true) are no cookies.
+        if (/^attr\[.*\]$/.test(name)) continue;
         try {
           cookies.push(
             stringifySetCookie({ name, value: values[0] ?? '', path: '/', httpOnly: true, secure }),
