@@ -52,6 +52,7 @@ describe('auth()', () => {
       expect(login.status).toBe(200);
       expect(login.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(login.text).toContain('<p>Logged in: a new session (the SESSION cookie).</p>');
+      expect(login.headers.vary).toBe('Accept');
       const logout = await request(server)
         .get('/logout')
         .set('Accept', browser)

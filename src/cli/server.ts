@@ -427,29 +427,44 @@ export function banner(
         ]
       : []),
     '  try:',
-    ...tryIt(config, urls[0]!.replace(/\/$/, '')).map((line) => `    ${line}`),
+    ...tryIt(config, urls[0]!.replace(/\/$/, ''), fingerprint !== undefined).map(
+      (line) => `    ${line}`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }
 
-/** One command per feature that is on, to see it answer. */
-function tryIt(config: ServerConfig, base: string): string[] {
+/**
+ * One command per feature that is on, to see it answer: URLs quoted (a
+ * shell reads `[::1]` and `?` as patterns), `-k` for a certificate of its
+ * own, the CORS one with an origin it allows.
+ */
+function tryIt(config: ServerConfig, base: string, tls: boolean): string[] {
+  const curl = `curl${tls ? ' -k' : ''}`;
+  const at = (path: string) => `'${base}${path}'`;
   const login = config.users
-    ? `curl -i -d 'username=NAME&password=PASSWORD' ${base}/login`
-    : `curl -i ${base}/login`;
+    ? `${curl} -i -d 'username=NAME&password=PASSWORD' ${at('/login')}`
+    : `${curl} -i ${at('/login')}`;
+  const cors = config.cors;
+  const origin =
+    cors === false || cors.allowAllOrigins || cors.origins === '*'
+      ? 'http://a.test'
+      : cors.origins[0]!;
   return [
     `${login}   # auth${config.jwt ? ': tokens' : ': a SESSION cookie'}`,
-    `curl -i ${base}/goto/https://example.com/   # goto: a 307`,
-    `curl -s ${base}/cache/new   # cache: a fresh page name`,
-    `curl -s -d 'data=<b>hi</b>' -d type=text/html ${base}/echo   # echo: the page back`,
-    ...(config.reflect ? [`curl -s '${base}/anything?a=1'   # reflect: the request as JSON`] : []),
-    ...(config.capture
-      ? [`curl -s ${base}/bin/new   # capture: a bin, its hits at the dashboard`]
+    `${curl} -i ${at('/goto/https://example.com/')}   # goto: a 307`,
+    `${curl} -s ${at('/cache/new')}   # cache: a fresh page name`,
+    `${curl} -s -d 'data=<b>hi</b>' -d type=text/html ${at('/echo')}   # echo: the page back`,
+    ...(config.reflect
+      ? [`${curl} -s ${at('/anything?a=1')}   # reflect: the request as JSON`]
       : []),
-    ...(config.cors === false
+    ...(config.capture
+      ? [`${curl} -s ${at('/bin/new')}   # capture: a bin, its hits at the dashboard`]
+      : []),
+    ...(cors === false
       ? []
-      : [`curl -si -H 'Origin: http://a.test' ${base}/ | grep -i access-control   # CORS`]),
-    `curl -i ${base}/   # files${config.listing ? ': the folder listed' : ''}`,
+      : [`${curl} -si -H 'Origin: ${origin}' ${at('/')} | grep -i access-control   # CORS`]),
+    `${curl} -i ${at('/')}   # files`,
   ];
 }
 

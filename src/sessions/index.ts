@@ -47,6 +47,8 @@ function sendGoto(
   status = 200,
 ): void {
   if (location !== undefined) res.setHeader('Location', location);
+  // The answer depends on Accept: a cache must not give a browser's to a script.
+  if (location === undefined && status === 200) res.appendHeader('Vary', 'Accept');
   if (location === undefined && status === 200 && req.headers.accept?.includes('text/html')) {
     const page = `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(said)}</title></head><body><p>${escapeHtml(said)}</p></body></html>\n`;
     return sendBody(res, 200, 'text/html; charset=utf-8', Buffer.from(page, 'utf8'));

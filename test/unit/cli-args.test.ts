@@ -347,6 +347,16 @@ describe('the banner', () => {
       'files',
     ]);
     expect(text).toContain(`    curl -s '${base}/anything?a=1'`);
+    expect(text).toContain(`    curl -i '${base}/login'`);
+    // A certificate of its own: -k; the CORS try with an origin it allows.
+    const tls = banner(
+      run('--tls', '--allowed-origins', 'http://x.test'),
+      '1.2.3',
+      ['https://[::1]:1/'],
+      'AA:BB',
+    );
+    expect(tls).toContain("    curl -k -i 'https://[::1]:1/login'");
+    expect(tls).toContain("curl -k -si -H 'Origin: http://x.test' 'https://[::1]:1/'");
     const plain = banner(run('--no-cors'), '1.2.3', [`${base}/`], undefined);
     expect(plain).not.toMatch(/# (reflect|capture|CORS)/);
   });
