@@ -271,6 +271,41 @@ describe('the mixnmatch command', () => {
       await expect(fetch(`${base}hello.txt`)).rejects.toThrow();
     });
 
+    it('stops when the npm script that started it is gone before it has started', async () => {
+      // The shell starts the command and ends at once: the command finds itself
+      // orphaned however early it looks (its stdout, a pipe, ends once it has exited).
+      const shell = spawn(
+        'sh',
+        ['-c', `"${process.execPath}" "${BIN}" -p 0 -r "${tree.root}" & echo "pid $!"`],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, npm_lifecycle_event: 'start' },
+        },
+      );
+      let stdout = '';
+      shell.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const ended = new Promise((resolve) => shell.stdout.once('end', resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const orphan = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`still serving: ${stdout}`)), 15_000);
+      });
+      try {
+        await Promise.race([ended, orphan]);
+      } finally {
+        clearTimeout(timer);
+        // An orphan left serving (the failure) is stopped here, not left behind.
+        const pid = /^pid (\d+)$/m.exec(stdout)?.[1];
+        if (pid !== undefined) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // Gone already, as it should be.
+          }
+        }
+      }
+      expect(stdout).toContain('the npm script that started it ended, stopping');
+    });
+
     it('lists hash-password in --help', async () => {
       const child = launch('--help');
       expect(await child.exited).toBe(0);

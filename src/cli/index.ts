@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // The mixnmatch command: parse the options, start the server, stop cleanly on SIGINT/SIGTERM.
+
+// The process that started this one, taken before anything loads: an npm
+// script killed while the command starts must not leave it serving alone.
+const startedBy = process.ppid;
+
 import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import type { ServerConfig } from './args';
 import { loadSharedUsers, primaryCertificate, runPrimary } from './cluster';
 import { packageVersion } from '../shared/version';
@@ -51,10 +57,25 @@ function out(text: string): void {
  */
 function watchParent(stop: (why: string) => void): void {
   if (process.env.npm_lifecycle_event === undefined) return;
-  const parent = process.ppid;
+  const gone = () => process.ppid !== startedBy || orphanedAtStart();
+  if (gone()) return stop('the npm script that started it ended');
   setInterval(() => {
-    if (process.ppid !== parent) stop('the npm script that started it ended');
+    if (gone()) stop('the npm script that started it ended');
   }, 250).unref();
+}
+
+/**
+ * Whether npm was gone before this process ran a line: its parent is then
+ * PID 1 from the start, which is npm itself only where npm is a
+ * container's first process (Linux tells; elsewhere it is taken as alive).
+ */
+function orphanedAtStart(): boolean {
+  if (startedBy !== 1) return false;
+  try {
+    return !/\b(npm|npx|node)\b/.test(readFileSync('/proc/1/cmdline', 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function main(): Promise<void> {
