@@ -5,6 +5,7 @@ import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { ARGS_ANY } from 'mixnmatch';
 import { tempTree } from './helpers';
+import { compileRules, decideRules } from '../src/access/rules';
 
 const FAST_SCRYPT = { cost: 1024, blockSize: 1, parallelization: 1 };
 
@@ -414,5 +415,105 @@ describe('the path each router resolves for itself', () => {
         expect(res.text).not.toContain(text);
       },
     );
+  });
+});
+
+describe('rules over the method, and negated roles', () => {
+  /** One app: `/api/` readable by any user, written by ops only; `/area/` by any user but ops. */
+  function methodApp(): express.Express {
+    const app = express();
+    app.use(mixnmatch.canonicalize());
+    app.use(
+      mixnmatch.auth({
+        users: USERS,
+        scrypt: FAST_SCRYPT,
+        lockout: false,
+        rules: [
+          { pattern: '^/api/', methods: ['delete', 'PUT'], roles: ['ops'] },
+          { pattern: '^/api/', methods: ['GET'] },
+          { pattern: '^/area/', exceptRoles: ['ops'] },
+        ],
+      }),
+    );
+    app.all('/{*rest}', (req, res) => void res.type('text/plain').send(`${req.method} ok`));
+    app.use(mixnmatch.errorHandler());
+    return app;
+  }
+
+  it('skips a rule whose methods do not include the request’s, and the next rule decides', async () => {
+    const app = methodApp();
+    const bob = await login(app, 'bob');
+    const alice = await login(app, 'alice');
+    const cases: [string, string, string | undefined, number][] = [
+      ['DELETE', '/api/x', undefined, 401],
+      ['DELETE', '/api/x', bob, 403],
+      ['DELETE', '/api/x', alice, 200],
+      ['PUT', '/api/x', bob, 403],
+      ['GET', '/api/x', undefined, 401],
+      ['GET', '/api/x', bob, 200],
+      // GET covers HEAD; no rule covers POST here: not protected.
+      ['HEAD', '/api/x', undefined, 401],
+      ['POST', '/api/x', undefined, 200],
+    ];
+    for (const [method, path, cookie, status] of cases) {
+      let req = request(app)[method.toLowerCase() as 'get'](path);
+      if (cookie) req = req.set('Cookie', cookie);
+      const res = await req;
+      expect({ method, path, who: cookie?.slice(0, 12), status: res.status }).toEqual({
+        method,
+        path,
+        who: cookie?.slice(0, 12),
+        status,
+      });
+    }
+  });
+
+  it('decides who may have a path by the table in docs/auth.md', () => {
+    // A path, each kind of rule, and each kind of asker: anyone, any user, a user, not a user, a role, not a role.
+    const rules = (rule: Partial<mixnmatch.AccessRule>) => [{ pattern: '^/p', ...rule }];
+    const anon = undefined;
+    const plain = { username: 'bob', roles: [] };
+    const ops = { username: 'alice', roles: ['ops'] };
+    const guest = { username: 'gus', roles: ['guest'] };
+    const table: [string, Partial<mixnmatch.AccessRule>, (number | 'allow')[]][] = [
+      // rule                        anon  plain  ops  guest
+      ['anyone', { public: true }, ['allow', 'allow', 'allow', 'allow']],
+      ['any user', {}, [401, 'allow', 'allow', 'allow']],
+      ['a user', { users: ['bob'] }, [401, 'allow', 403, 403]],
+      ['not a user', { except: ['bob'] }, [401, 403, 'allow', 'allow']],
+      ['a role', { roles: ['ops'] }, [401, 403, 'allow', 403]],
+      ['not a role', { exceptRoles: ['guest'] }, [401, 'allow', 'allow', 403]],
+      ['a role but a user', { roles: ['ops'], except: ['alice'] }, [401, 403, 403, 403]],
+      [
+        'a user or a role, not a role',
+        { users: ['gus'], exceptRoles: ['guest'] },
+        [401, 403, 403, 403],
+      ],
+      [
+        'public beats exclusions',
+        { public: true, exceptRoles: ['guest'] },
+        ['allow', 'allow', 'allow', 'allow'],
+      ],
+    ];
+    for (const [name, rule, expected] of table) {
+      const compiled = compileRules(rules(rule));
+      const got = [anon, plain, ops, guest].map((who) =>
+        decideRules(compiled, '/p', who, false, 'GET'),
+      );
+      expect({ name, got }).toEqual({ name, got: expected });
+    }
+  });
+
+  it('refuses methods that are not HTTP methods, and an empty list', () => {
+    for (const methods of [[], ['GE T'], 'GET', [1]]) {
+      expect(() =>
+        mixnmatch.auth({ rules: [{ pattern: '^/x', methods } as unknown as mixnmatch.AccessRule] }),
+      ).toThrow(/"methods" must be (a non-empty array of HTTP methods|an array of names)/);
+    }
+    expect(() =>
+      mixnmatch.auth({
+        rules: [{ pattern: '^/x', exceptRoles: 'guest' } as unknown as mixnmatch.AccessRule],
+      }),
+    ).toThrow(/"exceptRoles" must be an array of names/);
   });
 });

@@ -167,7 +167,7 @@ export function accessGuard(access: ParsedAccess, identity: Identification): Req
         // Every way a route could be written to take this path decides, the stricter winning.
         for (const variant of slashVariants(below)) {
           for (const caseSensitive of place.caseModes) {
-            const ruled = decideRules(rules, variant, who, caseSensitive);
+            const ruled = decideRules(rules, variant, who, caseSensitive, req.method);
             if (ruled === 401 || ruled === 403) return identity.deny(req, place.base, ruled);
             if (ruled !== 'allow') allowed = false;
           }

@@ -1,4 +1,4 @@
-// Ordered access rules: a path pattern and who may have it (users, #roles, !exclusions); the first rule that matches decides.
+// Ordered access rules: a path pattern (and methods) and who may have it (users, roles, exclusions of users and roles); the first rule that matches decides.
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError } from '../shared/errors';
 import { isPlainObject, show } from '../shared/options';
@@ -14,6 +14,14 @@ export interface AccessRule {
   roles?: readonly string[];
   /** Users refused even when `users` or `roles` would let them in. */
   except?: readonly string[];
+  /** Roles refused even when `users` or `roles` would let them in: a user with one of them gets 403 (the original's `!#role`). */
+  exceptRoles?: readonly string[];
+  /**
+   * The methods the rule covers (`GET` covers `HEAD` too, as Express's
+   * routes do); a request with another method skips it, and the next rule
+   * decides. Defaults to every method.
+   */
+  methods?: readonly string[];
   /** Anyone may have it, logged in or not (to carve a public path out of a later, broader rule). Defaults to `false`. */
   public?: boolean;
   /**
@@ -36,6 +44,9 @@ export interface CompiledRule {
   readonly users: ReadonlySet<string>;
   readonly roles: readonly string[];
   readonly except: ReadonlySet<string>;
+  readonly exceptRoles: readonly string[];
+  /** The methods it covers, or `undefined` for every one. */
+  readonly methods: ReadonlySet<string> | undefined;
   readonly public: boolean;
 }
 
@@ -48,7 +59,16 @@ export interface Identity {
 const EXAMPLE =
   "auth({ users, rules: [{ pattern: '^/admin/', roles: ['ops'], except: ['mallory'] }] })";
 
-const KEYS = ['pattern', 'users', 'roles', 'except', 'public', 'caseSensitive'];
+const KEYS = [
+  'pattern',
+  'methods',
+  'users',
+  'roles',
+  'except',
+  'exceptRoles',
+  'public',
+  'caseSensitive',
+];
 
 let linearEngine = false;
 
@@ -124,7 +144,7 @@ export function compileRules(value: unknown): CompiledRule[] {
     if (!isPlainObject(rule) || typeof rule.pattern !== 'string' || rule.pattern === '') {
       throw new ConfigError(
         'auth',
-        `${where} must be { pattern, users?, roles?, except?, public?, caseSensitive? } (got ${show(rule)}).`,
+        `${where} must be { pattern, methods?, users?, roles?, except?, exceptRoles?, public?, caseSensitive? } (got ${show(rule)}).`,
         EXAMPLE,
         'rules',
       );
@@ -165,6 +185,21 @@ export function compileRules(value: unknown): CompiledRule[] {
         'rules',
       );
     }
+    let methods: Set<string> | undefined;
+    if (rule.methods !== undefined) {
+      const listed = names(where, 'methods', rule.methods);
+      if (listed.length === 0 || !listed.every((m) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(m))) {
+        throw new ConfigError(
+          'auth',
+          `${where}: "methods" must be a non-empty array of HTTP methods (got ${show(rule.methods)}).`,
+          EXAMPLE,
+          'rules',
+        );
+      }
+      methods = new Set(listed.map((m) => m.toUpperCase()));
+      // A HEAD is a GET without the body: a rule on GET guards both.
+      if (methods.has('GET')) methods.add('HEAD');
+    }
     return {
       source: rule.pattern,
       regex,
@@ -173,6 +208,8 @@ export function compileRules(value: unknown): CompiledRule[] {
       users: new Set(names(where, 'users', rule.users)),
       roles: names(where, 'roles', rule.roles),
       except: new Set(names(where, 'except', rule.except)),
+      exceptRoles: names(where, 'exceptRoles', rule.exceptRoles),
+      methods,
       public: rule.public === true,
     };
   });
@@ -182,27 +219,33 @@ export function compileRules(value: unknown): CompiledRule[] {
 export type RuleDecision = 'allow' | 401 | 403 | undefined;
 
 /**
- * Decides with the first rule whose pattern matches `path`: a public rule
- * lets anyone in; otherwise a request without a user gets 401, a user in
- * `except` 403, and a user neither listed nor holding one of the rule's
- * roles 403 (a rule with neither lets every user in). A rule without its
- * own `caseSensitive` matches letters in their case only when
- * `caseSensitive` (the app's routing) says so.
+ * Decides with the first rule that covers `method` and whose pattern
+ * matches `path`. In this order: a public rule lets anyone in; a request
+ * without a user gets 401; a user in `except`, or with a role in
+ * `exceptRoles`, 403; a rule with neither `users` nor `roles` lets every
+ * other user in; else a user listed in `users` or holding one of `roles`
+ * is let in, and any other gets 403. A rule without its own
+ * `caseSensitive` matches letters in their case only when `caseSensitive`
+ * (the app's routing) says so.
  */
 export function decideRules(
   rules: readonly CompiledRule[],
   path: string,
   identity: Identity | undefined,
   caseSensitive: boolean,
+  method: string,
 ): RuleDecision {
-  const rule = rules.find((r) =>
-    ((r.caseSensitive ?? caseSensitive) ? r.regex : r.folded).test(path),
+  const rule = rules.find(
+    (r) =>
+      (r.methods === undefined || r.methods.has(method)) &&
+      ((r.caseSensitive ?? caseSensitive) ? r.regex : r.folded).test(path),
   );
   if (!rule) return undefined;
   if (rule.public) return 'allow';
   if (identity === undefined) return 401;
   const { username } = identity;
   if (username !== undefined && rule.except.has(username)) return 403;
+  if (rule.exceptRoles.some((role) => identity.roles.includes(role))) return 403;
   if (rule.users.size === 0 && rule.roles.length === 0) return 'allow';
   if (username !== undefined && rule.users.has(username)) return 'allow';
   return rule.roles.some((role) => identity.roles.includes(role)) ? 'allow' : 403;
