@@ -407,3 +407,45 @@ describe('serveStatic() folder redirects', () => {
     );
   });
 });
+
+describe('serveStatic({ attachments })', () => {
+  const tree = tempTree({
+    'pic.svg': '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    'LOUD.SVG': '<svg/>',
+    'page.html': '<p>hi</p>',
+    'notes.txt': 'notes',
+  });
+  afterAll(() => tree.remove());
+  const app = express()
+    .use(mixnmatch.serveStatic(tree.root, { attachments: ['.svg', 'html'] }))
+    .use(mixnmatch.errorHandler());
+
+  it('serves the listed endings as downloads, whatever their case, and the rest as before', async () => {
+    // Express's res.attachment() writes the header.
+    for (const [file, disposition] of [
+      ['/pic.svg', 'attachment; filename=pic.svg'],
+      ['/LOUD.SVG', 'attachment; filename=LOUD.SVG'],
+      ['/page.html', 'attachment; filename=page.html'],
+      ['/notes.txt', undefined],
+    ] as const) {
+      const res = await request(app).get(file);
+      expect({ file, status: res.status, disposition: res.headers['content-disposition'] }).toEqual(
+        {
+          file,
+          status: 200,
+          disposition,
+        },
+      );
+    }
+  });
+
+  it('refuses endings that are not file name endings', () => {
+    for (const attachments of ['.svg', ['a/b'], [''], [1]]) {
+      expect(() =>
+        mixnmatch.serveStatic(tree.root, {
+          attachments,
+        } as unknown as mixnmatch.ServeStaticOptions),
+      ).toThrow(/"attachments" must be an array of file name endings/);
+    }
+  });
+});

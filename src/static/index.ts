@@ -40,6 +40,13 @@ export interface ServeStaticOptions {
    * dotfile inside it. Defaults to `'ignore'`.
    */
   dotfiles?: 'ignore' | 'deny' | 'allow';
+  /**
+   * File name endings (`'.svg'`, `'.html'`, case-insensitive) served as
+   * downloads (`Content-Disposition: attachment; filename=…`), so a browser
+   * saves them rather than rendering them on the app's origin. Defaults to
+   * none.
+   */
+  attachments?: readonly string[];
 }
 
 /** The one dot-folder served by default: RFC 8615's. */
@@ -131,7 +138,7 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
   const options = optionsObject(
     'serveStatic',
     opts,
-    ['listing', 'fallthrough', 'index', 'followSymlinks', 'dotfiles'],
+    ['listing', 'fallthrough', 'index', 'followSymlinks', 'dotfiles', 'attachments'],
     EXAMPLE,
   );
   const listing = booleanOption('serveStatic', options, 'listing', false, EXAMPLE);
@@ -159,6 +166,21 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
       'index',
     );
   }
+  const attachments = options.attachments ?? [];
+  if (
+    !Array.isArray(attachments) ||
+    !attachments.every((ending) => typeof ending === 'string' && /^\.?[^/\\]+$/.test(ending))
+  ) {
+    throw new ConfigError(
+      'serveStatic',
+      `"attachments" must be an array of file name endings such as '.svg' (got ${show(attachments)}).`,
+      EXAMPLE,
+      'attachments',
+    );
+  }
+  const endings = (attachments as string[]).map((e) =>
+    (e.startsWith('.') ? e : `.${e}`).toLowerCase(),
+  );
   const absoluteRoot = path.resolve(root);
   let realRoot: string | undefined;
   try {
@@ -176,6 +198,16 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
     fallthrough: false,
     cacheControl: false,
     redirect: false,
+    ...(endings.length > 0
+      ? {
+          setHeaders(res: Response, file: string) {
+            const name = path.basename(file).toLowerCase();
+            if (endings.some((ending) => name.endsWith(ending))) {
+              (res as Response).attachment(path.basename(file));
+            }
+          },
+        }
+      : {}),
   };
   const files = serveStaticFiles(absoluteRoot, { ...sendOptions, dotfiles });
   // The same, for a path this middleware has cleared of refused dotfiles (.well-known/).
