@@ -247,29 +247,62 @@ describe('auth()', () => {
     });
 
     it('takes sameSite and a secure override', async () => {
-      const res = await request(app({ sameSite: 'lax', secure: true })).get('/login');
+      const res = await request(app({ cookie: { sameSite: 'lax', secure: true } })).get('/login');
       expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(
         /^SESSION=[0-9a-f]{64}; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
       );
-      const never = await request(app({ secure: false }))
+      const never = await request(app({ cookie: { secure: false } }))
         .get('/login')
         .set('X-Forwarded-Proto', 'https');
       expect((never.headers['set-cookie'] as unknown as string[])[0]).not.toContain('Secure');
     });
 
     it('always sends Secure with SameSite=None, also over plain http', async () => {
-      const res = await request(app({ sameSite: 'none' })).get('/login');
+      const res = await request(app({ cookie: { sameSite: 'none' } })).get('/login');
       expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(
         /^SESSION=[0-9a-f]{64}; Path=\/; HttpOnly; Secure; SameSite=None$/,
       );
-      const logout = await request(app({ sameSite: 'none' })).get('/logout');
+      const logout = await request(app({ cookie: { sameSite: 'none' } })).get('/logout');
       expect((logout.headers['set-cookie'] as unknown as string[])[0]).toContain(
         'Secure; SameSite=None',
       );
     });
 
+    it('takes the cookie in express-session’s shape: path, domain, maxAge (a persistent cookie), partitioned', async () => {
+      const res = await request(
+        app({
+          cookie: { path: '/app', domain: 'example.test', maxAge: 3_600_000, partitioned: true },
+        }),
+      ).get('/login');
+      const header = (res.headers['set-cookie'] as unknown as string[])[0]!;
+      expect(header).toMatch(
+        /^SESSION=[0-9a-f]{64}; Max-Age=3600; Domain=example\.test; Path=\/app; HttpOnly; Secure; Partitioned$/,
+      );
+      // Without maxAge, a session cookie, as before.
+      expect((await request(app()).get('/login')).headers['set-cookie']![0]).not.toMatch(/Max-Age/);
+    });
+
+    it('takes the old cookieName, sameSite and secure, and says once each that they are deprecated', async () => {
+      const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      const old = app({ cookieName: 'sid', sameSite: 'lax', secure: true });
+      app({ cookieName: 'sid' });
+      const header = (await request(old).get('/login')).headers['set-cookie']![0]!;
+      expect(header).toMatch(/^sid=[0-9a-f]{64}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+      const said = warn.mock.calls.map(([message]) => String(message));
+      for (const [key, now] of [
+        ['cookieName', 'cookie.name'],
+        ['sameSite', 'cookie.sameSite'],
+        ['secure', 'cookie.secure'],
+      ]) {
+        expect(said.filter((m) => m.includes(`"${key}" is deprecated: use "${now}"`)).length).toBe(
+          1,
+        );
+      }
+      warn.mockRestore();
+    });
+
     it('takes another cookie name', async () => {
-      const server = app({ secrets: ['secret'], cookieName: 'sid' });
+      const server = app({ secrets: ['secret'], cookie: { name: 'sid' } });
       const login = await request(server).get('/login');
       const header = (login.headers['set-cookie'] as unknown as string[])[0]!;
       expect(header).toMatch(/^sid=[0-9a-f]{64}; /);
@@ -454,10 +487,52 @@ describe('auth()', () => {
         /auth\(\): "secrets" must be an array of paths/,
       ],
       ['an empty secret', { secrets: ['/'] }, /secret "\/" must be a path/],
-      ['a bad cookie name', { cookieName: 'a b' }, /"cookieName" must be a cookie name token/],
+      [
+        'a bad cookie name',
+        { cookie: { name: 'a b' } },
+        /"cookieName" must be a cookie name token/,
+      ],
       ['a bad ttl', { ttl: -1 }, /"ttl" must be a positive number of milliseconds/],
-      ['a bad sameSite', { sameSite: 'loose' }, /"sameSite" must be "strict", "lax" or "none"/],
-      ['sameSite none without Secure', { sameSite: 'none', secure: false }, /needs Secure cookies/],
+      [
+        'a bad sameSite',
+        { cookie: { sameSite: 'loose' } },
+        /"sameSite" must be "strict", "lax" or "none"/,
+      ],
+      [
+        'sameSite none without Secure',
+        { cookie: { sameSite: 'none', secure: false } },
+        /needs Secure cookies/,
+      ],
+      [
+        'a cookie path not from the root',
+        { cookie: { path: 'x' } },
+        /"cookie.path" must be a path from the root/,
+      ],
+      [
+        'a cookie domain with a path',
+        { cookie: { domain: 'a.test/x' } },
+        /"cookie.domain" must be a host name/,
+      ],
+      [
+        'a cookie maxAge of 0',
+        { cookie: { maxAge: 0 } },
+        /"cookie.maxAge" must be a positive number of milliseconds/,
+      ],
+      [
+        'partitioned without Secure',
+        { cookie: { partitioned: true, secure: false } },
+        /"cookie.partitioned" needs Secure cookies/,
+      ],
+      [
+        'an unknown cookie key',
+        { cookie: { httpOnly: false } },
+        /"cookie" has an unknown key "httpOnly"/,
+      ],
+      [
+        'one setting both ways',
+        { sameSite: 'lax', cookie: { sameSite: 'lax' } },
+        /"sameSite" and "cookie.sameSite" are the same setting/,
+      ],
       ['a bad maxSessions', { maxSessions: 0 }, /"maxSessions" must be a positive integer/],
       [
         'a store without delete',

@@ -41,6 +41,7 @@ export interface ParsedAuthOptions {
 const EXAMPLE = "auth({ secrets: ['secret', '/topsecret'] })";
 const KNOWN = [
   'secrets',
+  'cookie',
   'cookieName',
   'maxSessions',
   'ttl',

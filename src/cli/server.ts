@@ -238,7 +238,7 @@ export function appOptions(
     cors: config.cors === false ? false : { ...config.cors, overrides: true },
     auth: {
       secrets: config.secrets,
-      ...(config.sameSite ? { sameSite: config.sameSite } : {}),
+      ...(config.sameSite ? { cookie: { sameSite: config.sameSite } } : {}),
       ...(config.rules !== undefined ? { rules: config.rules as AccessRule[] } : {}),
       ...(config.users !== undefined
         ? {

@@ -68,13 +68,16 @@ function sessionUser(user: UserRecord): SessionUser {
  * `goto`. Accounts replace `/login` with one that takes credentials.
  */
 export function cookieSessions(sessions: ParsedSessions): Identification {
-  const { cookieName, ttl, sameSite, secure, store } = sessions;
+  const { cookieName, ttl, sameSite, secure, store, path, domain, maxAge, partitioned } = sessions;
 
   const cookie = (req: Request, value: string, clear: boolean): string =>
     stringifySetCookie({
       name: cookieName,
       value,
-      path: '/',
+      path,
+      ...(domain !== undefined ? { domain } : {}),
+      ...(maxAge !== undefined && !clear ? { maxAge: Math.floor(maxAge / 1000) } : {}),
+      ...(partitioned ? { partitioned: true } : {}),
       httpOnly: true,
       // A bare Node request (no Express) tells TLS by its socket.
       secure: secure ?? req.secure ?? (req.socket as { encrypted?: boolean }).encrypted === true,
