@@ -11,6 +11,7 @@ import { queryParam } from '../http/respond';
 import { sse } from '../http/sse';
 import type { CaptureStore } from '../types';
 import { packageVersion } from '../shared/version';
+import { peekRecord, recordOf } from '../shared/request-record';
 import { curlOf, harOf } from './har';
 import { compareHitIds, HIT_ID, newBinId, type Hit } from './hit';
 import { MAX_HITS_PAGE } from './memory-store';
@@ -98,6 +99,16 @@ export function parseDashboardOptions(opts: unknown): ParsedDashboardOptions {
   };
 }
 
+/** How a request to the dashboard showed it may look: the page carries its key for any but the cookie (see `indexHtml`). */
+type DashboardAccess = 'loopback' | 'bearer' | 'cookie';
+
+declare module '../shared/request-record' {
+  interface RequestRecord {
+    /** How the request showed the dashboard it may look. */
+    dashboardAccess?: DashboardAccess;
+  }
+}
+
 /** The page's files, read once. */
 const PAGE = path.join(__dirname, 'page');
 const FILES: Readonly<Record<string, string>> = {
@@ -172,18 +183,13 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
   const keyDigest = createHash('sha256').update(pageKey).digest();
   const bearerOf = (req: Request) => /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
 
-  /** How a request showed it may look, kept for the page (whether it may carry the key). */
-  const BY = Symbol('dashboard access');
-  type By = 'loopback' | 'bearer' | 'cookie';
-  const byOf = (req: Request) => (req as unknown as Record<symbol, By>)[BY];
-
   router.use(function dashboardAccess(req: Request, res: Response, next: NextFunction) {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    let by: By;
+    let by: DashboardAccess;
     if (digest === undefined) {
       if (!loopbackAddress(req.socket.localAddress) || !loopbackHost(req.headers.host)) {
         return next(
@@ -201,7 +207,7 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
       if (!tokenMatches(cookie, digest)) return askForToken(req, res, next);
       by = 'cookie';
     }
-    (req as unknown as Record<symbol, By>)[BY] = by;
+    recordOf(req).dashboardAccess = by;
     if (by === 'bearer') return next();
     // Whatever else asks, a page of the app's own origin could ask too: a
     // browser sends the cookie with its requests, and on loopback nothing is
@@ -269,7 +275,9 @@ export function dashboardRouter(store: CaptureStore, options: ParsedDashboardOpt
   );
   const unkeyed = Buffer.from(html);
   const indexHtml = (req: Request) =>
-    byOf(req) !== 'cookie' || req.headers['sec-fetch-dest'] === 'document' ? keyed : unkeyed;
+    peekRecord(req)?.dashboardAccess !== 'cookie' || req.headers['sec-fetch-dest'] === 'document'
+      ? keyed
+      : unkeyed;
   const page = (name: string) => (req: Request, res: Response) => {
     if (name === 'index.html' && !req.originalUrl.split('?')[0]!.endsWith('/')) {
       // The page's own files are relative to it: it lives at the prefix's folder.

@@ -415,6 +415,11 @@ function basicCredentials(
     : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** A count in a path (`/redirect/{n}`, `/bytes/{n}`): a signed integer as Go's Atoi reads it (15 digits at most, so exact), or `NaN`. */
+function countOf(text: string): number {
+  return /^[+-]?\d{1,15}$/.test(text) ? Number(text) : NaN;
+}
+
 /**
  * `n` bytes: random, or with `seed` the same ones each time (AES-256-CTR's
  * keystream under the seed's SHA-256; go-httpbin's generator is Go's
@@ -662,8 +667,7 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
   const redirectHop =
     (kind: 'relative' | 'absolute' | 'asked') =>
     (req: Request, res: Response, next: NextFunction): void => {
-      const given = req.endpoint.argv[0]!;
-      const n = /^[+-]?\d{1,15}$/.test(given) ? Number(given) : NaN;
+      const n = countOf(req.endpoint.argv[0]!);
       if (Number.isNaN(n)) return next(new HttpError(400, 'invalid redirect count'));
       if (n < 1) return next(new HttpError(400, 'redirect count must be > 0'));
       const absolute =
@@ -682,8 +686,7 @@ export function reflectMiddleware(opts?: ReflectOptions): RequestHandler {
 
   /** `/bytes/N`: N random bytes (at most `maxBodySize`); with `?seed=`, the same ones each time. */
   function bytes(req: Request, res: Response, next: NextFunction): void {
-    const given = req.endpoint.argv[0]!;
-    const n = /^[+-]?\d{1,15}$/.test(given) ? Number(given) : NaN;
+    const n = countOf(req.endpoint.argv[0]!);
     if (Number.isNaN(n)) return next(new HttpError(400, 'invalid byte count'));
     if (n < 0) return next(new HttpError(400, `invalid byte count: ${n} must be greater than 0`));
     // An empty seed is none (random bytes); any other must be a 64-bit integer, as Go's ParseInt.

@@ -203,7 +203,7 @@ export function serveStatic(root: string, opts?: ServeStaticOptions): RequestHan
           setHeaders(res: Response, file: string) {
             const name = path.basename(file).toLowerCase();
             if (endings.some((ending) => name.endsWith(ending))) {
-              (res as Response).attachment(path.basename(file));
+              res.attachment(path.basename(file));
             }
           },
         }
