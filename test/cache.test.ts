@@ -1,11 +1,10 @@
 // cache(): every endpoint and error path, both status-code modes, options, prefix mounting, concurrent load.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Stream } from 'node:stream';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
-import { expectHeaders } from './helpers';
+import { binary, expectHeaders } from './helpers';
 import { binaryPage, seededRandom } from 'mixnmatch/testing';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -22,13 +21,6 @@ function cacheApp(opts?: mixnmatch.CacheOptions): Express {
 /** The problem JSON of an error response (errorHandler renders it for `Accept: application/json`). */
 function detail(res: request.Response): string {
   return (res.body as { detail: string }).detail;
-}
-
-/** Collects a binary response body as a Buffer. */
-function binary(res: Stream, done: (err: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
 }
 
 /** Percent-encodes every byte, as a browser form might for binary data. */

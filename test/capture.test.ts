@@ -14,7 +14,7 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
 import { captureStoreContract } from 'mixnmatch/testing';
-import { tempTree } from './helpers';
+import { binary, tempTree } from './helpers';
 import { openStream } from './helpers/sse';
 
 /** An app as a user mounts capture: first, then the rest. */
@@ -287,14 +287,7 @@ describe('a bin’s response', () => {
       .put(`/_mixnmatch/api/bins/${id}/response`)
       .send({ status: 202, bodyBase64: Buffer.from([1, 2, 3]).toString('base64'), delayMs: 30 });
     expect(put.status).toBe(200);
-    const res = await request(server)
-      .get(`/bin/${id}`)
-      .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+    const res = await request(server).get(`/bin/${id}`).buffer(true).parse(binary);
     expect(res.status).toBe(202);
     expect(res.body).toEqual(Buffer.from([1, 2, 3]));
     const [hit] = await hitsOf(store, id, 1);

@@ -5,7 +5,7 @@ import { connect, type AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
-import { exchange, rawRequest } from './helpers';
+import { binary, exchange, rawRequest } from './helpers';
 import { REFLECT_TOOLS } from '../src/reflect';
 import path from 'node:path';
 
@@ -758,28 +758,12 @@ describe("reflect(): go-httpbin's method, identity, cookie, auth, redirect and b
   });
 
   it('/bytes/{n}: n bytes, the same ones for a seed; 0 is empty; past maxBodySize or not a number, 400', async () => {
-    const res = await request(app)
-      .get('/bytes/100')
-      .buffer(true)
-      .parse((r, done) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+    const res = await request(app).get('/bytes/100').buffer(true).parse(binary);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/octet-stream');
     expect((res.body as Buffer).length).toBe(100);
     const seeded = async () =>
-      (
-        await request(app)
-          .get('/bytes/50?seed=1234')
-          .buffer(true)
-          .parse((r, done) => {
-            const chunks: Buffer[] = [];
-            r.on('data', (c: Buffer) => chunks.push(c));
-            r.on('end', () => done(null, Buffer.concat(chunks)));
-          })
-      ).body as Buffer;
+      (await request(app).get('/bytes/50?seed=1234').buffer(true).parse(binary)).body as Buffer;
     expect((await seeded()).equals(await seeded())).toBe(true);
     const none = await request(app).get('/bytes/0');
     expect(none.headers['content-length']).toBe('0');

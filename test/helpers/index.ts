@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Stream } from 'node:stream';
 import type { Express } from 'express';
 import request, { type Response } from 'supertest';
 
@@ -147,4 +148,11 @@ export function fakeClock(): (deadline: number) => void {
     }
     clockOffset = Math.max(clockOffset, deadline + 1 - (Date.now() - clockOffset));
   };
+}
+
+/** Collects a binary response body as a Buffer: supertest's `.buffer(true).parse(binary)`. */
+export function binary(res: Stream, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
 }
