@@ -95,7 +95,7 @@ describe('what the Redis stores keep', () => {
       expiresAt: Date.now() + 60_000,
       user: { username: 'ann', roles: [] },
     });
-    expect(await redis.client.zcard(`${prefix}sess-user:ann`)).toBe(1);
+    expect(await redis.client.zcard(`${prefix}sess-user:{ann}`)).toBe(1);
   });
 
   it('keeps a refresh-token family that keeps rotating to its live tokens', async () => {
@@ -107,7 +107,7 @@ describe('what the Redis stores keep', () => {
     // The stores prune by the time they are given: moved past the expiry, not waited for.
     passTime(expiresAt);
     await store.add('new', { username: 'ann', family: 'f', expiresAt: Date.now() + 60_000 });
-    expect(await redis.client.zcard(`${prefix}rt-family:f`)).toBe(1);
+    expect(await redis.client.zcard(`${prefix}rt-family:{f}`)).toBe(1);
   });
 });
 
@@ -133,20 +133,24 @@ describe('a value in Redis that the stores did not write', () => {
 
   it('is no session (401), never a crash', async () => {
     const prefix = redis.prefix();
-    const { server } = app(prefix);
+    const { server, stores } = app(prefix);
     const id = 'd'.repeat(64);
+    // Where the store keeps this id (its shard's hash tag is the store's to choose).
+    await stores.sessions.set(id, { createdAt: 1, expiresAt: Date.now() + 60_000 });
+    const [key] = await redis.client.keys(`${prefix}sess:*:${id}`);
+    expect(key).toBeDefined();
     for (const value of [
       'not json',
       '{"createdAt":"x"}',
       '[]',
       `{"createdAt":1,"expiresAt":${Date.now() + 60_000},"user":{"username":5}}`,
     ]) {
-      await redis.client.set(`${prefix}sess:${id}`, value);
+      await redis.client.set(key!, value);
       const res = await request(server).get('/secret/x').set('Cookie', `SESSION=${id}`);
       expect(res.status).toBe(401);
     }
-    await redis.client.del(`${prefix}sess:${id}`);
-    await redis.client.hset(`${prefix}sess:${id}`, 'a', 'b');
+    await redis.client.del(key!);
+    await redis.client.hset(key!, 'a', 'b');
     expect((await request(server).get('/secret/x').set('Cookie', `SESSION=${id}`)).status).toBe(
       503,
     );
@@ -155,10 +159,10 @@ describe('a value in Redis that the stores did not write', () => {
   it('is a 503 for a page, a user or a count, never a crash', async () => {
     const prefix = redis.prefix();
     const { server } = app(prefix);
-    await redis.client.hset(`${prefix}page:odd`, 'data', '!!not base64!!', 'type', 'text/plain');
+    await redis.client.hset(`${prefix}page:{odd}`, 'data', '!!not base64!!', 'type', 'text/plain');
     expect((await request(server).get('/cache/odd')).status).toBe(503);
     await redis.client.hset(
-      `${prefix}page:header`,
+      `${prefix}page:{header}`,
       'data',
       'eA==',
       'type',
@@ -167,7 +171,7 @@ describe('a value in Redis that the stores did not write', () => {
     const injected = await request(server).get('/cache/header');
     expect(injected.status).toBe(503);
     expect(injected.headers['set-cookie']).toBeUndefined();
-    await redis.client.set(`${prefix}page:str`, 'a string, not a hash');
+    await redis.client.set(`${prefix}page:{str}`, 'a string, not a hash');
     expect((await request(server).get('/cache/str')).status).toBe(503);
     await redis.client.hset(`${prefix}user:mal`, 'passwordHash', 'x', 'roles', '{not json');
     const login = await request(server)

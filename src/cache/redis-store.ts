@@ -11,55 +11,73 @@ import { pageType } from './decode';
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } from '../types';
 
 /**
- * save: checks the name, the free space and the count of names, then saves,
- * all in one script. KEYS: page key, names set, size counter, live-names set.
- * ARGV: name, data (base64), type, bytes, maxSize, maxNames.
+ * reserve: room for a page, before it is saved: its bytes and one name
+ * more, counted only when they fit, so however many processes save at once
+ * the totals never pass the limits. KEYS: totals hash. ARGV: bytes,
+ * maxSize, maxNames.
+ */
+const RESERVE = new RedisScript(`
+local totals = redis.call('HMGET', KEYS[1], 'bytes', 'names')
+local size, names = tonumber(totals[1] or '0'), tonumber(totals[2] or '0')
+-- Checked before any write: a script that fails halfway is not undone.
+if not size or not names or size < 0 or names < 0 then return redis.error_reply('page totals are not counts') end
+if size + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return 'full' end
+if names >= tonumber(ARGV[3]) then return 'too-many-names' end
+redis.call('HINCRBY', KEYS[1], 'bytes', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'names', 1)
+return 'ok'
+`);
+
+/**
+ * save: the page under its name, unless the name was ever saved (it stays
+ * taken). KEYS: page key, name key (one slot: the name's). ARGV: data
+ * (base64), type, bytes.
  */
 const SAVE = new RedisScript(`
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'exists' end
-local size = tonumber(redis.call('GET', KEYS[3]) or '0')
--- Checked before any write: a script that fails halfway is not undone.
-if not size or size ~= math.floor(size) or size < 0 then return redis.error_reply('page-bytes is not a count') end
-if size + tonumber(ARGV[4]) > tonumber(ARGV[5]) then return 'full' end
-if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[6]) then return 'too-many-names' end
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[1])
-redis.call('HSET', KEYS[1], 'data', ARGV[2], 'type', ARGV[3], 'bytes', ARGV[4])
-redis.call('INCRBY', KEYS[3], ARGV[4])
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'exists' end
+redis.call('SET', KEYS[2], '1')
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'type', ARGV[2], 'bytes', ARGV[3])
 return 'saved'
 `);
 
-/** get: the page, 'cleared' for a name whose page went, or nil. KEYS: page key, names set. ARGV: name. */
-const GET = new RedisScript(`
-local page = redis.call('HMGET', KEYS[1], 'data', 'type')
-if page[1] then return { page[1], page[2] } end
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'cleared' end
-return false
-`);
-
-/** clear: frees the page's bytes, once; the name stays. KEYS: page key, size counter, live-names set. ARGV: name. */
-const CLEAR = new RedisScript(`
-local bytes = redis.call('HGET', KEYS[1], 'bytes')
-if bytes then
-  redis.call('DECRBY', KEYS[2], bytes)
-  redis.call('DEL', KEYS[1])
+/**
+ * release: gives back what a page held (or a reservation that was not
+ * used) and takes its name off the live pages. KEYS: totals hash,
+ * live-names set. ARGV: name, bytes, names ('1' for a reservation's name).
+ */
+const RELEASE = new RedisScript(`
+if tonumber(ARGV[2]) > 0 and redis.call('HINCRBY', KEYS[1], 'bytes', -tonumber(ARGV[2])) < 0 then
+  redis.call('HSET', KEYS[1], 'bytes', 0)
 end
-redis.call('SREM', KEYS[3], ARGV[1])
+if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[1], 'names', -1) end
+redis.call('SREM', KEYS[2], ARGV[1])
 return 1
 `);
 
 /**
- * clearAll: every live page, the size back to 0; every name stays. Only the
- * live pages are walked, not every name ever saved. KEYS: live-names set,
- * size counter. ARGV: page-key prefix.
+ * settle: once no page is left, the bytes held are 0 again: a reservation
+ * a fault kept from being given back is not held for good. KEYS: totals
+ * hash, live-names set.
  */
-const CLEAR_ALL = new RedisScript(`
-for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  redis.call('DEL', ARGV[1] .. name)
-end
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], 0)
+const SETTLE = new RedisScript(`
+if redis.call('SCARD', KEYS[2]) == 0 then redis.call('HSET', KEYS[1], 'bytes', 0) end
 return 1
+`);
+
+/** get: the page, 'cleared' for a name whose page went, or nil. KEYS: page key, name key. */
+const GET = new RedisScript(`
+local page = redis.call('HMGET', KEYS[1], 'data', 'type')
+if page[1] then return { page[1], page[2] } end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'cleared' end
+return false
+`);
+
+/** clear: the page gone, once; gives its bytes (0 when it was not there). The name stays. KEYS: page key. */
+const CLEAR = new RedisScript(`
+local bytes = redis.call('HGET', KEYS[1], 'bytes')
+if not bytes then return 0 end
+redis.call('DEL', KEYS[1])
+return tonumber(bytes) or 0
 `);
 
 /** A page from the `data` (base64) and `type` fields; anything else is not a page this store saved. */
@@ -79,28 +97,26 @@ function toPage([data, type]: (string | undefined)[]): CachedPage {
 /**
  * Pages in Redis, shared by every process with the same Redis and prefix:
  * each page a hash (its bytes as base64, so they come back byte for byte
- * through any client, its type, its size), every name ever saved in a set
- * (names stay taken for every process), and the bytes held in a counter.
- * Each operation is one script, so `save` checks the name, the space and
- * the names left and saves atomically: the total never passes `maxSize`,
- * whichever process saves. A value under its keys that this store did not
- * write is a 503.
+ * through any client, its type, its size) and a mark that its name was
+ * saved (names stay taken for every process), both in the name's hash
+ * slot, so pages spread over a cluster's masters. The bytes held and the
+ * names taken are two counters in a slot of their own: `save` reserves its
+ * bytes and name there first and gives them back if the name turns out to
+ * be taken, so the totals never pass `maxSize` and `maxNames`, whichever
+ * process saves. A value under its keys that this store did not write is
+ * a 503.
  */
 export class RedisPageStore extends RedisStore implements PageStore {
   constructor(options: RedisStoreOptions) {
     super('RedisPageStore', 'page store', options);
   }
 
-  #page(name: string): string {
-    return this.key('page', name);
+  #page(name: string): string[] {
+    return [this.tagged('page', name), this.tagged('pageName', name)];
   }
 
-  get #names(): string {
-    return this.key('pageNames');
-  }
-
-  get #size(): string {
-    return this.key('pageBytes');
+  get #totals(): string {
+    return this.key('pageTotals');
   }
 
   get #live(): string {
@@ -108,39 +124,43 @@ export class RedisPageStore extends RedisStore implements PageStore {
   }
 
   async save(name: string, page: CachedPage, limits: PageLimits): Promise<PageSaveResult> {
-    const reply = await this.run(
-      SAVE,
-      [this.#page(name), this.#names, this.#size, this.#live],
-      [
-        name,
-        page.data.toString('base64'),
-        page.type,
-        page.data.length,
-        limits.maxSize,
-        limits.maxNames,
-      ],
-    );
-    return this.parse(reply, (value) => {
+    const keys = this.#page(name);
+    const bytes = page.data.length;
+    // A name taken is said as such, not as a store too full to take it.
+    if (this.parse(await this.command(['EXISTS', keys[1]!]), replyInteger) === 1) return 'exists';
+    const room = await this.run(RESERVE, [this.#totals], [bytes, limits.maxSize, limits.maxNames]);
+    const reserved = this.parse(room, (value) => {
       const result = replyString(value);
-      if (
-        result !== 'saved' &&
-        result !== 'exists' &&
-        result !== 'full' &&
-        result !== 'too-many-names'
-      ) {
+      if (result !== 'ok' && result !== 'full' && result !== 'too-many-names') {
         throw new TypeError(`unexpected result ${String(result)}`);
       }
       return result;
     });
+    if (reserved !== 'ok') return reserved;
+    // A save whose outcome is unknown (Redis went away) keeps its
+    // reservation: the totals may count too much, never too little.
+    const reply = await this.run(SAVE, keys, [page.data.toString('base64'), page.type, bytes]);
+    const result = this.parse(reply, (value) => {
+      const saved = replyString(value);
+      if (saved !== 'saved' && saved !== 'exists') {
+        throw new TypeError(`unexpected result ${String(saved)}`);
+      }
+      return saved;
+    });
+    if (result === 'saved') await this.command(['SADD', this.#live, name]);
+    // Taken since the look above: the reservation goes back.
+    else await this.run(RELEASE, [this.#totals, this.#live], ['', bytes, '1']);
+    return result;
   }
 
   async get(name: string): Promise<PageLookup> {
+    const keys = this.#page(name);
     // A page that is there is one plain HMGET; only a miss asks the script,
     // which tells a cleared name from one never saved in one atomic look.
-    const hit = await this.command(['HMGET', this.#page(name), 'data', 'type']);
+    const hit = await this.command(['HMGET', keys[0]!, 'data', 'type']);
     const page = this.parse(hit, (value) => replyArray(value).map(replyString));
     if (page[0] !== undefined) return this.parse(page, () => toPage(page));
-    const reply = await this.run(GET, [this.#page(name), this.#names], [name]);
+    const reply = await this.run(GET, keys, []);
     return this.parse(reply, (value): PageLookup => {
       if (value === null || value === undefined) return undefined;
       if (!Array.isArray(value)) {
@@ -152,15 +172,19 @@ export class RedisPageStore extends RedisStore implements PageStore {
   }
 
   async clear(name: string): Promise<void> {
-    await this.run(CLEAR, [this.#page(name), this.#size, this.#live], [name]);
+    const bytes = this.parse(await this.run(CLEAR, [this.#page(name)[0]!], []), replyInteger);
+    await this.run(RELEASE, [this.#totals, this.#live], [name, bytes, '0']);
   }
 
   async clearAll(): Promise<void> {
-    await this.run(CLEAR_ALL, [this.#live, this.#size], [this.key('page')]);
+    const reply = await this.command(['SMEMBERS', this.#live]);
+    const names = this.parse(reply, (value) => replyArray(value).map((n) => replyString(n) ?? ''));
+    await Promise.all(names.map((name) => this.clear(name)));
+    await this.run(SETTLE, [this.#totals, this.#live], []);
   }
 
   async size(): Promise<number> {
-    const reply = await this.command(['GET', this.#size]);
+    const reply = await this.command(['HGET', this.#totals, 'bytes']);
     return this.parse(reply, (value) =>
       value === null || value === undefined ? 0 : replyInteger(value),
     );

@@ -404,7 +404,7 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
           const args = ['XREAD', 'COUNT', '500'];
           if (this.#blocking) args.push('BLOCK', '1000');
           args.push('STREAMS', this.#feed, last);
-          const reply = await command(this.#blocking ?? this.send, STORE, args);
+          const reply = await command(this.#blocking ?? this.send, STORE, args, this.#feed);
           const entries = readEntries(reply);
           for (const [id, fields] of entries) {
             last = id;

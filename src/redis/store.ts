@@ -3,18 +3,21 @@ import { command, parseReply, redisOptions, type RedisScript, type SendCommand }
 
 /**
  * Every key mixnmatch keeps in Redis, by the name the stores use, as it
- * follows the prefix (an item's id, name or digest follows a name that ends
- * in `:`). One list, so no two stores can collide and an operator can read
- * what a prefix holds.
+ * follows the prefix. One list, so no two stores can collide and an
+ * operator can read what a prefix holds. A name ending in `:` is followed by
+ * an item (an id, a name, a digest); one marked `{tag}` is followed by a
+ * hash tag in braces (`sess:{4.2}:<id>`), which puts the keys one store
+ * operation touches in one hash slot of a Redis Cluster while different
+ * items spread over its masters (see docs/instances.md).
  */
 export const KEYS = {
-  /** A session, by id (`RedisSessionStore`). */
+  /** A session, by shard tag and id (`RedisSessionStore`): `sess:{shard}:<id>`. */
   session: 'sess:',
-  /** Sessions by recency of use: the least recently used goes first past the cap. */
-  sessionRecency: 'sess-recency',
-  /** The counter that orders session uses. */
-  sessionUses: 'sess-uses',
-  /** A user's sessions, by username. */
+  /** A shard's sessions by recency of use: the least recently used goes first past the shard's share of the cap. `sess-recency:{shard}`. */
+  sessionRecency: 'sess-recency:',
+  /** The counter that orders a shard's session uses. `sess-uses:{shard}`. */
+  sessionUses: 'sess-uses:',
+  /** A user's sessions, by username: `sess-user:{name}`. */
   sessionUser: 'sess-user:',
   /** A user, by username (`RedisUserStore`). */
   user: 'user:',
@@ -22,28 +25,34 @@ export const KEYS = {
   usersFile: 'users-file',
   /** Failed attempts, by username or address (`RedisLockoutStore`). */
   lockout: 'lockout:',
-  /** A refresh token, by digest (`RedisRefreshTokenStore`). */
+  /** A refresh token, by family and digest (`RedisRefreshTokenStore`): `rt:{family}:<digest>`. */
   refreshToken: 'rt:',
-  /** A refresh-token family's tokens, by family id. */
+  /** The family of a refresh token, by digest: `rt-digest:{digest}`. */
+  refreshDigest: 'rt-digest:',
+  /** A refresh-token family's tokens, by family id: `rt-family:{family}`. */
   refreshFamily: 'rt-family:',
-  /** A user's refresh-token families, by username. */
+  /** A family that was revoked (no token joins it again): `rt-revoked:{family}`. */
+  refreshRevoked: 'rt-revoked:',
+  /** A user's refresh-token families, by username: `rt-user:{name}`. */
   refreshUser: 'rt-user:',
-  /** A cached page, by name (`RedisPageStore`). */
+  /** A cached page, by name (`RedisPageStore`): `page:{name}`. */
   page: 'page:',
-  /** Page names by recency. */
-  pageNames: 'page-names',
-  /** The bytes all pages hold. */
-  pageBytes: 'page-bytes',
-  /** Pages still live, for the cap. */
-  pageLive: 'page-live',
-  /** The capture bins (`RedisCaptureStore`). */
-  captureBins: 'capture:bins',
+  /** A page name that was saved (names stay taken): `page-name:{name}`. */
+  pageName: 'page-name:',
+  /** The bytes all pages hold and the names taken (a hash), in one slot of their own. */
+  pageTotals: 'page-totals:{pages}',
+  /** Names whose page is still there, for clearing them all. */
+  pageLive: 'page-live:{pages}',
+  /** The capture bins (`RedisCaptureStore`). Every capture key is in one slot: the feed orders every hit. */
+  captureBins: 'capture:{capture}:bins',
   /** The feed stream that mints hit ids. */
-  captureFeed: 'capture:feed',
+  captureFeed: 'capture:{capture}:feed',
   /** A bin's settings, by id. */
-  captureBin: 'capture:bin:',
+  captureBin: 'capture:{capture}:bin:',
   /** A bin's hits (a stream), by id. */
-  captureHits: 'capture:hits:',
+  captureHits: 'capture:{capture}:hits:',
+  /** What the command wrote when it loaded its state: gone when Redis came back empty. */
+  state: 'state',
 } as const;
 
 /** The name of one of {@link KEYS}. */
@@ -72,6 +81,14 @@ export abstract class RedisStore {
     return `${this.prefix}${KEYS[name]}${item}`;
   }
 
+  /**
+   * The key `name` with the hash tag `tag` (`sess:{tag}`), followed by
+   * `:item` when given: every key of one tag is in one hash slot.
+   */
+  protected tagged(name: KeyName, tag: string, item?: string): string {
+    return `${this.prefix}${KEYS[name]}{${tag}}${item === undefined ? '' : `:${item}`}`;
+  }
+
   /** Runs one of the store's scripts (atomic, one round trip). */
   protected run(
     script: RedisScript,
@@ -81,7 +98,7 @@ export abstract class RedisStore {
     return script.run(this.send, this.#what, keys, args);
   }
 
-  /** Sends one plain command. */
+  /** Sends one plain command (its key, for a cluster's routing, `args[1]`). */
   protected command(args: string[]): Promise<unknown> {
     return command(this.send, this.#what, args);
   }
