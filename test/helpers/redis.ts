@@ -30,15 +30,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A redis-server (or Sentinel) process started by {@link spawnRedis}. */
+export interface RedisProcess {
+  readonly port: number;
+  readonly process: ChildProcess;
+  /** Stops it (SIGTERM to its PID, or SIGKILL) and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
 /**
- * Starts Debian's redis-server on 127.0.0.1 and a free port, without
- * persistence, and resolves once it says it is ready.
+ * Starts Debian's redis-server with `args` (after the port) on 127.0.0.1,
+ * without persistence, and resolves once it says it is ready.
  */
-export async function startRedis(port?: number): Promise<TestRedis> {
-  const chosen = port ?? (await freePort());
+export async function spawnRedis(
+  port: number,
+  args: readonly string[] = [],
+): Promise<RedisProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [...args, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await new Promise<void>((resolve, reject) => {
@@ -47,7 +57,8 @@ export async function startRedis(port?: number): Promise<TestRedis> {
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
+      // A server says it is ready; a Sentinel, that it runs.
+      if (/Ready to accept connections|Sentinel ID is/.test(output)) resolve();
     });
   });
   child.stdout!.resume();
@@ -57,22 +68,43 @@ export async function startRedis(port?: number): Promise<TestRedis> {
   (child.stderr as unknown as { unref?: () => void }).unref?.();
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  return {
+    port,
+    process: child,
+    async stop(signal = 'SIGTERM') {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+let prefixes = 0;
+/** A prefix no other test uses, so stores of different tests never meet. */
+export function testPrefix(): string {
+  return `test-${process.pid}-${++prefixes}:`;
+}
+
+/**
+ * Starts Debian's redis-server on 127.0.0.1 and a free port, without
+ * persistence, and resolves once it says it is ready.
+ */
+export async function startRedis(port?: number): Promise<TestRedis> {
+  const chosen = port ?? (await freePort());
+  const server = await spawnRedis(chosen);
   const client = new Redis({ port: chosen, host: '127.0.0.1', lazyConnect: false });
-  let n = 0;
   return {
     port: chosen,
     url: `redis://127.0.0.1:${chosen}`,
-    process: child,
+    process: server.process,
     client,
     send: (args) => client.call(args[0]!, ...args.slice(1)),
-    prefix: () => `test-${process.pid}-${++n}:`,
+    prefix: testPrefix,
     async stop() {
       client.disconnect();
-      process.off('exit', killOnExit);
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
     },
   };
 }
