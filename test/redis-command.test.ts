@@ -260,7 +260,12 @@ describe('mixnmatch --workers 2 --redis URL', () => {
   it('lets a worker listen only once its Redis connections are open, so its first request is served', async () => {
     const proxy = await heldProxy(redis.port);
     let opened = false;
-    const connecting = connectStores(proxy.url, prefix, undefined, () => undefined, false).then(
+    const connecting = connectStores({
+      url: proxy.url,
+      prefix,
+      onState: () => undefined,
+      waitForRedis: false,
+    }).then(
       (stores) => ((opened = true), stores),
     );
     try {

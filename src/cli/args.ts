@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { UserEntry } from '../accounts';
 import { didYouMean } from '../shared/options';
 import { CONFIG_KEYS, FILE_ONLY, FLAGS, flagOf, PATH_KEYS } from './flags';
+import { parseRedisUrl, redactUrl, RedisUrlError } from './redis-url';
 
 /** Everything the command needs to start a server. */
 export interface ServerConfig {
@@ -430,8 +431,13 @@ function toConfig(
       : [];
 
   const redisUrl = read('redis') as string | undefined;
-  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/i.test(redisUrl)) {
-    throw new UsageError(`${n('redis')} ${redisUrl}: not a redis:// or rediss:// URL`);
+  if (redisUrl !== undefined) {
+    try {
+      parseRedisUrl(redisUrl);
+    } catch (err) {
+      if (!(err instanceof RedisUrlError)) throw err;
+      throw new UsageError(`${n('redis')} ${redactUrl(redisUrl)}: ${err.message}`);
+    }
   }
   const redisPrefix = read('redisPrefix') as string | undefined;
   const workers = (read('workers') as number | undefined) ?? 1;

@@ -7,6 +7,7 @@ import {
   loadUsers,
   RedisUnreachableError,
   type CommandStores,
+  type RedisState,
   type UsersLoad,
 } from './redis';
 import {
@@ -34,13 +35,13 @@ function isStopping(message: unknown): message is { stopping: string } {
   );
 }
 
-/** A worker's word that its Redis connection went (`down`) or came back (`up`). */
-function isRedisState(message: unknown): message is { redis: 'down' | 'up'; message: string } {
+/** A worker's word about its Redis (see `RedisState`). */
+function isRedisState(message: unknown): message is { redis: RedisState; message: string } {
+  const state = (message as { redis?: unknown } | null)?.redis;
   return (
     message !== null &&
     typeof message === 'object' &&
-    ((message as { redis?: unknown }).redis === 'down' ||
-      (message as { redis?: unknown }).redis === 'up') &&
+    (state === 'down' || state === 'up' || state === 'refused' || state === 'lost') &&
     typeof (message as { message?: unknown }).message === 'string'
   );
 }
@@ -108,9 +109,11 @@ export async function runPrimary(
   const redis = config.redis!;
   let stores: CommandStores;
   try {
-    stores = await connectStores(redis.url, redis.prefix, undefined, (message) =>
-      output.err(`mixnmatch: ${message}\n`),
-    );
+    stores = await connectStores({
+      url: redis.url,
+      prefix: redis.prefix,
+      onState: (message) => output.err(`mixnmatch: ${message}\n`),
+    });
   } catch (err) {
     if (!(err instanceof RedisUnreachableError)) throw err;
     output.err(`mixnmatch: ${err.message}\n`);
@@ -171,8 +174,10 @@ export async function runPrimary(
   if (token !== undefined) env.MIXNMATCH_CAPTURE_TOKEN = token;
 
   // Redis going and coming back is said once for every worker: when the
-  // first loses it, and when the last has it again.
+  // first loses it, and when the last has it again. A refusal is said once
+  // until Redis is back; a loss, by the one worker that saw it first.
   const redisDown = new Set<Worker>();
+  const refusals = new Set<string>();
   const fork = () => {
     const worker = cluster.fork(env);
     workers.add(worker);
@@ -180,11 +185,17 @@ export async function runPrimary(
     let leaving = false;
     worker.on('message', (message: unknown) => {
       if (isRedisState(message)) {
-        if (message.redis === 'down') {
-          if (redisDown.size === 0) output.err(`mixnmatch: ${message.message}\n`);
+        const say = () => output.err(`mixnmatch: ${message.message}\n`);
+        if (message.redis === 'lost') say();
+        else if (message.redis === 'refused') {
+          if (!refusals.has(message.message)) say();
+          refusals.add(message.message);
+        } else if (message.redis === 'down') {
+          if (redisDown.size === 0) say();
           redisDown.add(worker);
         } else if (redisDown.delete(worker) && redisDown.size === 0) {
-          output.err(`mixnmatch: ${message.message}\n`);
+          refusals.clear();
+          say();
         }
         return;
       }

@@ -257,7 +257,7 @@ export const FLAGS: readonly Flag[] = [
     flags: '--redis <url>',
     key: 'redis',
     type: 'string',
-    help: 'keep sessions, pages, users and lockout counts in Redis (redis://host:port), shared by every worker and instance',
+    help: 'keep sessions, pages, users and lockout counts in Redis, shared by every worker and instance: redis://host:port, a cluster (redis+cluster://host:port,host:port) or a master its Sentinels watch (redis+sentinel://host:26379,host:26379/name)',
   },
   {
     flags: '--redis-prefix <prefix>',

@@ -166,18 +166,23 @@ async function runServer(config: ServerConfig): Promise<void> {
   else watchParent(stop);
   try {
     if (config.redis) {
-      stores = await connectStores(
-        config.redis.url,
-        config.redis.prefix,
-        undefined,
+      stores = await connectStores({
+        url: config.redis.url,
+        prefix: config.redis.prefix,
         // A worker tells its primary, which says it once for all of them.
-        (message, state) =>
+        onState: (message, state) =>
           worker
             ? process.send?.({ redis: state, message })
             : output.err(`mixnmatch: ${message}\n`),
+        // Redis came back empty: the users file is loaded again, here.
+        onLost: async () => {
+          if (config.users === undefined || !stores) return undefined;
+          await loadSharedUsers(config, stores, output);
+          return `the users of ${config.usersFile} are loaded again`;
+        },
         // Its primary checked Redis at start; a worker started later serves through an outage.
-        !worker,
-      );
+        waitForRedis: !worker,
+      });
       // A primary has loaded the users for its workers.
       if (!worker) await loadSharedUsers(config, stores, output);
     }

@@ -1,7 +1,12 @@
-// The command's Redis: one ioredis client per process, the stores on it, and the users file loaded into the shared user store.
+// The command's Redis: one ioredis client per process (of one Redis, a Redis Cluster, or a Sentinel-watched master), the stores on it, and the users file loaded into the shared user store.
 import type IORedis from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { userRecords, verifyPassword, type UserEntry } from '../accounts';
 import { redisStores, type RedisStores } from '../redis-stores';
+import { KEYS } from '../redis/store';
+import { parseRedisUrl, redactUrl, type RedisTarget } from './redis-url';
+
+export { redactUrl } from './redis-url';
 
 /** How long a command may wait for Redis before the request gets a 503. */
 const COMMAND_TIMEOUT_MS = 2000;
@@ -13,52 +18,141 @@ export interface CommandStores {
   close(): Promise<void>;
 }
 
-/** A Redis URL to print: its password (and user) left out. */
-export function redactUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/)[^@/]*@/i, '$1***@');
-}
-
-/** Why Redis could not be reached at start, for the exit code: 1. */
+/** Why Redis could not be reached (or would not take writes) at start, for the exit code: 1. */
 export class RedisUnreachableError extends Error {}
 
 /**
- * Connects to Redis at `url` and gives the stores on it. The client never
- * queues a command while Redis is away (a request gets a 503 at once, not a
- * hang), gives up on a command after 2 s, and reconnects on its own, so
- * the stores serve from Redis again as soon as it is back. Rejects with
- * {@link RedisUnreachableError} when Redis cannot be reached now.
+ * What happens to the command's Redis, as said to the operator: it went
+ * away (`down`), is back (`up`), refuses what the stores ask for a reason
+ * the operator must fix (`refused`: a replica, a cluster node given as one
+ * Redis, …), or came back without the state it held (`lost`).
  */
-export async function connectStores(
-  url: string,
-  prefix: string,
-  maxSessions: number | undefined,
-  onError: (message: string, state: 'down' | 'up') => void,
-  waitForRedis = true,
-): Promise<CommandStores> {
-  const shown = redactUrl(url);
+export type RedisState = 'down' | 'up' | 'refused' | 'lost';
+
+/** Options of {@link connectStores}. */
+export interface ConnectOptions {
+  /** `--redis`: `redis://`, `rediss://`, `redis+cluster://` or `redis+sentinel://`. */
+  url: string;
+  prefix: string;
+  /** Told once per change of state. */
+  onState(message: string, state: RedisState): void;
+  /**
+   * Redis came back empty (its state mark gone): reloads what the command
+   * loads (the users file), and says what more to tell. Run on the one
+   * process that saw it first.
+   */
+  onLost?(): Promise<string | undefined>;
+  /** Whether to check now that Redis answers and takes writes (a primary, a single process); a worker serves through an outage. Defaults to `true`. */
+  waitForRedis?: boolean;
+}
+
+/**
+ * Why Redis refused a command, in one line naming the cause and the fix,
+ * when the operator must act; `undefined` for an outage (it heals itself)
+ * or a refusal the stores answer themselves.
+ */
+export function refusal(err: unknown, shown: string): string | undefined {
+  const text = String((err as Error)?.message ?? err);
+  if (/^READONLY/.test(text)) {
+    return `Redis at ${shown} refuses writes: it is a read-only replica (READONLY). Point --redis at the master, or at its Sentinels (redis+sentinel://HOST:26379,…/MASTER) to follow failovers`;
+  }
+  if (/^(MOVED|ASK) /.test(text)) {
+    return `Redis at ${shown} is one node of a Redis Cluster and holds only some keys (${text.split(' ')[0]}). Give the cluster: --redis redis+cluster://HOST:PORT,HOST:PORT`;
+  }
+  if (/^CLUSTERDOWN/.test(text)) {
+    return `the Redis Cluster at ${shown} is down (CLUSTERDOWN): some hash slots have no master; requests that need them get 503 until it is whole again`;
+  }
+  if (/^(NOAUTH|WRONGPASS|NOPERM)/.test(text)) {
+    return `Redis at ${shown} refuses the command's credentials (${text.split(' ')[0]}): give the user and password in the URL (redis://USER:PASSWORD@HOST:PORT)`;
+  }
+  if (/^OOM/.test(text)) {
+    return `Redis at ${shown} is out of memory (OOM, its maxmemory) and refuses writes: raise maxmemory or free it`;
+  }
+  if (/^MISCONF/.test(text)) {
+    return `Redis at ${shown} refuses writes because it cannot save its snapshot (MISCONF): fix its disk, or its "save" setting`;
+  }
+  return undefined;
+}
+
+/** The ioredis client for a target: one Redis, a Cluster, or a master through its Sentinels. */
+function clientFor(target: RedisTarget, lazyConnect: boolean): IORedis | Cluster {
   // Loaded only with --redis: a library user (and a command without it) never loads ioredis.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Redis = (require('ioredis') as { default: typeof IORedis }).default;
-  const client = new Redis(url, {
-    // Waiting: connect() below says whether Redis answers. Not waiting: connect
-    // at once, and keep trying, as after any outage.
-    lazyConnect: waitForRedis,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
+  const timeouts = {
     commandTimeout: COMMAND_TIMEOUT_MS,
     connectTimeout: COMMAND_TIMEOUT_MS,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    maxRetriesPerRequest: 1,
+  };
+  const retry = (times: number) => Math.min(times * 200, 2000);
+  if (target.kind === 'single') {
+    return new Redis(target.url, {
+      lazyConnect,
+      enableOfflineQueue: false,
+      retryStrategy: retry,
+      ...timeouts,
+    });
+  }
+  const auth = {
+    ...(target.username !== undefined ? { username: target.username } : {}),
+    ...(target.password !== undefined ? { password: target.password } : {}),
+  };
+  if (target.kind === 'cluster') {
+    return new Redis.Cluster(target.nodes, {
+      lazyConnect,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retry,
+      slotsRefreshTimeout: COMMAND_TIMEOUT_MS,
+      redisOptions: { ...auth, ...timeouts, ...(target.tls ? { tls: {} } : {}) },
+    });
+  }
+  return new Redis({
+    sentinels: target.sentinels,
+    name: target.name,
+    db: target.db,
+    ...auth,
+    ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
+    ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    // The Sentinels say when the master changes; a master that became a
+    // replica answers READONLY until the connection moves to the new one.
+    failoverDetector: true,
+    reconnectOnError: (err) => (/^READONLY/.test(err.message) ? 2 : false),
+    lazyConnect,
+    enableOfflineQueue: false,
+    retryStrategy: retry,
+    sentinelRetryStrategy: retry,
+    ...timeouts,
   });
+}
+
+/**
+ * Connects to Redis (one server, a Redis Cluster, or the master its
+ * Sentinels name) and gives the stores on it. The client never queues a
+ * command while Redis is away (a request gets a 503 at once, not a hang),
+ * gives up on a command after 2 s, and reconnects on its own (to the new
+ * master after a Sentinel failover), so the stores serve from Redis again
+ * as soon as it is back. Rejects with {@link RedisUnreachableError} when
+ * Redis cannot be reached now or refuses to take writes.
+ */
+export async function connectStores(options: ConnectOptions): Promise<CommandStores> {
+  const { prefix, onState, onLost } = options;
+  const waitForRedis = options.waitForRedis ?? true;
+  const target = parseRedisUrl(options.url);
+  const shown = redactUrl(options.url);
+  const client = clientFor(target, waitForRedis);
+  const stateKey = `${prefix}${KEYS.state}`;
   // An outage is reported once when the connection goes and once when it is
   // back, not once per reconnection attempt; at start, by the rejection.
   let firstError: Error | undefined;
   let connected = false;
   let down = false;
   let closing = false;
+  /** Refusals said since Redis was last back: each once. */
+  const said = new Set<string>();
   const lost = () => {
     if (!connected || down || closing) return;
     down = true;
-    onError(
+    onState(
       `Redis at ${shown} is unreachable; requests that need it get 503 until it is back`,
       'down',
     );
@@ -70,17 +164,41 @@ export async function connectStores(
   });
   client.on('close', lost);
   client.on('ready', () => {
-    if (down) onError(`Redis at ${shown} is back`, 'up');
+    const back = down;
     connected = true;
     down = false;
+    if (!back) return;
+    said.clear();
+    onState(`Redis at ${shown} is back`, 'up');
+    void checkState();
   });
+  /** After an outage: a Redis that lost its state mark came back empty. The first process to mark it again reloads. */
+  const checkState = async () => {
+    try {
+      const marked = await client.call('SET', stateKey, String(Date.now()), 'NX');
+      if (marked !== 'OK') return;
+      const more = await onLost?.();
+      onState(
+        `Redis at ${shown} came back empty (restarted without persistence?): the sessions, pages, tokens, lockout counts and capture bins it held are gone${more ? `; ${more}` : ''}`,
+        'lost',
+      );
+    } catch (err) {
+      // Not reloaded (Redis went again): the next process to see it back tries again.
+      await client.call('DEL', stateKey).catch(() => undefined);
+      const why = refusal(err, shown);
+      if (why) onState(why, 'refused');
+    }
+  };
   if (waitForRedis) {
     try {
       await client.connect();
+      // Marks the state as loaded, and shows now that Redis takes writes.
+      await client.call('SET', stateKey, String(Date.now()));
     } catch (err) {
       client.disconnect();
+      const why = refusal(err, shown);
       throw new RedisUnreachableError(
-        `cannot reach Redis at ${shown}: ${(firstError ?? (err as Error)).message}`,
+        why ?? `cannot reach Redis at ${shown}: ${(firstError ?? (err as Error)).message}`,
       );
     }
   } else {
@@ -89,17 +207,34 @@ export async function connectStores(
     connected = true;
   }
   // The capture feed's blocking reads hold a connection of their own.
-  const blocking = client.duplicate({ lazyConnect: false });
+  const blocking =
+    target.kind === 'cluster'
+      ? (client as Cluster).duplicate([], { lazyConnect: false })
+      : (client as IORedis).duplicate({ lazyConnect: false });
   blocking.on('error', () => undefined);
   // Neither client queues a command, so a request that came before a
   // connection opened would get a 503 with Redis up: the process listens
   // once each has opened, or failed once (then it serves 503s until Redis is back).
   await Promise.all([client, blocking].map(firstAnswer));
+  /** Sends a command; a refusal the operator must fix is said (once until Redis is back). */
+  const through =
+    (one: IORedis | Cluster) =>
+    async (args: string[]): Promise<unknown> => {
+      try {
+        return await one.call(args[0]!, ...args.slice(1));
+      } catch (err) {
+        const why = refusal(err, shown);
+        if (why !== undefined && !said.has(why)) {
+          said.add(why);
+          onState(why, 'refused');
+        }
+        throw err;
+      }
+    };
   const stores = redisStores({
-    sendCommand: (args) => client.call(args[0]!, ...args.slice(1)),
-    blockingCommand: (args) => blocking.call(args[0]!, ...args.slice(1)),
+    sendCommand: through(client),
+    blockingCommand: through(blocking),
     prefix,
-    ...(maxSessions !== undefined ? { maxSessions } : {}),
   });
   // Every store made ready before the first request, and released at stop.
   const every = Object.values(stores) as { init?(): unknown; close?(): unknown }[];
@@ -120,7 +255,7 @@ export async function connectStores(
 }
 
 /** Settles when `client` is ready or has failed to connect once (it never rejects). */
-function firstAnswer(client: IORedis): Promise<void> {
+function firstAnswer(client: IORedis | Cluster): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const settle = () => {
