@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { start, untilOutput, type Child } from './helpers/process';
+import { untilOutput, type Child } from './helpers/process';
+import { get, launch, post, sessionOf, url } from './helpers/workers';
 import { connectStores } from '../src/cli/redis';
 import { freePort, heldProxy, startRedis, type TestRedis } from './helpers/redis';
 import { raceRefresh } from './helpers';
@@ -24,36 +25,6 @@ function childrenOf(pid: number): number[] {
       }
     })
     .map(Number);
-}
-
-function launch(...args: string[]): Child {
-  return start(args);
-}
-
-/** Waits for the summary (printed once every worker listens) and gives the URL. */
-async function url(command: Child): Promise<string> {
-  return (
-    await untilOutput(command.process, command.stdout, /listening on (http\S+)[\s\S]*\n {2}state: /)
-  )[1]!;
-}
-
-/** A request on a connection of its own, so the cluster hands it to any worker. */
-function get(base: string, target: string, headers: Record<string, string> = {}) {
-  return fetch(new URL(target, base), { headers: { connection: 'close', ...headers } });
-}
-
-function post(base: string, target: string, body: string) {
-  return fetch(new URL(target, base), {
-    method: 'POST',
-    headers: { connection: 'close', 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-  });
-}
-
-function sessionOf(res: Response): string {
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('SESSION='));
-  if (!cookie) throw new Error(`no session cookie (status ${res.status})`);
-  return cookie.split(';')[0]!;
 }
 
 describe('mixnmatch --workers 2 --redis URL', () => {
@@ -265,9 +236,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
       prefix,
       onState: () => undefined,
       waitForRedis: false,
-    }).then(
-      (stores) => ((opened = true), stores),
-    );
+    }).then((stores) => ((opened = true), stores));
     try {
       await proxy.held(2);
       expect(opened).toBe(false);

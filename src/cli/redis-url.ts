@@ -67,7 +67,9 @@ export function parseRedisUrl(url: string): RedisTarget {
   const hosts = slash === -1 ? rest : rest.slice(0, slash);
   const path = slash === -1 ? '' : rest.slice(slash + 1);
   const auth = credentialsOf(credentials);
-  const addresses = hosts.split(',').map((one) => addressOf(one, kind === '+cluster' ? 6379 : 26379));
+  const addresses = hosts
+    .split(',')
+    .map((one) => addressOf(one, kind === '+cluster' ? 6379 : 26379));
   const params = new URLSearchParams(query);
   if (kind === '+cluster') {
     if (path !== '') {

@@ -192,10 +192,19 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
   if (waitForRedis) {
     try {
       await client.connect();
+      if (
+        target.kind === 'single' &&
+        /cluster_enabled:1/.test(String(await client.call('INFO', 'cluster').catch(() => '')))
+      ) {
+        throw new RedisUnreachableError(
+          `Redis at ${shown} is one node of a Redis Cluster and holds only some keys. Give the cluster: --redis redis+cluster://HOST:PORT,HOST:PORT`,
+        );
+      }
       // Marks the state as loaded, and shows now that Redis takes writes.
       await client.call('SET', stateKey, String(Date.now()));
     } catch (err) {
       client.disconnect();
+      if (err instanceof RedisUnreachableError) throw err;
       const why = refusal(err, shown);
       throw new RedisUnreachableError(
         why ?? `cannot reach Redis at ${shown}: ${(firstError ?? (err as Error)).message}`,

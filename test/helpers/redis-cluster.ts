@@ -121,7 +121,7 @@ export interface TestSentinel {
   sentinels: RedisProcess[];
   /** `redis+sentinel://127.0.0.1:S1,…/mymaster`, as the command takes it. */
   readonly url: string;
-  /** Asks the Sentinels to fail over, and resolves once they have switched to the replica. */
+  /** Asks the Sentinels to fail over (once the replica has every write), and resolves once they have switched to it. */
   failover(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -180,6 +180,13 @@ export async function startSentinel(): Promise<TestSentinel> {
             }),
           );
           await watcher.subscribe('+switch-master');
+          // Every write the master acknowledged is on the replica first.
+          const primary = new Redis({ port: master.port, host: '127.0.0.1' });
+          try {
+            await primary.call('WAIT', '1', '5000');
+          } finally {
+            primary.disconnect();
+          }
           const asker = new Redis({ port: sentinels[1]!.port, host: '127.0.0.1' });
           try {
             await asker.call('SENTINEL', 'FAILOVER', 'mymaster');
