@@ -49,7 +49,10 @@ export function redactUrl(url: string): string {
  */
 export function parseRedisUrl(url: string): RedisTarget {
   const scheme = /^(rediss?)(\+cluster|\+sentinel)?:\/\//i.exec(url);
-  if (!scheme || /\s/.test(url)) throw new RedisUrlError(`not a Redis URL: give ${FORMS}`);
+  if (!scheme || /\s/.test(url))
+    throw new RedisUrlError(
+      'not a redis:// or rediss:// URL, nor redis+cluster://HOST:PORT,HOST:PORT or redis+sentinel://HOST:PORT,HOST:PORT/MASTER',
+    );
   const tls = scheme[1]!.toLowerCase() === 'rediss';
   const kind = scheme[2]?.toLowerCase();
   if (kind === undefined) return { kind: 'single', url };
