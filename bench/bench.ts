@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { timeCanonicalization, type CanonicalTiming } from './canonical-paths';
 import { timeCaptureFeed } from './capture-feed';
+import { timeRedisCluster, type ClusterTiming } from './redis-cluster';
 import { timeHostilePaths, type HostileTiming } from './hostile-paths';
 import { createFixtures, type BenchEnv } from './fixtures';
 import {
@@ -101,6 +102,8 @@ export interface BenchResult {
   /** Long runs of each special path character through the whole stack. */
   readonly hostile: readonly HostileTiming[];
   readonly heap: readonly HeapResult[];
+  /** Protected reads with state in one Redis and in a Redis Cluster (when redis-server is there). */
+  readonly cluster?: ClusterTiming;
 }
 
 const SERVER_CPU = 1;
@@ -477,6 +480,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   let heap: HeapResult[] = [];
   let canonical: CanonicalTiming[] = [];
   let hostile: HostileTiming[] = [];
+  let cluster: ClusterTiming | undefined;
   try {
     if (options.smoke) {
       // One process for every server: starting one per server would take longer than the runs.
@@ -562,6 +566,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       );
     }
 
+    if (selected(options, 'redis-cluster')) {
+      const timing = (cluster = await timeRedisCluster({
+        duration: options.smoke ? 0.3 : Math.max(options.duration * 2, 3),
+        connections: options.connections,
+        skip: (why) => log(`\nredis-cluster: left out (${why})`),
+      }));
+      if (timing) {
+        const line = (name: string, m: typeof timing.single) =>
+          `  ${name}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.statuses['200'] ?? 0} of ${m.requests} answered 200`;
+        log('');
+        log(
+          `redis-cluster: GET of a protected file with a session, mixnmatch --workers 2, ${options.connections} connections; cluster / one Redis = ${(timing.cluster.rps / timing.single.rps).toFixed(2)}`,
+        );
+        log(line('one Redis', timing.single));
+        log(line('3-master cluster', timing.cluster));
+      }
+    }
+
     if (selected(options, 'hostile-paths')) {
       hostile = await timeHostilePaths(fixtures.root, HOSTILE_SIZES, options.smoke ? 5 : 300);
       reportHostile(hostile, log);
@@ -588,5 +610,5 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await redis?.stop();
     fixtures.remove();
   }
-  return { scenarios: results, canonical, hostile, heap };
+  return { scenarios: results, canonical, hostile, heap, ...(cluster ? { cluster } : {}) };
 }

@@ -10,7 +10,7 @@ const HELP = `Usage: npm run bench -- [options]
   --warmup <s>        seconds of warm-up per server (env BENCH_WARMUP; default 0.5)
   --rounds <n>        measured runs per server, interleaved A/B/B/A… (env BENCH_ROUNDS; default 4)
   --connections <n>   concurrent connections (env BENCH_CONNECTIONS; default 32)
-  --only <ids>        comma-separated scenario ids, 'canonicalize', 'hostile-paths', 'heap' and 'capture-feed' included
+  --only <ids>        comma-separated scenario ids, 'canonicalize', 'hostile-paths', 'heap', 'capture-feed' and 'redis-cluster' included
   --smoke             a few requests per server, only to check that everything works
   --no-pin            do not pin the servers and the load generator to separate CPUs
   --cpu-prof <dir>    write a CPU profile of each server into <dir> (node --cpu-prof)
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     'hostile-paths',
     'heap',
     'capture-feed',
+    'redis-cluster',
   ];
   const only = values.only?.split(',').map((id) => id.trim());
   const unknown = only?.filter((id) => !known.includes(id)) ?? [];

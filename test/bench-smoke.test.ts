@@ -45,6 +45,11 @@ describe('the bench, in smoke mode', () => {
       ['mixnmatch', 0],
       ['plain', 0],
     ]);
+    // Protected reads on two workers, with one Redis and with a cluster: every one answered.
+    for (const run of [result.cluster!.single, result.cluster!.cluster]) {
+      expect(run.requests).toBeGreaterThan(0);
+      expect(run.statuses['200']).toBe(run.requests);
+    }
     expect(lines.join('\n')).toContain('summary');
   });
 });

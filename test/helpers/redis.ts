@@ -75,6 +75,8 @@ export async function spawnRedis(
       process.off('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
+      // Waited for: it keeps a process without other work (the bench) alive until it exits.
+      child.ref();
       child.kill(signal);
       await exited;
     },
