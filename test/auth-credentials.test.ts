@@ -184,6 +184,108 @@ describe('auth() credential mode', () => {
     });
   });
 
+  describe('registration by role (canCreateUsers)', () => {
+    const users = [
+      { username: 'root', password: 'root-password', roles: ['admin'] },
+      { username: 'olga', password: 'olga-password', roles: ['ops'] },
+    ];
+    const make = (canCreateUsers?: Record<string, string[]>) =>
+      app({
+        secrets: ['secret', { path: '/ops', roles: ['ops'] }],
+        users,
+        register: true,
+        ...(canCreateUsers ? { canCreateUsers } : {}),
+        scrypt: FAST,
+      });
+    const as = async (server: express.Express, username: string, password: string) =>
+      cookieOf(await request(server).post('/login').send({ username, password }));
+    const TABLE = { '': [], admin: ['admin', 'ops'], ops: ['guest'] };
+
+    it.each([
+      // who asks, the roles asked for, the table, the status
+      ['anyone', [], undefined, 201],
+      ['anyone', ['ops'], undefined, 403],
+      ['anyone', [], TABLE, 201],
+      ['anyone', ['ops'], TABLE, 403],
+      ['root (admin)', ['admin'], TABLE, 201],
+      ['root (admin)', ['ops', 'admin'], TABLE, 201],
+      ['root (admin)', ['root'], TABLE, 403],
+      ['olga (ops)', ['guest'], TABLE, 201],
+      ['olga (ops)', ['ops'], TABLE, 403],
+      ['anyone', [], { admin: ['ops'] }, 403],
+      ['root (admin)', [], { admin: ['ops'] }, 201],
+    ] as const)(
+      '%s asking for %j with %j: %d, and a refused registration creates nothing',
+      async (who, roles, table, status) => {
+        const server = make(table as Record<string, string[]> | undefined);
+        const cookie = who.startsWith('root')
+          ? await as(server, 'root', 'root-password')
+          : who.startsWith('olga')
+            ? await as(server, 'olga', 'olga-password')
+            : undefined;
+        const asked = request(server).post('/register');
+        if (cookie) void asked.set('Cookie', cookie);
+        const res = await asked.send({ username: 'newbie', password: 'newbie-password', roles });
+        expect(res.status).toBe(status);
+        const login = await request(server)
+          .post('/login')
+          .send({ username: 'newbie', password: 'newbie-password' });
+        expect(login.status).toBe(status === 201 ? 200 : 401);
+        if (status !== 201) return;
+        // The new account has exactly the roles asked for.
+        const opsPage = await request(server).get('/ops/x').set('Cookie', cookieOf(login));
+        expect(opsPage.status).toBe(roles.includes('ops' as never) ? 200 : 403);
+      },
+    );
+
+    it('names the roles it may not give, and keeps a signed-in asker signed in as themselves', async () => {
+      const server = make(TABLE);
+      const root = await as(server, 'root', 'root-password');
+      const refused = await request(server)
+        .post('/register')
+        .set('Cookie', root)
+        .send({ username: 'x1', password: 'x1-password', roles: ['root', 'admin', 'su'] });
+      expect(refused.status).toBe(403);
+      expect(refused.text).toMatch(/may not register an account with the roles "root", "su"/);
+      const made = await request(server)
+        .post('/register')
+        .set('Cookie', root)
+        .type('form')
+        .send('username=x2&password=x2-password&roles=ops,admin');
+      expect(made.status).toBe(201);
+      expect(made.body).toEqual({ username: 'x2', roles: ['ops', 'admin'], registeredBy: 'root' });
+      expect(made.headers['set-cookie']).toBeUndefined();
+      expect((await request(server).get('/secret/').set('Cookie', root)).text).toBe(
+        'served /secret/ to root',
+      );
+    });
+
+    it.each([
+      [{ roles: 'bad role' }, /A role name is 1–64 characters/],
+      [{ roles: [1] }, /A role name is 1–64 characters/],
+      [{ roles: { a: 1 } }, /"roles" must be a list of role names/],
+      [{ roles: Array.from({ length: 33 }, (_, i) => `r${i}`) }, /at most 32 roles/],
+    ])('gives 400 for roles %j', async (extra, message) => {
+      const res = await request(make(TABLE))
+        .post('/register')
+        .send({ username: 'y', password: 'y-password', ...extra });
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(message);
+    });
+
+    it('refuses a table that is not one, or one without register', () => {
+      expect(() => mixnmatch.auth({ users, canCreateUsers: { '': [] } })).toThrow(
+        /"canCreateUsers" needs "register"/,
+      );
+      expect(() =>
+        mixnmatch.auth({ users, register: true, canCreateUsers: { admin: 'admin' } as never }),
+      ).toThrow(/"canCreateUsers" "admin" must be a list of role names/);
+      expect(() => mixnmatch.auth({ users, register: true, canCreateUsers: [] as never })).toThrow(
+        /must be an object of role lists/,
+      );
+    });
+  });
+
   describe('POST /register', () => {
     it('creates a user with a session when register is true', async () => {
       const server = app({ secrets: ['secret'], users: [], register: true, scrypt: FAST });

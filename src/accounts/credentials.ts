@@ -79,7 +79,50 @@ export async function readCredentials<K extends string>(
   res: Response,
   names: readonly K[],
 ): Promise<Record<K, string>> {
+  return credentialsOf(await bodyFields(req, res), names);
+}
+
+/** The most roles one registration may ask for. */
+const MAX_ROLES = 32;
+/** A role name a registration may ask for: what a rule or users file can name. */
+const ROLE = /^[\w.@+-]{1,64}$/;
+
+/**
+ * Reads a registration: `username` and `password` as {@link readCredentials}
+ * does, and the `roles` it asks for, if any: a JSON array of names, or a
+ * comma-separated list (a form field); 400 for anything else.
+ */
+export async function readRegistration(
+  req: Request,
+  res: Response,
+): Promise<{ username: string; password: string; roles: string[] }> {
   const fields = await bodyFields(req, res);
+  const { username, password } = credentialsOf(fields, ['username', 'password']);
+  const given = Object.prototype.hasOwnProperty.call(fields, 'roles') ? fields.roles : undefined;
+  let roles: unknown[];
+  if (given === undefined || given === '') roles = [];
+  else if (typeof given === 'string') roles = given.split(',').map((role) => role.trim());
+  else if (Array.isArray(given)) roles = given;
+  else throw new HttpError(400, '"roles" must be a list of role names (JSON) or "a,b" (form).');
+  if (roles.length > MAX_ROLES) {
+    throw new HttpError(400, `A registration asks for at most ${MAX_ROLES} roles.`);
+  }
+  for (const role of roles) {
+    if (typeof role !== 'string' || !ROLE.test(role)) {
+      throw new HttpError(
+        400,
+        'A role name is 1–64 characters: letters, digits and . _ @ + - (roles: "a,b").',
+      );
+    }
+  }
+  return { username, password, roles: [...new Set(roles as string[])] };
+}
+
+/** The named fields of a body, as {@link readCredentials} reads them. */
+function credentialsOf<K extends string>(
+  fields: Record<string, unknown>,
+  names: readonly K[],
+): Record<K, string> {
   const values = {} as Record<K, string>;
   const missing = names.filter((name) => {
     const value = Object.prototype.hasOwnProperty.call(fields, name) ? fields[name] : undefined;

@@ -1,13 +1,14 @@
 // Accounts: POST /login with a username and password, /changepwd and /register, for whichever way requests are identified.
 import type { Request } from 'express';
 import { HttpError } from '../shared/errors';
-import type { Endpoints, SignIn } from '../access';
+import { getSession, refusalFor, type Endpoints, type SignIn } from '../access';
 import {
   addressKey,
   checkNewCredentials,
   HashQueue,
   Lockout,
   readCredentials,
+  readRegistration,
   Verifier,
   type Authenticate,
   type PasswordWork,
@@ -74,6 +75,28 @@ function passwordWork(accounts: Accounts): PasswordWork {
 }
 
 /**
+ * Why a registration asking for `roles` is refused (403), or `undefined`:
+ * the roles its asker may give are those the `canCreateUsers` entries of
+ * anyone (`''`) and of each of the asker's roles list together; an asker
+ * with no entry may not register at all.
+ */
+function registrationRefusal(
+  req: Request,
+  canCreateUsers: ReadonlyMap<string, ReadonlySet<string>>,
+  roles: readonly string[],
+): HttpError | undefined {
+  const askers = ['', ...(getSession(req)?.user?.roles ?? [])];
+  const entries = askers.flatMap((asker) => canCreateUsers.get(asker) ?? []);
+  if (entries.length === 0) return new HttpError(403, 'Registration is not open to this user.');
+  const missing = roles.filter((role) => !entries.some((entry) => entry.has(role)));
+  if (missing.length === 0) return undefined;
+  return new HttpError(
+    403,
+    `This user may not register an account with the role${missing.length === 1 ? '' : 's'} ${missing.map((role) => `"${role}"`).join(', ')}.`,
+  );
+}
+
+/**
  * Credential mode's endpoints: `POST /login` (`username`, `password`, form
  * or JSON), `POST /changepwd` (`username`, `password`, `new_password`;
  * every other sign-in of the user ends) and, with `register`, `POST
@@ -82,7 +105,7 @@ function passwordWork(accounts: Accounts): PasswordWork {
  * the limit answered 429.
  */
 export function accountEndpoints(accounts: Accounts, signIn: SignIn): Endpoints {
-  const { users, register, passwordPolicy } = accounts;
+  const { users, register, canCreateUsers, passwordPolicy } = accounts;
   const work = passwordWork(accounts);
   const { authenticate } = work;
   const { wrap } = signIn;
@@ -126,14 +149,22 @@ export function accountEndpoints(accounts: Accounts, signIn: SignIn): Endpoints 
     spec.register = { methods: ['POST'] };
     handlers.register = wrap(async function registerUser(req, res) {
       const answer = signIn.prepare(req);
-      const { username, password } = await readCredentials(req, res, ['username', 'password']);
+      const { username, password, roles } = await readRegistration(req, res);
       checkNewCredentials(username, password, passwordPolicy);
       if ((await register(req, username)) !== true) {
         throw new HttpError(403, 'Registration is not open to this user.');
       }
+      const refused = registrationRefusal(req, canCreateUsers, roles);
+      if (refused) throw refusalFor(req, refused);
       await work.countAccountChange(req);
-      const user = { username, passwordHash: await work.hash(password), roles: [] };
+      const user = { username, passwordHash: await work.hash(password), roles };
       if (!(await users.create(user))) throw new HttpError(400, 'That username is taken.');
+      // A signed-in user registering another account (an admin adding one) stays who they are.
+      const asker = getSession(req)?.user;
+      if (asker) {
+        res.status(201).json({ username, roles, registeredBy: asker.username });
+        return;
+      }
       await answer(res, user, 201);
     });
   }

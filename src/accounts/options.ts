@@ -79,6 +79,20 @@ export interface AccountOptions {
   users?: readonly UserEntry[] | UserStore;
   /** Open `POST /register` (credential mode): `true`, or a predicate deciding each registration. Defaults to `false`. */
   register?: boolean | RegisterPredicate;
+  /**
+   * Which roles a registration may ask for (`roles` in `POST /register`),
+   * by who asks: `''` for anyone, signed in or not, and a role name for a
+   * signed-in user with that role. A registration may ask for the roles its
+   * asker's entries list together; one asking for any other is 403 and
+   * creates nothing, and one whose asker has no entry at all is 403. The
+   * original's `can_create_users`. Defaults to `{ '': [] }`: anyone may
+   * register, with no roles.
+   *
+   * ```ts
+   * auth({ users, register: true, canCreateUsers: { '': [], admin: ['admin', 'ops'] } })
+   * ```
+   */
+  canCreateUsers?: Readonly<Record<string, readonly string[]>>;
   /** The shortest password `/register` and `/changepwd` accept (`passwordPolicy.minLength`). Defaults to `8`. */
   minPasswordLength?: number;
   /** What a new password must be; `ORIGINAL_PASSWORD_POLICY` is the original's rule. Defaults to `{ minLength: 8, classes: 1 }`. */
@@ -100,6 +114,8 @@ export interface AccountOptions {
 export interface Accounts {
   users: UserStore;
   register: RegisterPredicate | undefined;
+  /** Which roles a registration may ask for, by who asks (`''`: anyone). */
+  canCreateUsers: ReadonlyMap<string, ReadonlySet<string>>;
   passwordPolicy: Required<PasswordPolicy>;
   lockout:
     | {
@@ -326,6 +342,7 @@ export function parseAccountOptions(
       'register',
     );
   }
+  const canCreateUsers = parseCanCreateUsers(options.canCreateUsers, register !== false);
   const users = parseUsers(options.users, scrypt);
   const passwordPolicy = parsePasswordPolicy(options);
   // Token mode's options are checked here, between the policy and the lockout, as they always were.
@@ -338,9 +355,41 @@ export function parseAccountOptions(
         : register === false
           ? undefined
           : (register as RegisterPredicate),
+    canCreateUsers,
     passwordPolicy,
     lockout: parseLockout(options.lockout),
     scrypt,
     hashing: parseHashing(options.hashing),
   };
+}
+
+/** Checks `canCreateUsers`: an object of role lists, by who asks (`''` for anyone); only with `register`. */
+function parseCanCreateUsers(
+  given: unknown,
+  registering: boolean,
+): ReadonlyMap<string, ReadonlySet<string>> {
+  const example = "auth({ users, register: true, canCreateUsers: { '': [], admin: ['admin'] } })";
+  if (given === undefined) return new Map([['', new Set<string>()]]);
+  if (!registering) {
+    fail('"canCreateUsers" needs "register" (true or a function).', example, 'canCreateUsers');
+  }
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    fail(
+      `"canCreateUsers" must be an object of role lists, by who asks ('' for anyone) (got ${show(given)}).`,
+      example,
+      'canCreateUsers',
+    );
+  }
+  const table = new Map<string, ReadonlySet<string>>();
+  for (const [asker, roles] of Object.entries(given as Record<string, unknown>)) {
+    if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string' && role !== '')) {
+      fail(
+        `"canCreateUsers" ${show(asker)} must be a list of role names (got ${show(roles)}).`,
+        example,
+        'canCreateUsers',
+      );
+    }
+    table.set(asker, new Set(roles as string[]));
+  }
+  return table;
 }

@@ -50,6 +50,7 @@ const KNOWN = [
   'store',
   'users',
   'register',
+  'canCreateUsers',
   'minPasswordLength',
   'passwordPolicy',
   'tokens',
@@ -61,6 +62,7 @@ const KNOWN = [
 /** The options only credential mode (`users`) reads. */
 const ACCOUNT_ONLY = [
   'register',
+  'canCreateUsers',
   'minPasswordLength',
   'passwordPolicy',
   'tokens',
