@@ -3,7 +3,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { exchange } from './helpers';
@@ -476,5 +476,78 @@ describe('the mixnmatch command', () => {
     const help = launch('--help');
     expect(await help.exited).toBe(0);
     expect(help.stdout()).toContain('--tls-cert <file>');
+  });
+});
+
+describe('mixnmatch --pidfile, status and stop', () => {
+  const { tree, launch } = commandFixture();
+  const pidfile = () => path.join(tree.root, `.pid-${Math.random().toString(36).slice(2)}`);
+  /** Runs `mixnmatch status|stop …` to its end. */
+  const control = async (...args: string[]) => {
+    const child = launch(...args);
+    return { code: await child.exited, out: child.stdout(), err: child.stderr() };
+  };
+
+  it('writes the PID while serving, says it runs, and stops it and waits (exit 0), removing the file', async () => {
+    const file = pidfile();
+    const server = launch('-p', '0', '-r', tree.root, '--pidfile', file);
+    await url(server);
+    expect(readFileSync(file, 'utf8')).toBe(`${server.process.pid}\n`);
+    expect(await control('status', '--pidfile', file)).toEqual({
+      code: 0,
+      out: `running (pid ${server.process.pid})\n`,
+      err: '',
+    });
+    const stopped = await control('stop', '--pidfile', file);
+    expect(stopped).toEqual({ code: 0, out: `stopped (pid ${server.process.pid})\n`, err: '' });
+    expect(await server.exited).toBe(0);
+    expect(existsSync(file)).toBe(false);
+    expect(await control('status', '--pidfile', file)).toMatchObject({ code: 3 });
+    expect(await control('stop', '--pidfile', file)).toMatchObject({ code: 3 });
+  });
+
+  it('refuses to start on the pidfile of a running server, and leaves that file alone', async () => {
+    const file = pidfile();
+    const first = launch('-p', '0', '-r', tree.root, '--pidfile', file);
+    await url(first);
+    const second = launch('-p', '0', '-r', tree.root, '--pidfile', file);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toBe(
+      `mixnmatch: ${file} names a running server (pid ${first.process.pid}): stop it first (mixnmatch stop --pidfile ${file})\n`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(`${first.process.pid}\n`);
+    first.process.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('tells a stale pidfile (its process gone), and replaces it at start', async () => {
+    const file = pidfile();
+    // A PID that ran and is gone.
+    const gone = launch('--version');
+    await gone.exited;
+    writeFileSync(file, `${gone.process.pid}\n`);
+    expect(await control('status', '--pidfile', file)).toEqual({
+      code: 1,
+      out: `not running (${file} is stale: pid ${gone.process.pid} is gone)\n`,
+      err: '',
+    });
+    const server = launch('-p', '0', '-r', tree.root, '--pidfile', file);
+    await url(server);
+    expect(server.stderr()).toContain(
+      `mixnmatch: replaced the stale pidfile ${file} (pid ${gone.process.pid} is gone)`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(`${server.process.pid}\n`);
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('answers usage errors with exit 2', async () => {
+    expect(await control('status')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--pidfile FILE is needed/),
+    });
+    expect(await control('stop', '--pidfile', 'x', '--timeout', '0')).toMatchObject({ code: 2 });
+    expect(await control('status', '--bogus')).toMatchObject({ code: 2 });
   });
 });

@@ -50,6 +50,8 @@ export interface ServerConfig {
   redis: { url: string; prefix: string } | undefined;
   /** How many worker processes serve the port (1: this process itself). */
   workers: number;
+  /** Where the server's PID is written while it runs (`--pidfile`). */
+  pidfile: string | undefined;
   /**
    * Token mode: the key (a PEM private key or a secret from `--jwt-key`, or
    * `undefined` for a secret made at start) and the lifetimes, in seconds.
@@ -116,7 +118,9 @@ function program(version: string): Command {
 Commands:
   hash-password          read a password from stdin and print its scrypt hash,
                          for the "passwordHash" of a --users file
-                         (printf '%s' 'pw' | mixnmatch hash-password)`,
+                         (printf '%s' 'pw' | mixnmatch hash-password)
+  status --pidfile FILE  whether the server FILE names runs (exit 0; 3: none)
+  stop --pidfile FILE    stop that server and wait for it (exit 0; 3: none ran)`,
     )
     .allowExcessArguments(false)
     .showSuggestionAfterError(true);
@@ -501,6 +505,7 @@ function toConfig(
     redis:
       redisUrl === undefined ? undefined : { url: redisUrl, prefix: redisPrefix ?? 'mixnmatch:' },
     workers,
+    pidfile: read('pidfile') as string | undefined,
     users: loaded?.users,
     usersFile,
     register,

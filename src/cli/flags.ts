@@ -267,6 +267,13 @@ export const FLAGS: readonly Flag[] = [
     help: 'prefix of every Redis key (default: mixnmatch:)',
   },
   {
+    flags: '--pidfile <file>',
+    key: 'pidfile',
+    type: 'string',
+    path: true,
+    help: "write the server's PID to this file while it runs, removed at stop (a stale one is replaced; see mixnmatch status|stop)",
+  },
+  {
     flags: '--workers <n>',
     key: 'workers',
     type: { integer: [1, 64] },

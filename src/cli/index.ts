@@ -7,6 +7,7 @@ const startedBy = process.ppid;
 
 import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
+import { claimPidfile, controlCommand, PidfileError } from './pidfile';
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import type { ServerConfig } from './args';
@@ -90,6 +91,11 @@ async function main(): Promise<void> {
     );
     return;
   }
+  const action = process.argv[2];
+  if (action === 'status' || action === 'stop') {
+    process.exitCode = await controlCommand(action, process.argv.slice(3), output);
+    return;
+  }
   const parsed = parseArgs(process.argv.slice(2), version());
   if (parsed.kind === 'exit') {
     out(parsed.stdout);
@@ -98,6 +104,20 @@ async function main(): Promise<void> {
     return;
   }
   const config = parsed.config;
+  if (config.pidfile !== undefined && cluster.isPrimary) {
+    try {
+      const { stale } = claimPidfile(config.pidfile);
+      if (stale !== undefined) {
+        output.err(
+          `mixnmatch: replaced the stale pidfile ${config.pidfile} (${stale ? `pid ${stale} is gone` : 'it held no pid'})\n`,
+        );
+      }
+    } catch (err) {
+      if (!(err instanceof PidfileError)) throw err;
+      output.err(`mixnmatch: ${err.message}\n`);
+      process.exit(1);
+    }
+  }
   if (config.workers > 1 && cluster.isPrimary)
     return runPrimary(config, version(), output, watchParent);
   await runServer(config);
