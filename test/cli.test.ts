@@ -3,11 +3,19 @@ import { createServer, request as httpRequest } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { exchange } from './helpers';
-import { BIN, commandFixture, serverUrl, untilOutput } from './helpers/process';
+import { BIN, commandFixture, serverUrl, untilFile, untilOutput } from './helpers/process';
 import { testCertificate } from './helpers/tls';
 
 // Each test starts a real process; leave room for a slow machine.
@@ -549,5 +557,63 @@ describe('mixnmatch --pidfile, status and stop', () => {
     });
     expect(await control('stop', '--pidfile', 'x', '--timeout', '0')).toMatchObject({ code: 2 });
     expect(await control('status', '--bogus')).toMatchObject({ code: 2 });
+  });
+});
+
+describe('mixnmatch --log FILE --error-log FILE and SIGHUP', () => {
+  const { tree, launch } = commandFixture();
+
+  it('writes errors and start and stop events to the error log, and reopens both logs on SIGHUP (logrotate)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mixnmatch-logs-'));
+    const log = path.join(dir, 'access.log');
+    const errors = path.join(dir, 'error.log');
+    try {
+      const server = launch('-p', '0', '-r', tree.root, '-l', log, '--error-log', errors);
+      const base = await url(server);
+      const started = await untilFile(
+        errors,
+        /^(\S+) mixnmatch \S+: listening on (\S+) \(pid (\d+)\)\n/,
+      );
+      expect(Number.isNaN(Date.parse(started[1]!))).toBe(false);
+      expect(started[2]).toBe(base);
+      expect(Number(started[3])).toBe(server.process.pid);
+      expect((await fetch(`${base}hello.txt`)).status).toBe(200);
+      await untilFile(log, /GET \/hello\.txt/);
+
+      // logrotate moves the files away, then signals.
+      renameSync(log, `${log}.1`);
+      renameSync(errors, `${errors}.1`);
+      server.process.kill('SIGHUP');
+      await untilFile(errors, /^\S+ mixnmatch: SIGHUP: the logs are reopened\n/);
+      expect((await fetch(`${base}hello.txt?after`)).status).toBe(200);
+      await untilFile(log, /GET \/hello\.txt\?after/);
+      expect(readFileSync(`${log}.1`, 'utf8')).not.toContain('after');
+      expect(server.process.exitCode).toBeNull();
+
+      server.process.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(readFileSync(errors, 'utf8')).toMatch(
+        /\n\S+ mixnmatch: SIGTERM, stopping once requests in flight are done\n$/,
+      );
+      // Nothing of it went to stderr.
+      expect(server.stderr()).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one line that the error log cannot be written, and exits 1', async () => {
+    const server = launch(
+      '-p',
+      '0',
+      '-r',
+      tree.root,
+      '--error-log',
+      path.join(tree.root, 'no', 'such', 'dir', 'e.log'),
+    );
+    expect(await server.exited).toBe(1);
+    expect(server.stderr()).toMatch(
+      /^mixnmatch: --error-log \S+: cannot write it: no such file or folder \(ENOENT\)\n$/,
+    );
   });
 });

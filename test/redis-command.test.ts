@@ -1,9 +1,9 @@
 // The command with --redis and --workers against a real redis-server: shared state, restarts, outages.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { untilOutput, type Child } from './helpers/process';
+import { untilFile, untilOutput, type Child } from './helpers/process';
 import { get, launch, post, sessionOf, url } from './helpers/workers';
 import { connectStores } from '../src/cli/redis';
 import { freePort, heldProxy, startRedis, type TestRedis } from './helpers/redis';
@@ -342,6 +342,24 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     } finally {
       await back.stop();
     }
+  });
+
+  it('reopens the request log of every worker on SIGHUP, and says so once they all have', async () => {
+    const log = path.join(dir, `access-${prefix.replace(/\W/g, '')}.log`);
+    const errors = path.join(dir, `error-${prefix.replace(/\W/g, '')}.log`);
+    const command = start('-l', log, '--error-log', errors);
+    const base = await url(command);
+    await untilFile(errors, /listening on \S+ with 2 workers/);
+    renameSync(log, `${log}.1`);
+    command.process.kill('SIGHUP');
+    await untilFile(errors, /mixnmatch: SIGHUP: the logs are reopened\n/);
+    // Each on a connection of its own: both workers answer, both write to the new file.
+    for (let i = 0; i < 12; i++) expect((await get(base, `/public.txt?n=${i}`)).status).toBe(200);
+    const lines = (await untilFile(log, /(.*\n){12}/))[0].trim().split('\n');
+    expect(lines.filter((line) => line.includes('/public.txt?n='))).toHaveLength(12);
+    expect(readFileSync(`${log}.1`, 'utf8')).not.toContain('?n=');
+    expect(readFileSync(errors, 'utf8').match(/logs are reopened/g)).toHaveLength(1);
+    expect(command.process.exitCode).toBeNull();
   });
 
   it('serves one generated TLS certificate from every worker', async () => {

@@ -52,6 +52,8 @@ export interface ServerConfig {
   workers: number;
   /** Where the server's PID is written while it runs (`--pidfile`). */
   pidfile: string | undefined;
+  /** Where errors and start and stop events go instead of stderr (`--error-log`). */
+  errorLog: string | undefined;
   /**
    * Token mode: the key (a PEM private key or a secret from `--jwt-key`, or
    * `undefined` for a secret made at start) and the lifetimes, in seconds.
@@ -506,6 +508,7 @@ function toConfig(
       redisUrl === undefined ? undefined : { url: redisUrl, prefix: redisPrefix ?? 'mixnmatch:' },
     workers,
     pidfile: read('pidfile') as string | undefined,
+    errorLog: read('errorLog') as string | undefined,
     users: loaded?.users,
     usersFile,
     register,

@@ -2,6 +2,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { ConfigError } from '../shared/errors';
 import type { ServerConfig } from './args';
+import { isReopened, REOPENED, rotatesLogs } from './logs';
 import {
   connectStores,
   loadUsers,
@@ -105,6 +106,7 @@ export async function runPrimary(
   version: string,
   output: Output,
   watchParent: (stop: (why: string) => void) => void,
+  reopenErrorLog: () => void,
 ): Promise<void> {
   const redis = config.redis!;
   let stores: CommandStores;
@@ -150,9 +152,9 @@ export async function runPrimary(
     }
     stopping = true;
     if (failure === undefined) {
-      output.out(
-        `mixnmatch: ${why}, stopping ${workers.size} workers once requests in flight are done\n`,
-      );
+      const stopping = `mixnmatch: ${why}, stopping ${workers.size} workers once requests in flight are done\n`;
+      output.out(stopping);
+      output.event?.(stopping);
     }
     if (workers.size === 0) return finish();
     for (const worker of workers) worker.process.kill('SIGTERM');
@@ -173,6 +175,15 @@ export async function runPrimary(
   const token = captureToken(config);
   if (token !== undefined) env.MIXNMATCH_CAPTURE_TOKEN = token;
 
+  /** The workers asked to reopen their logs that have not said they did. */
+  let reopening: Set<Worker> | undefined;
+  const reopened = (worker: Worker | undefined) => {
+    if (!reopening) return;
+    if (worker) reopening.delete(worker);
+    if (reopening.size > 0) return;
+    reopening = undefined;
+    output.err(REOPENED);
+  };
   // Redis going and coming back is said once for every worker: when the
   // first loses it, and when the last has it again. A refusal is said once
   // until Redis is back; a loss, by the one worker that saw it first.
@@ -184,6 +195,7 @@ export async function runPrimary(
     let ready = false;
     let leaving = false;
     worker.on('message', (message: unknown) => {
+      if (isReopened(message)) return reopened(worker);
       if (isRedisState(message)) {
         const say = () => output.err(`mixnmatch: ${message.message}\n`);
         if (message.redis === 'lost') say();
@@ -210,10 +222,14 @@ export async function runPrimary(
       listening += 1;
       if (listening === config.workers) {
         output.out(banner(config, version, message.listening, message.fingerprint));
+        output.event?.(
+          `mixnmatch ${version}: listening on ${message.listening.join(' ')} with ${config.workers} workers (pid ${process.pid})\n`,
+        );
       }
     });
     worker.on('exit', (code, signal) => {
       workers.delete(worker);
+      reopened(worker);
       redisDown.delete(worker);
       if (stopping) {
         if (workers.size === 0) finish();
@@ -240,6 +256,16 @@ export async function runPrimary(
 
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (rotatesLogs(config)) {
+    // logrotate's postrotate signals the primary: it reopens its own log,
+    // asks every worker to, and says so once they all have.
+    process.on('SIGHUP', () => {
+      reopenErrorLog();
+      reopening = new Set(workers);
+      for (const worker of workers) worker.send({ reopen: true });
+      if (workers.size === 0) reopened(undefined);
+    });
+  }
   watchParent(stop);
   for (let i = 0; i < config.workers; i++) fork();
 }

@@ -184,7 +184,14 @@ export const FLAGS: readonly Flag[] = [
     flags: '-l, --log <file>',
     key: 'log',
     type: 'string',
-    help: "request log: a file appended to, or '-' for stdout",
+    help: "request log: a file appended to, or '-' for stdout (a file is reopened on SIGHUP)",
+    path: true,
+  },
+  {
+    flags: '--error-log <file>',
+    key: 'errorLog',
+    type: 'string',
+    help: 'errors and start and stop events, each line stamped with its time, to this file instead of stderr (reopened on SIGHUP)',
     path: true,
   },
   {

@@ -7,6 +7,7 @@ const startedBy = process.ppid;
 
 import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
+import { ErrorLog, isReopen, REOPENED, rotatesLogs } from './logs';
 import { claimPidfile, controlCommand, PidfileError } from './pidfile';
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
@@ -104,6 +105,14 @@ async function main(): Promise<void> {
     return;
   }
   const config = parsed.config;
+  if (config.errorLog !== undefined) {
+    try {
+      errorLog.open(config.errorLog);
+    } catch (err) {
+      process.stderr.write(`mixnmatch: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  }
   if (config.pidfile !== undefined && cluster.isPrimary) {
     try {
       const { stale } = claimPidfile(config.pidfile);
@@ -118,14 +127,21 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  if (config.workers > 1 && cluster.isPrimary)
-    return runPrimary(config, version(), output, watchParent);
+  if (config.workers > 1 && cluster.isPrimary) {
+    return runPrimary(config, version(), output, watchParent, () => errorLog.reopen());
+  }
   await runServer(config);
 }
 
+/** Where errors, and start and stop events, go: stderr, or --error-log FILE. */
+const errorLog = new ErrorLog();
+
 const output = {
   out,
-  err: (text: string) => void process.stderr.write(text),
+  err: (text: string) => errorLog.write(text),
+  event: (text: string) => {
+    if (errorLog.toFile) errorLog.write(text);
+  },
 };
 
 /** Reports a start-up failure in one line and exits: 2 for a configuration refused, 1 otherwise. */
@@ -137,8 +153,9 @@ function startFailed(err: unknown): never {
   ) {
     throw err;
   }
-  // One line, as a flag the parser refuses, with the same hint.
+  // One line, as a flag the parser refuses, with the same hint (and in the error log).
   process.stderr.write(`mixnmatch: ${err.message}\nRun mixnmatch --help for the options.\n`);
+  output.event(`mixnmatch: ${err.message}\n`);
   process.exit(err instanceof ConfigurationError ? 2 : 1);
 }
 
@@ -166,7 +183,11 @@ async function runServer(config: ServerConfig): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    if (!worker) out(`mixnmatch: ${why}, stopping once requests in flight are done\n`);
+    if (!worker) {
+      const stopping = `mixnmatch: ${why}, stopping once requests in flight are done\n`;
+      out(stopping);
+      output.event(stopping);
+    }
     // Its primary must not take this for a crash (and, for a closed stdout, stops too).
     else process.send?.({ stopping: why });
     const server = running.server;
@@ -181,6 +202,18 @@ async function runServer(config: ServerConfig): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (rotatesLogs(config)) {
+    // logrotate's postrotate (kill -HUP): the logs are opened again by their names.
+    const reopen = () => {
+      errorLog.reopen();
+      running?.reopenLog();
+      if (worker) process.send?.({ reopened: true });
+      else output.err(REOPENED);
+    };
+    process.on('SIGHUP', reopen);
+    // A worker is asked by its primary (which got the signal).
+    if (worker) process.on('message', (message) => isReopen(message) && reopen());
+  }
   onStdoutClosed = () => stop('stdout closed');
   if (worker) process.on('disconnect', () => stop('the primary went away'));
   else watchParent(stop);
@@ -212,6 +245,11 @@ async function runServer(config: ServerConfig): Promise<void> {
       ...(certificate ? { certificate } : {}),
       quiet: worker,
     });
+    if (!worker) {
+      output.event(
+        `mixnmatch ${version()}: listening on ${running.urls.join(' ')} (pid ${process.pid})\n`,
+      );
+    }
   } catch (err) {
     await stores?.close();
     startFailed(err);

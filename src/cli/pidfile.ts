@@ -73,7 +73,9 @@ export function claimPidfile(file: string): { stale: number | undefined } {
       unlinkSync(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new PidfileError(`cannot replace the stale pidfile ${file}: ${(err as Error).message}`);
+        throw new PidfileError(
+          `cannot replace the stale pidfile ${file}: ${(err as Error).message}`,
+        );
       }
     }
   }

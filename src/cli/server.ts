@@ -30,6 +30,8 @@ import type { ServerConfig } from './args';
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** A start or stop event, for the error log when it is a file (stdout says it already). */
+  event?(text: string): void;
 }
 
 /** A running server. */
@@ -41,6 +43,8 @@ export interface Running {
   fingerprint: string | undefined;
   /** Stops accepting connections, lets requests in flight finish, then resolves. */
   stop(): Promise<void>;
+  /** Opens the request log file again by its name (SIGHUP, after logrotate moved it). */
+  reopenLog(): void;
 }
 
 /** Why the server could not start, for the exit code: 1. */
@@ -145,6 +149,8 @@ function awaitBody(req: IncomingMessage, res: ServerResponse, expectsContinue: b
 /** The request log the command writes, and how to finish it. */
 interface CommandLog {
   stream: LogStream;
+  /** Opens the file again by its name; the one before is finished (nothing for stdout). */
+  reopen(): void;
   /** Flushes and closes the file (nothing for stdout). */
   close(): Promise<void>;
 }
@@ -158,27 +164,42 @@ interface CommandLog {
  */
 function openLog(target: string, output: Output): CommandLog {
   if (target === '-') {
-    return { stream: { write: (chunk: string) => output.out(chunk) }, close: async () => {} };
+    return {
+      stream: { write: (chunk: string) => output.out(chunk) },
+      reopen: () => undefined,
+      close: async () => {},
+    };
   }
   try {
     closeSync(openSync(target, 'a'));
   } catch (err) {
     throw new StartError(`--log ${target}: cannot write it: ${errnoWords(err)}`);
   }
-  const file = createWriteStream(target, { flags: 'a' });
   let failed = false;
-  file.on('error', (err: NodeJS.ErrnoException) => {
-    if (failed) return;
-    failed = true;
-    output.err(
-      `mixnmatch: cannot write the log ${target} (${errnoWords(err)}); serving on without it\n`,
-    );
-  });
+  const open = () => {
+    const opened = createWriteStream(target, { flags: 'a' });
+    opened.on('error', (err: NodeJS.ErrnoException) => {
+      if (failed || opened !== file) return;
+      failed = true;
+      output.err(
+        `mixnmatch: cannot write the log ${target} (${errnoWords(err)}); serving on without it\n`,
+      );
+    });
+    return opened;
+  };
+  let file = open();
   return {
     stream: {
       write(chunk: string) {
         if (!failed) file.write(chunk);
       },
+    },
+    reopen() {
+      const before = file;
+      failed = false;
+      file = open();
+      // Lines written before are flushed to the file they were written for.
+      before.end();
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -664,5 +685,5 @@ export async function startServer(
       // Connections with no request in flight would hold the close open; busy ones finish first.
       endIdleConnections();
     });
-  return { server, urls, fingerprint, stop };
+  return { server, urls, fingerprint, stop, reopenLog: () => log?.reopen() };
 }

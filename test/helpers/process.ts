@@ -1,5 +1,6 @@
 // Starting the built mixnmatch command, and waiting on a child process's output as events, never by polling on a timer.
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync, watch } from 'node:fs';
 import path from 'node:path';
 import { tempTree } from '.';
 
@@ -91,4 +92,28 @@ export function commandFixture(): {
     return child;
   };
   return { tree, launch };
+}
+
+/**
+ * Resolves with the first match of `pattern` in `file`: now, or when a
+ * change in its folder (the file made, written or moved) makes it match.
+ */
+export function untilFile(file: string, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve) => {
+    const check = () => {
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        // Not there yet.
+      }
+      const match = pattern.exec(text);
+      if (!match) return false;
+      watcher.close();
+      resolve(match);
+      return true;
+    };
+    const watcher = watch(path.dirname(file), check);
+    check();
+  });
 }
