@@ -21,7 +21,7 @@ export class ErrorLog {
     try {
       fd = openSync(file, 'a', 0o640);
     } catch (err) {
-      throw new Error(`--error-log ${file}: cannot write it: ${errnoWords(err)}`);
+      throw new Error(`--error-log ${file}: cannot write it: ${errnoWords(err)}`, { cause: err });
     }
     this.#close();
     this.#file = file;
