@@ -124,7 +124,7 @@ export type { RedisSessionStoreOptions } from './sessions/redis-store';
 export { RedisLockoutStore, RedisUserStore } from './accounts/redis-store';
 export type { FileUserState } from './accounts/redis-store';
 export { RedisRefreshTokenStore } from './tokens/redis-store';
-export { RedisPageStore } from './cache/redis-store';
+export { RedisPageStore, type RedisPageStoreOptions } from './cache/redis-store';
 export { redisStores } from './redis-stores';
 export type { RedisStores } from './redis-stores';
 export { StoreUnavailableError } from './redis';

@@ -273,6 +273,12 @@ export interface CachedPage {
   readonly data: Buffer;
   /** The Content-Type it is replayed with, without parameters (`text/html`). */
   readonly type: string;
+  /**
+   * When it was saved, in milliseconds since the epoch (whole seconds, as
+   * HTTP dates are): `cache()` gives it, and a store that keeps it gives it
+   * back, for `Last-Modified`. Optional: a page without it has an `ETag` only.
+   */
+  readonly savedAt?: number;
 }
 
 /** The limits `cache()` passes to every {@link PageStore.save} call. */
@@ -341,8 +347,14 @@ export interface PageStore {
    * with it when the store has it.
    */
   size?(): Promise<number> | number;
-  /** Optional. Makes the store ready; the command calls it at start, before the first request. */
-  init?(): Promise<void> | void;
+  /**
+   * Optional. Resolves `true` once a page is saved under `name` (or was
+   * saved, cleared since or not), by any process that shares the store;
+   * `false` after `timeoutMs`, or when `signal` aborts (the request went
+   * away). `GET /cache/{name}?wait=S` asks it; without it, `?wait=` is
+   * answered at once.
+   */
+  waitFor?(name: string, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /** Optional. Makes the store ready; the command calls it at start, before the first request. */
   init?(): Promise<void> | void;
   /** Optional. Releases what the store holds (connections, memory); the command calls it at stop. */

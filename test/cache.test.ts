@@ -278,8 +278,9 @@ describe('cache()', () => {
       expectHeaders(res, {
         'content-type': 'application/octet-stream',
         'content-length': '256',
-        etag: null,
       });
+      // A strong ETag of the page (its own, not Express's weak one of the response).
+      expect(res.headers.etag).toMatch(/^"[\w-]{27}"$/);
       expect(res.body).toEqual(ALL_BYTES);
     });
 
@@ -647,7 +648,11 @@ describe('cache()', () => {
       await request(one).post('/cache/shared').type('form').send('data=both');
       expect((await request(two).get('/cache/shared')).text).toBe('both');
       expect(await store.size()).toBe(4);
-      expect(await store.get('shared')).toEqual({ data: Buffer.from('both'), type: 'text/plain' });
+      expect(await store.get('shared')).toEqual({
+        data: Buffer.from('both'),
+        type: 'text/plain',
+        savedAt: expect.any(Number),
+      });
     });
 
     it('passes the router limits to the store', async () => {
@@ -895,3 +900,154 @@ describe('cache()', () => {
     });
   });
 });
+
+describe('cache(): conditional requests and waiting for a page', () => {
+  const saved = async () => {
+    const app = cacheApp();
+    expect(
+      (await request(app).post('/cache/p').type('form').send('data=hello&type=text/plain')).status,
+    ).toBe(204);
+    const first = await request(app).get('/cache/p');
+    return {
+      app,
+      etag: first.headers.etag as string,
+      lastModified: first.headers['last-modified'] as string,
+    };
+  };
+
+  it('gives a saved page a strong ETag and Last-Modified (whole seconds)', async () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const { etag, lastModified } = await saved();
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    expect(Date.parse(lastModified)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(lastModified)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it.each([
+    // header, value (from the page's validators), method, status
+    ['if-none-match', (v: V) => v.etag, 'get', 304],
+    ['if-none-match', (v: V) => `W/${v.etag}`, 'get', 304],
+    ['if-none-match', (v: V) => `"other", ${v.etag}`, 'head', 304],
+    ['if-none-match', () => '*', 'get', 304],
+    ['if-none-match', () => '"other"', 'get', 200],
+    ['if-modified-since', (v: V) => v.lastModified, 'get', 304],
+    ['if-modified-since', () => 'Thu, 01 Jan 1970 00:00:00 GMT', 'get', 200],
+    ['if-modified-since', () => 'not a date', 'get', 200],
+    ['if-match', (v: V) => v.etag, 'get', 200],
+    ['if-match', () => '*', 'get', 200],
+    ['if-match', () => '"other"', 'get', 412],
+    ['if-match', (v: V) => `W/${v.etag}`, 'get', 412],
+    ['if-unmodified-since', (v: V) => v.lastModified, 'get', 200],
+    ['if-unmodified-since', () => 'Thu, 01 Jan 1970 00:00:00 GMT', 'get', 412],
+  ] as const)('%s: %s on %s gives %d', async (header, value, method, status) => {
+    const { app, etag, lastModified } = await saved();
+    const res = await request(app)[method]('/cache/p').set(header, value({ etag, lastModified }));
+    expect(res.status).toBe(status);
+    if (status === 304) {
+      expect(res.headers.etag).toBe(etag);
+      expect(res.text ?? '').toBe('');
+    }
+    if (status === 200 && method === 'get') expect(res.text).toBe('hello');
+  });
+
+  it('takes If-None-Match over If-Modified-Since, and If-Match over If-Unmodified-Since', async () => {
+    const { app, etag, lastModified } = await saved();
+    const both = await request(app)
+      .get('/cache/p')
+      .set('If-None-Match', '"other"')
+      .set('If-Modified-Since', lastModified);
+    expect(both.status).toBe(200);
+    const matched = await request(app)
+      .get('/cache/p')
+      .set('If-Match', etag)
+      .set('If-Unmodified-Since', 'Thu, 01 Jan 1970 00:00:00 GMT');
+    expect(matched.status).toBe(200);
+  });
+
+  it('answers If-Match for a name with no page 412, and the rest as before (404, 410)', async () => {
+    const app = cacheApp();
+    expect((await request(app).get('/cache/none').set('If-Match', '*')).status).toBe(412);
+    expect((await request(app).get('/cache/none').set('If-None-Match', '*')).status).toBe(404);
+    await request(app).post('/cache/gone').type('form').send('data=x');
+    await request(app).get('/cache/clear/gone');
+    expect((await request(app).get('/cache/gone').set('If-None-Match', '"x"')).status).toBe(410);
+  });
+
+  /** A memory store that tells when a request starts waiting on it. */
+  const watchedStore = () => {
+    const store = new mixnmatch.MemoryPageStore();
+    const waitFor = store.waitFor.bind(store);
+    let started: () => void = () => undefined;
+    const waiting = new Promise<void>((resolve) => (started = resolve));
+    store.waitFor = (...args) => {
+      started();
+      return waitFor(...args);
+    };
+    return { store, waiting };
+  };
+
+  it('waits with ?wait=S for a name not saved yet, and answers as soon as it is', async () => {
+    const { store, waiting: started } = watchedStore();
+    const app = cacheApp({ store });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const waiting = fetch(`${base}/cache/stolen?wait=30`);
+      // The save comes while the GET waits (a PoC's victim sending the data).
+      await started;
+      const save = await fetch(`${base}/cache/stolen`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'data=secret%20data',
+      });
+      expect(save.status).toBe(204);
+      const res = await waiting;
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('secret data');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('answers ?wait= at its end with 404, a cleared name at once with 410, and a bad wait with 400', async () => {
+    const app = cacheApp();
+    expect((await request(app).get('/cache/nothing?wait=0.05')).status).toBe(404);
+    await request(app).post('/cache/was').type('form').send('data=x');
+    await request(app).get('/cache/clear/was');
+    expect((await request(app).get('/cache/was?wait=60')).status).toBe(410);
+    for (const wait of ['-1', 'soon', '1e3', '']) {
+      const res = await request(app).get(`/cache/nothing?wait=${wait}`);
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('lets a waiting client go away, and saves afterwards as usual', async () => {
+    const { store, waiting: started } = watchedStore();
+    const app = cacheApp({ store });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const gone = new AbortController();
+      const waiting = fetch(`${base}/cache/later?wait=30`, { signal: gone.signal }).catch(
+        (err: Error) => err.name,
+      );
+      await started;
+      gone.abort();
+      expect(await waiting).toBe('AbortError');
+      const save = await fetch(`${base}/cache/later`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'data=x',
+      });
+      expect(save.status).toBe(204);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
+type V = { etag: string; lastModified: string };

@@ -238,7 +238,7 @@ describe('mixnmatch --workers 2 --redis URL', () => {
       waitForRedis: false,
     }).then((stores) => ((opened = true), stores));
     try {
-      await proxy.held(2);
+      await proxy.held(3);
       expect(opened).toBe(false);
     } finally {
       proxy.release();
@@ -360,6 +360,31 @@ describe('mixnmatch --workers 2 --redis URL', () => {
     expect(readFileSync(`${log}.1`, 'utf8')).not.toContain('?n=');
     expect(readFileSync(errors, 'utf8').match(/logs are reopened/g)).toHaveLength(1);
     expect(command.process.exitCode).toBeNull();
+  });
+
+  it('answers a GET waiting for a page (?wait=) as soon as any worker saves it', async () => {
+    const command = start();
+    const base = await url(command);
+    /** Whether a worker's connection is blocked reading the page saves (a GET waits on it). */
+    const blockedReads = async () =>
+      (String(await redis.client.call('CLIENT', 'LIST')).match(/flags=b\S* .*cmd=xread/g) ?? [])
+        .length;
+    const until = async (check: () => Promise<boolean>) => {
+      // Redis tells no one when a client blocks: it is asked until it says so.
+      while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    for (let i = 0; i < 4; i++) {
+      await until(async () => (await blockedReads()) === 0);
+      // Each on a connection of its own: the waiting GET and the save land on either worker.
+      const waiting = get(base, `/cache/poll-${i}?wait=30`);
+      await until(async () => (await blockedReads()) > 0);
+      const saved = await post(base, `/cache/poll-${i}`, `data=loot-${i}`);
+      expect(saved.status).toBe(204);
+      const res = await waiting;
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(`loot-${i}`);
+    }
+    expect((await get(base, '/cache/never?wait=0.2')).status).toBe(404);
   });
 
   it('serves one generated TLS certificate from every worker', async () => {

@@ -37,6 +37,32 @@ userStoreContract('RedisUserStore', () => new mixnmatch.RedisUserStore(options()
 lockoutStoreContract('RedisLockoutStore', () => new mixnmatch.RedisLockoutStore(options()));
 pageStoreContract('RedisPageStore', () => new mixnmatch.RedisPageStore(options()));
 
+describe('RedisPageStore.waitFor across processes', () => {
+  it('wakes a request waiting on one store when another saves the name, on a blocking connection or polling', async () => {
+    const prefix = redis.prefix();
+    const blocking = redis.client.duplicate();
+    try {
+      const waiter = new mixnmatch.RedisPageStore({
+        sendCommand: redis.send,
+        blockingCommand: (args) => blocking.call(args[0]!, ...args.slice(1)),
+        prefix,
+      });
+      const polling = new mixnmatch.RedisPageStore({ sendCommand: redis.send, prefix });
+      const saver = new mixnmatch.RedisPageStore({ sendCommand: redis.send, prefix });
+      const waits = [waiter, polling].map((store) =>
+        store.waitFor('shared-name', 30_000, new AbortController().signal),
+      );
+      const page = { data: Buffer.from('x'), type: 'text/plain' };
+      expect(await saver.save('shared-name', page, { maxSize: 100, maxNames: 10 })).toBe('saved');
+      expect(await Promise.all(waits)).toEqual([true, true]);
+      waiter.close();
+      polling.close();
+    } finally {
+      blocking.disconnect();
+    }
+  });
+});
+
 describe('with node-redis instead of ioredis', () => {
   it('works through the documented one-liner', async () => {
     const client = createClient({ url: redis.url });

@@ -1,12 +1,13 @@
 // The cache() router factory: POST /echo and the /cache page store, built as an endpoints() spec.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { bodyKind, bodyReader, type BodyKind } from '../http/body';
 import { endpointsHandler, routerOf } from '../endpoints';
 import { ARGS_OPTIONAL, type EndpointSpec } from '../endpoints';
 import { HttpError } from '../shared/errors';
 import { assertNotMiddlewareCall, show } from '../shared/options';
-import { sendBody, sendEmpty } from '../http/respond';
+import { queryParam, sendBody, sendEmpty } from '../http/respond';
+import { evaluatePreconditions, type Validators } from '../http/conditional';
 import {
   decodeFormPage,
   decodeJsonPage,
@@ -19,7 +20,7 @@ import { parseCacheOptions, type CacheOptions, type CacheStatusCodes } from './o
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult } from '../types';
 
 export { MemoryPageStore } from './memory-store';
-export { RedisPageStore } from './redis-store';
+export { RedisPageStore, type RedisPageStoreOptions } from './redis-store';
 export type { CacheOptions, CacheStatusCodes } from './options';
 export type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from '../types';
 
@@ -96,6 +97,31 @@ function sendPage(res: Response, page: CachedPage): void {
   sendBody(res, 200, page.type, page.data);
 }
 
+/** The longest a `GET /cache/{name}?wait=S` waits for the name to be saved, in seconds. */
+export const MAX_WAIT_SECONDS = 60;
+
+/** How long a request asks to wait for its page (`?wait=S`, seconds, capped): 0 when it does not. */
+function waitOf(req: Request): number {
+  const text = queryParam(req, 'wait');
+  if (text === undefined) return 0;
+  if (!/^\d{1,6}(\.\d{1,3})?$/.test(text)) {
+    throw new HttpError(400, `"wait" is a number of seconds (at most ${MAX_WAIT_SECONDS}).`);
+  }
+  return Math.min(Number(text), MAX_WAIT_SECONDS);
+}
+
+/**
+ * A saved page's validators: a strong ETag of its type and bytes (a page
+ * never changes: its name is never saved again) and when it was saved.
+ */
+function validatorsOf(page: CachedPage): Validators {
+  const digest = createHash('sha256').update(page.type).update('\0').update(page.data);
+  return {
+    etag: `"${digest.digest('base64url').slice(0, 27)}"`,
+    ...(page.savedAt !== undefined ? { lastModified: page.savedAt } : {}),
+  };
+}
+
 function isPage(value: unknown): value is CachedPage {
   return (
     value !== null &&
@@ -166,7 +192,8 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
         `Page names are at most ${MAX_NAME_LENGTH} characters long (this one has ${name.length}).`,
       );
     }
-    const page = await readPage(req, res);
+    // Whole seconds, as Last-Modified and If-Modified-Since compare.
+    const page = { ...(await readPage(req, res)), savedAt: Math.floor(Date.now() / 1000) * 1000 };
     const result: PageSaveResult = await store.save(name, page, limits);
     switch (result) {
       case 'saved':
@@ -193,8 +220,29 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
     }
   }
 
-  /** Sends the page a lookup found; throws the error for a page that is not there. */
-  function answer(found: PageLookup, res: Response): void {
+  /**
+   * Sends the page a lookup found, as the request's conditions ask (304,
+   * 412); throws the error for a page that is not there.
+   */
+  function answer(found: PageLookup, req: Request, res: Response): void {
+    const page = isPage(found) ? found : undefined;
+    const validators = page && validatorsOf(page);
+    if (validators) {
+      res.setHeader('ETag', validators.etag);
+      if (validators.lastModified !== undefined) {
+        res.setHeader('Last-Modified', new Date(validators.lastModified).toUTCString());
+      }
+    }
+    const outcome = evaluatePreconditions(req, validators);
+    if (outcome === 412) {
+      throw new HttpError(
+        412,
+        page
+          ? 'The page does not meet the request\'s If-Match or If-Unmodified-Since.'
+          : 'If-Match asks for a page, and there is none under this name.',
+      );
+    }
+    if (outcome === 304) return void res.status(304).end();
     if (found === undefined) {
       throw new HttpError(status.never, 'This page has not been cached yet.');
     }
@@ -204,17 +252,35 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
         'This page has been cleared. Its name stays taken; save the page again under a new name.',
       );
     }
-    if (!isPage(found)) {
+    if (!page) {
       throw new Error(
         `PageStore.get() resolved to ${show(found)}; expected a page { data: Buffer, type: string }, 'cleared' or undefined.`,
       );
     }
-    sendPage(res, found);
+    sendPage(res, page);
   }
 
-  /** Answers a GET from the store, through the PageStore interface only. */
-  function load(name: string, res: Response): Promise<void> {
-    return Promise.resolve(store.get(name)).then((found) => answer(found, res));
+  /**
+   * Answers a GET from the store, through the PageStore interface only;
+   * with `?wait=S`, a name not saved yet is waited for (up to S seconds,
+   * while the client stays) and answered as soon as it is.
+   */
+  async function load(name: string, req: Request, res: Response): Promise<void> {
+    const wait = waitOf(req);
+    let found = await store.get(name);
+    if (found === undefined && wait > 0 && store.waitFor) {
+      const left = new AbortController();
+      const leave = () => left.abort();
+      res.once('close', leave);
+      try {
+        if (await store.waitFor(name, wait * 1000, left.signal)) found = await store.get(name);
+      } finally {
+        res.off('close', leave);
+      }
+      // The client went away: there is no one to answer.
+      if (left.signal.aborted) return;
+    }
+    answer(found, req, res);
   }
 
   return endpointsHandler(SPEC, {
@@ -224,7 +290,7 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
     cache: function cachePage(req: Request, res: Response) {
       // args: 1 guarantees exactly one segment.
       const name = req.endpoint.argv[0]!;
-      return req.method === 'POST' ? save(name, req, res) : load(name, res);
+      return req.method === 'POST' ? save(name, req, res) : load(name, req, res);
     },
     'cache/clear': async function cacheClear(req: Request, res: Response) {
       const name = req.endpoint.argv[0];

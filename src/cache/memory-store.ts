@@ -1,5 +1,6 @@
 // MemoryPageStore: the default PageStore, pages in this process's memory with exact, atomic accounting.
 import type { CachedPage, PageLimits, PageLookup, PageStore, PageSaveResult } from '../types';
+import { Waiters } from './waiters';
 
 /**
  * A copy of `data` in memory of its own. `Buffer.from(buffer)` copies a small
@@ -31,6 +32,7 @@ export class MemoryPageStore implements PageStore {
   /** Bytes of live page data. */
   #size = 0;
   #closed = false;
+  readonly #waiters = new Waiters();
 
   #assertOpen(): void {
     if (this.#closed) throw new Error('MemoryPageStore is closed.');
@@ -43,16 +45,32 @@ export class MemoryPageStore implements PageStore {
     const bytes = page.data.length;
     if (this.#size + bytes > limits.maxSize) return 'full';
     if (this.#pages.size + this.#cleared.size >= limits.maxNames) return 'too-many-names';
-    this.#pages.set(name, { data: keptCopy(page.data), type: page.type });
+    this.#pages.set(name, {
+      data: keptCopy(page.data),
+      type: page.type,
+      ...(page.savedAt !== undefined ? { savedAt: page.savedAt } : {}),
+    });
     this.#size += bytes;
+    this.#waiters.notify(name);
     return 'saved';
+  }
+
+  /** Resolves `true` once a page is saved under `name` (or was), `false` after `timeoutMs` or when `signal` aborts. */
+  waitFor(name: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    this.#assertOpen();
+    return this.#waiters.wait(
+      name,
+      timeoutMs,
+      signal,
+      () => this.#pages.has(name) || this.#cleared.has(name),
+    );
   }
 
   /** A copy of the page saved under `name`, `'cleared'`, or `undefined` if it was never saved. */
   async get(name: string): Promise<PageLookup> {
     this.#assertOpen();
     const page = this.#pages.get(name);
-    if (page) return { data: Buffer.from(page.data), type: page.type };
+    if (page) return { ...page, data: Buffer.from(page.data) };
     return this.#cleared.has(name) ? 'cleared' : undefined;
   }
 

@@ -5,8 +5,11 @@ import {
   replyInteger,
   replyString,
   type RedisStoreOptions,
+  type SendCommand,
 } from '../redis';
 import { RedisStore } from '../redis/store';
+import { StreamFeed } from '../redis/feed';
+import { Waiters } from './waiters';
 import { pageType } from './decode';
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } from '../types';
 
@@ -31,12 +34,13 @@ return 'ok'
 /**
  * save: the page under its name, unless the name was ever saved (it stays
  * taken). KEYS: page key, name key (one slot: the name's). ARGV: data
- * (base64), type, bytes.
+ * (base64), type, bytes, savedAt or ''.
  */
 const SAVE = new RedisScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'exists' end
 redis.call('SET', KEYS[2], '1')
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'type', ARGV[2], 'bytes', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'savedAt', ARGV[4]) end
 return 'saved'
 `);
 
@@ -55,6 +59,17 @@ return 1
 `);
 
 /**
+ * saved: a page is live (for clearAll) and its name told to every process
+ * (the saves stream, its last thousand kept). KEYS: live-names set, saves
+ * stream. ARGV: name.
+ */
+const SAVED = new RedisScript(`
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', 1000, '*', 'name', ARGV[1])
+return 1
+`);
+
+/**
  * settle: once no page is left, the bytes held are 0 again: a reservation
  * a fault kept from being given back is not held for good. KEYS: totals
  * hash, live-names set.
@@ -66,8 +81,8 @@ return 1
 
 /** get: the page, 'cleared' for a name whose page went, or nil. KEYS: page key, name key. */
 const GET = new RedisScript(`
-local page = redis.call('HMGET', KEYS[1], 'data', 'type')
-if page[1] then return { page[1], page[2] } end
+local page = redis.call('HMGET', KEYS[1], 'data', 'type', 'savedAt')
+if page[1] then return { page[1], page[2], page[3] or '' } end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'cleared' end
 return false
 `);
@@ -81,17 +96,29 @@ return tonumber(bytes) or 0
 `);
 
 /** A page from the `data` (base64) and `type` fields; anything else is not a page this store saved. */
-function toPage([data, type]: (string | undefined)[]): CachedPage {
+function toPage([data, type, savedAt]: (string | undefined)[]): CachedPage {
   if (
     data === undefined ||
     type === undefined ||
     !/^[A-Za-z0-9+/]*={0,2}$/.test(data) ||
     // The type goes into a header: only what this store saves (a known media type).
-    pageType(type) !== type
+    pageType(type) !== type ||
+    (savedAt !== undefined && savedAt !== '' && !/^\d{1,15}$/.test(savedAt))
   ) {
     throw new TypeError('not a page this store saved');
   }
-  return { data: Buffer.from(data, 'base64'), type };
+  const page = { data: Buffer.from(data, 'base64'), type };
+  return savedAt ? { ...page, savedAt: Number(savedAt) } : page;
+}
+
+/** Options for {@link RedisPageStore}. */
+export interface RedisPageStoreOptions extends RedisStoreOptions {
+  /**
+   * Sends commands on a connection of their own, for the blocking `XREAD`
+   * of requests waiting for a page (`?wait=`). Without it, waiting requests
+   * are told of a save within 100 ms (polling). Defaults to none.
+   */
+  blockingCommand?: SendCommand;
 }
 
 /**
@@ -107,8 +134,20 @@ function toPage([data, type]: (string | undefined)[]): CachedPage {
  * a 503.
  */
 export class RedisPageStore extends RedisStore implements PageStore {
-  constructor(options: RedisStoreOptions) {
+  readonly #waiters = new Waiters();
+  /** The names saved by every process, read while a request waits for one. */
+  readonly #saves: StreamFeed;
+
+  constructor(options: RedisPageStoreOptions) {
     super('RedisPageStore', 'page store', options);
+    this.#saves = new StreamFeed({
+      send: this.send,
+      blocking: options.blockingCommand,
+      store: 'page store',
+      key: this.key('pageSaves'),
+      active: () => this.#waiters.size > 0,
+      onEntry: (_id, fields) => this.#waiters.notify(fields[fields.indexOf('name') + 1] ?? ''),
+    });
   }
 
   #page(name: string): string[] {
@@ -139,7 +178,12 @@ export class RedisPageStore extends RedisStore implements PageStore {
     if (reserved !== 'ok') return reserved;
     // A save whose outcome is unknown (Redis went away) keeps its
     // reservation: the totals may count too much, never too little.
-    const reply = await this.run(SAVE, keys, [page.data.toString('base64'), page.type, bytes]);
+    const reply = await this.run(SAVE, keys, [
+      page.data.toString('base64'),
+      page.type,
+      bytes,
+      page.savedAt ?? '',
+    ]);
     const result = this.parse(reply, (value) => {
       const saved = replyString(value);
       if (saved !== 'saved' && saved !== 'exists') {
@@ -147,7 +191,7 @@ export class RedisPageStore extends RedisStore implements PageStore {
       }
       return saved;
     });
-    if (result === 'saved') await this.command(['SADD', this.#live, name]);
+    if (result === 'saved') await this.run(SAVED, [this.#live, this.key('pageSaves')], [name]);
     // Taken since the look above: the reservation goes back.
     else await this.run(RELEASE, [this.#totals, this.#live], ['', bytes, '1']);
     return result;
@@ -157,7 +201,7 @@ export class RedisPageStore extends RedisStore implements PageStore {
     const keys = this.#page(name);
     // A page that is there is one plain HMGET; only a miss asks the script,
     // which tells a cleared name from one never saved in one atomic look.
-    const hit = await this.command(['HMGET', keys[0]!, 'data', 'type']);
+    const hit = await this.command(['HMGET', keys[0]!, 'data', 'type', 'savedAt']);
     const page = this.parse(hit, (value) => replyArray(value).map(replyString));
     if (page[0] !== undefined) return this.parse(page, () => toPage(page));
     const reply = await this.run(GET, keys, []);
@@ -181,6 +225,22 @@ export class RedisPageStore extends RedisStore implements PageStore {
     const names = this.parse(reply, (value) => replyArray(value).map((n) => replyString(n) ?? ''));
     await Promise.all(names.map((name) => this.clear(name)));
     await this.run(SETTLE, [this.#totals, this.#live], []);
+  }
+
+  /** Resolves `true` once `name` is saved by any process (or was), `false` after `timeoutMs` or on `signal`. */
+  async waitFor(name: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    return this.#waiters.wait(name, timeoutMs, signal, async () => {
+      // From now on a save is read: one before that is seen by the look below.
+      this.#saves.start();
+      await this.#saves.listening();
+      const taken = await this.command(['EXISTS', this.#page(name)[1]!]);
+      return this.parse(taken, replyInteger) === 1;
+    });
+  }
+
+  /** Stops reading the saves (the connections are the caller's). */
+  close(): void {
+    this.#saves.close();
   }
 
   async size(): Promise<number> {

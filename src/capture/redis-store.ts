@@ -1,6 +1,5 @@
 // RedisCaptureStore: bins in Redis hashes, their hits in a Redis Stream each, and one feed stream every process reads.
 import {
-  command,
   RedisScript,
   replyArray,
   replyInteger,
@@ -9,6 +8,7 @@ import {
   type SendCommand,
 } from '../redis';
 import { RedisStore } from '../redis/store';
+import { StreamFeed } from '../redis/feed';
 import { positiveIntegerOption } from '../shared/options';
 import type { BinInfo, CaptureStore, HitQuery } from '../types';
 import type { Hit, NewHit } from './hit';
@@ -158,24 +158,6 @@ function hitOf(id: string, json: string): Hit {
 }
 
 /**
- * The entries of one stream in an `XREAD` reply, as `[id, fields]`: clients
- * and protocol versions give the reply as a list of [stream, entries], the
- * same flattened, or a map of stream to entries.
- */
-function readEntries(reply: unknown): [string, string[]][] {
-  if (reply === null || reply === undefined) return [];
-  let entries: unknown;
-  if (reply instanceof Map) entries = reply.values().next().value;
-  else if (Array.isArray(reply))
-    entries = Array.isArray(reply[0]) ? (reply[0] as unknown[])[1] : reply[1];
-  else if (typeof reply === 'object') entries = Object.values(reply)[0];
-  return replyArray(entries ?? []).map((entry) => {
-    const [id, fields] = replyArray(entry);
-    return [replyString(id)!, replyArray(fields).map((f) => replyString(f) ?? '')];
-  });
-}
-
-/**
  * Bins and hits in Redis, shared by every process: each bin a hash (its
  * response, the count its sequence runs on, its evicted count) in a set
  * sorted by creation, its hits a Redis Stream capped at `maxHitsPerBin`
@@ -189,19 +171,27 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
   readonly maxHitsPerBin: number;
   readonly maxBytesPerBin: number;
   readonly maxBins: number;
-  readonly #blocking: SendCommand | undefined;
   readonly #listeners = new Set<{ bin: string | undefined; listener: (hit: Hit) => void }>();
-  #polling = false;
-  #closed = false;
-  /** Whether the reading loop knows where the feed ends (its subscriptions are live). */
-  #live = false;
-  /** Those waiting for {@link listening}, until it is live. */
-  #waiting: (() => void)[] = [];
+  /** The feed every process adds its hits to, read while anyone subscribes. */
+  readonly #reader: StreamFeed;
 
   constructor(options: RedisCaptureStoreOptions) {
     super('RedisCaptureStore', STORE, options);
     const example = 'new RedisCaptureStore({ sendCommand, maxHitsPerBin: 10000 })';
-    this.#blocking = options.blockingCommand;
+    this.#reader = new StreamFeed({
+      send: this.send,
+      blocking: options.blockingCommand,
+      store: STORE,
+      key: this.#feed,
+      active: () => this.#listeners.size > 0,
+      onEntry: (id, fields) => {
+        const bin = fields[fields.indexOf('bin') + 1]!;
+        const hit = hitOf(id, fields[fields.indexOf('hit') + 1]!);
+        for (const { bin: wanted, listener } of this.#listeners) {
+          if (wanted === undefined || wanted === bin) listener(hit);
+        }
+      },
+    });
     this.maxHitsPerBin = positiveIntegerOption(
       'RedisCaptureStore',
       'maxHitsPerBin',
@@ -373,64 +363,17 @@ export class RedisCaptureStore extends RedisStore implements CaptureStore {
   subscribe(bin: string | undefined, listener: (hit: Hit) => void): () => void {
     const entry = { bin, listener };
     this.#listeners.add(entry);
-    if (!this.#polling) void this.#poll();
+    this.#reader.start();
     return () => void this.#listeners.delete(entry);
   }
 
   listening(): Promise<void> {
-    if (!this.#polling || this.#live) return Promise.resolve();
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  /**
-   * Reads the feed while anyone listens: from its end at the start, then
-   * every entry after the last one read, blocking on a connection of its
-   * own (or polling every 100 ms without one). A Redis outage pauses it;
-   * it resumes where it was.
-   */
-  async #poll(): Promise<void> {
-    this.#polling = true;
-    let last: string | undefined;
-    try {
-      while (this.#listeners.size > 0 && !this.#closed) {
-        try {
-          if (last === undefined) {
-            const tail = await this.command(['XREVRANGE', this.#feed, '+', '-', 'COUNT', '1']);
-            const [newest] = replyArray(tail);
-            last = newest === undefined ? '0-0' : replyString(replyArray(newest)[0])!;
-            this.#live = true;
-            for (const resolve of this.#waiting.splice(0)) resolve();
-          }
-          const args = ['XREAD', 'COUNT', '500'];
-          if (this.#blocking) args.push('BLOCK', '1000');
-          args.push('STREAMS', this.#feed, last);
-          const reply = await command(this.#blocking ?? this.send, STORE, args, this.#feed);
-          const entries = readEntries(reply);
-          for (const [id, fields] of entries) {
-            last = id;
-            const bin = fields[fields.indexOf('bin') + 1]!;
-            const json = fields[fields.indexOf('hit') + 1]!;
-            const hit = hitOf(id, json);
-            for (const { bin: wanted, listener } of this.#listeners) {
-              if (wanted === undefined || wanted === bin) listener(hit);
-            }
-          }
-          if (!this.#blocking && entries.length === 0) await new Promise((r) => setTimeout(r, 100));
-        } catch {
-          // Redis is away: try again in a while, from where the feed was.
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-    } finally {
-      this.#polling = false;
-      this.#live = false;
-      for (const resolve of this.#waiting.splice(0)) resolve();
-    }
+    return this.#reader.listening();
   }
 
   /** Stops reading the feed (the connections are the caller's). */
   close(): void {
-    this.#closed = true;
+    this.#reader.close();
     this.#listeners.clear();
   }
 }

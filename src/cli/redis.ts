@@ -216,15 +216,21 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
     connected = true;
   }
   // The capture feed's blocking reads hold a connection of their own.
-  const blocking =
-    target.kind === 'cluster'
-      ? (client as Cluster).duplicate([], { lazyConnect: false })
-      : (client as IORedis).duplicate({ lazyConnect: false });
-  blocking.on('error', () => undefined);
+  const duplicate = () => {
+    const connection =
+      target.kind === 'cluster'
+        ? (client as Cluster).duplicate([], { lazyConnect: false })
+        : (client as IORedis).duplicate({ lazyConnect: false });
+    connection.on('error', () => undefined);
+    return connection;
+  };
+  const blocking = duplicate();
+  // And requests waiting for a page (?wait=), theirs.
+  const pageBlocking = duplicate();
   // Neither client queues a command, so a request that came before a
   // connection opened would get a 503 with Redis up: the process listens
   // once each has opened, or failed once (then it serves 503s until Redis is back).
-  await Promise.all([client, blocking].map(firstAnswer));
+  await Promise.all([client, blocking, pageBlocking].map(firstAnswer));
   /** Sends a command; a refusal the operator must fix is said (once until Redis is back). */
   const through =
     (one: IORedis | Cluster) =>
@@ -243,6 +249,7 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
   const stores = redisStores({
     sendCommand: through(client),
     blockingCommand: through(blocking),
+    pageBlockingCommand: through(pageBlocking),
     prefix,
   });
   // Every store made ready before the first request, and released at stop.
@@ -254,6 +261,7 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
       closing = true;
       await Promise.all(every.map((store) => store.close?.()));
       blocking.disconnect();
+      pageBlocking.disconnect();
       try {
         await client.quit();
       } catch {

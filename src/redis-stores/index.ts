@@ -26,6 +26,8 @@ export interface RedisStores {
 export interface RedisStoresOptions extends RedisSessionStoreOptions {
   /** A connection of its own for the capture feed's blocking reads (see `RedisCaptureStore`). Defaults to none: the feed polls. */
   blockingCommand?: SendCommand;
+  /** Another connection of its own, for requests waiting for a page (`?wait=`; see `RedisPageStore`). Defaults to none: they poll. */
+  pageBlockingCommand?: SendCommand;
 }
 
 /**
@@ -46,7 +48,10 @@ export function redisStores(options: RedisStoresOptions): RedisStores {
     sessions: new RedisSessionStore(options),
     users: new RedisUserStore(shared),
     lockout: new RedisLockoutStore(shared),
-    pages: new RedisPageStore(shared),
+    pages: new RedisPageStore({
+      ...shared,
+      ...(options.pageBlockingCommand ? { blockingCommand: options.pageBlockingCommand } : {}),
+    }),
     refreshTokens: new RedisRefreshTokenStore(shared),
     capture: new RedisCaptureStore({
       ...shared,

@@ -43,6 +43,8 @@ export const KEYS = {
   pageTotals: 'page-totals:{pages}',
   /** Names whose page is still there, for clearing them all. */
   pageLive: 'page-live:{pages}',
+  /** The names saved, as they are (a stream every process reads, for requests waiting on a name). */
+  pageSaves: 'page-saves:{pages}',
   /** The capture bins (`RedisCaptureStore`). Every capture key is in one slot: the feed orders every hit. */
   captureBins: 'capture:{capture}:bins',
   /** The feed stream that mints hit ids. */

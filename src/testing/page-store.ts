@@ -286,5 +286,33 @@ export function pageStoreContract(
         await expectSize(0);
       });
     });
+
+    describe('waitFor (when the store has it)', () => {
+      const page = { data: Buffer.from('late'), type: 'text/plain' };
+      const limits = { maxSize: 1000, maxNames: 100 };
+
+      it('resolves true as soon as the name is saved, and at once for a name saved already', async () => {
+        if (!store.waitFor) return;
+        const waiting = store.waitFor('later', 10_000, new AbortController().signal);
+        assert.equal(await store.save('later', page, limits), 'saved');
+        assert.equal(await waiting, true);
+        assert.equal(await store.waitFor('later', 10_000, new AbortController().signal), true);
+        await store.clear('later');
+        assert.equal(await store.waitFor('later', 10_000, new AbortController().signal), true);
+      });
+
+      it('resolves false when its time is up or its signal aborts, and wakes only waiters of the name', async () => {
+        if (!store.waitFor) return;
+        assert.equal(await store.waitFor('never', 20, new AbortController().signal), false);
+        const gone = new AbortController();
+        const other = store.waitFor('other', 10_000, gone.signal);
+        assert.equal(await store.save('unrelated', page, limits), 'saved');
+        gone.abort();
+        assert.equal(await other, false);
+        const aborted = new AbortController();
+        aborted.abort();
+        assert.equal(await store.waitFor('x', 10_000, aborted.signal), false);
+      });
+    });
   });
 }
