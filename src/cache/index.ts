@@ -238,7 +238,7 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
       throw new HttpError(
         412,
         page
-          ? 'The page does not meet the request\'s If-Match or If-Unmodified-Since.'
+          ? "The page does not meet the request's If-Match or If-Unmodified-Since."
           : 'If-Match asks for a page, and there is none under this name.',
       );
     }

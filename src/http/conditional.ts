@@ -43,7 +43,11 @@ export function evaluatePreconditions(
     if (!current || !listMatches(ifMatch, current.etag, true)) return 412;
   } else {
     const since = httpDate(headers['if-unmodified-since']);
-    if (since !== undefined && current?.lastModified !== undefined && current.lastModified > since) {
+    if (
+      since !== undefined &&
+      current?.lastModified !== undefined &&
+      current.lastModified > since
+    ) {
       return 412;
     }
   }
