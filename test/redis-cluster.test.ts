@@ -136,6 +136,28 @@ describe('keys spread over the masters', () => {
   });
 });
 
+describe('items whose names hold braces', () => {
+  it('keeps every key of a page, a session index or a token family in one slot, whatever the name', async () => {
+    const prefix = cluster.prefix();
+    const stores = mixnmatch.redisStores({ sendCommand: cluster.send, prefix });
+    const page = { data: Buffer.from('x'), type: 'text/plain' };
+    const names = ['}', '', '{}', '}x', 'a}b{c', '%', '%7D'];
+    for (const name of names) {
+      expect(await stores.pages.save(name, page, { maxSize: 100, maxNames: 100 })).toBe('saved');
+      expect(await stores.pages.get(name)).toMatchObject({ data: page.data });
+      await stores.refreshTokens.add(`d-${name}`, {
+        username: name || 'u',
+        family: name,
+        expiresAt: Date.now() + 60_000,
+      });
+      const next = { digest: `e-${name}`, expiresAt: Date.now() + 60_000 };
+      expect((await stores.refreshTokens.rotate(`d-${name}`, next)).status).toBe('ok');
+    }
+    expect(await stores.pages.size()).toBe(names.length);
+    for (const name of names) expect(await stores.pages.get(name)).toBeDefined();
+  });
+});
+
 describe('scripts a node does not know', () => {
   it('runs every store after SCRIPT FLUSH on every node, and after a node restarts empty', async () => {
     const prefix = cluster.prefix();

@@ -37,6 +37,89 @@ userStoreContract('RedisUserStore', () => new mixnmatch.RedisUserStore(options()
 lockoutStoreContract('RedisLockoutStore', () => new mixnmatch.RedisLockoutStore(options()));
 pageStoreContract('RedisPageStore', () => new mixnmatch.RedisPageStore(options()));
 
+describe('races between processes, made to happen', () => {
+  /** A sendCommand that holds the first command matching `match` until released. */
+  const gated = (match: (args: string[]) => boolean) => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const hit = new Promise<void>((resolve) => (reached = resolve));
+    let held = false;
+    const send: mixnmatch.SendCommand = async (args, route) => {
+      if (!held && match(args)) {
+        held = true;
+        reached();
+        await gate;
+      }
+      return redis.send(args, route);
+    };
+    return { send, release, hit };
+  };
+
+  it('keeps the page totals exact when clearAll runs while a save is finishing', async () => {
+    const prefix = redis.prefix();
+    // Held after the page is written, before it is live.
+    const gate = gated(
+      (args) =>
+        args.includes(`${prefix}page-pending:{pages}`) &&
+        args.includes(`${prefix}page-saves:{pages}`),
+    );
+    const slow = new mixnmatch.RedisPageStore({ sendCommand: gate.send, prefix });
+    const other = new mixnmatch.RedisPageStore({ sendCommand: redis.send, prefix });
+    const limits = { maxSize: 100, maxNames: 100 };
+    const full = { data: Buffer.alloc(100, 1), type: 'text/plain' };
+    const saving = slow.save('a', full, limits);
+    await gate.hit;
+    await other.clearAll();
+    gate.release();
+    expect(await saving).toBe('saved');
+    expect(await other.size()).toBe(100);
+    expect(await other.save('b', full, limits)).toBe('full');
+  });
+
+  it('ends a session whose login raced deleteUser, so no later password change misses it', async () => {
+    const prefix = redis.prefix();
+    // Held after the user's index has the session, before the session is written.
+    const gate = gated(
+      (args) => args[0]!.startsWith('EVAL') && args.some((arg) => arg.includes(`${prefix}sess:{`)),
+    );
+    const slow = new mixnmatch.RedisSessionStore({ sendCommand: gate.send, prefix });
+    const other = new mixnmatch.RedisSessionStore({ sendCommand: redis.send, prefix });
+    const now = Date.now();
+    const setting = slow.set('s1', {
+      createdAt: now,
+      expiresAt: now + 60_000,
+      user: { username: 'alice', roles: [] },
+    });
+    await gate.hit;
+    await other.deleteUser('alice');
+    gate.release();
+    await setting;
+    expect(await other.get('s1')).toBeUndefined();
+  });
+
+  it('gives a reservation back when Redis refuses the save, and keeps names with braces in one slot', async () => {
+    const prefix = redis.prefix();
+    const store = new mixnmatch.RedisPageStore({ sendCommand: redis.send, prefix });
+    const limits = { maxSize: 100, maxNames: 3 };
+    const page = { data: Buffer.from('x'), type: 'text/plain' };
+    for (const name of ['}', '', '{}', '%7D', 'a}b{c']) {
+      expect(await store.save(name, page, { maxSize: 100, maxNames: 100 })).toBe('saved');
+      expect(await store.get(name)).toMatchObject({ data: page.data });
+    }
+    // A page key that holds another type: the save's script fails, nothing is kept.
+    const other = redis.prefix();
+    const refusing = new mixnmatch.RedisPageStore({ sendCommand: redis.send, prefix: other });
+    await redis.client.set(`${other}page:{odd}`, 'a string, not a hash');
+    for (let i = 0; i < 4; i++) {
+      await expect(refusing.save('odd', page, limits)).rejects.toThrow(/unavailable/);
+      await redis.client.del(`${other}page-name:{odd}`);
+    }
+    expect(await refusing.size()).toBe(0);
+    expect(await refusing.save('fine', page, limits)).toBe('saved');
+  });
+});
+
 describe('RedisPageStore.waitFor across processes', () => {
   it('wakes a request waiting on one store when another saves the name, on a blocking connection or polling', async () => {
     const prefix = redis.prefix();

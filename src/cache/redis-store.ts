@@ -1,9 +1,11 @@
 // RedisPageStore: cache() pages in Redis, shared by every process, with the accounting done inside Redis.
+import { randomUUID } from 'node:crypto';
 import {
   RedisScript,
   replyArray,
   replyInteger,
   replyString,
+  refusedByRedis,
   type RedisStoreOptions,
   type SendCommand,
 } from '../redis';
@@ -16,8 +18,9 @@ import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } fr
 /**
  * reserve: room for a page, before it is saved: its bytes and one name
  * more, counted only when they fit, so however many processes save at once
- * the totals never pass the limits. KEYS: totals hash. ARGV: bytes,
- * maxSize, maxNames.
+ * the totals never pass the limits; the save is pending until it ends.
+ * KEYS: totals hash, pending set. ARGV: bytes, maxSize, maxNames, the
+ * save's id, now.
  */
 const RESERVE = new RedisScript(`
 local totals = redis.call('HMGET', KEYS[1], 'bytes', 'names')
@@ -28,6 +31,7 @@ if size + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return 'full' end
 if names >= tonumber(ARGV[3]) then return 'too-many-names' end
 redis.call('HINCRBY', KEYS[1], 'bytes', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'names', 1)
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
 return 'ok'
 `);
 
@@ -47,35 +51,42 @@ return 'saved'
 /**
  * release: gives back what a page held (or a reservation that was not
  * used) and takes its name off the live pages. KEYS: totals hash,
- * live-names set. ARGV: name, bytes, names ('1' for a reservation's name).
+ * live-names set, pending set. ARGV: name, bytes, names ('1' for a
+ * reservation's name), the save's id ('' for a page cleared).
  */
 const RELEASE = new RedisScript(`
 if tonumber(ARGV[2]) > 0 and redis.call('HINCRBY', KEYS[1], 'bytes', -tonumber(ARGV[2])) < 0 then
   redis.call('HSET', KEYS[1], 'bytes', 0)
 end
 if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[1], 'names', -1) end
-redis.call('SREM', KEYS[2], ARGV[1])
+if ARGV[1] ~= '' then redis.call('SREM', KEYS[2], ARGV[1]) end
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[3], ARGV[4]) end
 return 1
 `);
 
 /**
- * saved: a page is live (for clearAll) and its name told to every process
- * (the saves stream, its last thousand kept). KEYS: live-names set, saves
- * stream. ARGV: name.
+ * saved: a page is live (for clearAll), its save no longer pending, and its
+ * name told to every process (the saves stream, its last thousand kept).
+ * KEYS: live-names set, saves stream, pending set. ARGV: name, the save's id.
  */
 const SAVED = new RedisScript(`
 redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', 1000, '*', 'name', ARGV[1])
 return 1
 `);
 
 /**
- * settle: once no page is left, the bytes held are 0 again: a reservation
- * a fault kept from being given back is not held for good. KEYS: totals
- * hash, live-names set.
+ * settle: once no page is left and no save is under way, the bytes held
+ * are 0 again: a reservation a fault kept from being given back is not held
+ * for good. A save pending for a minute is taken as one that died. KEYS:
+ * totals hash, live-names set, pending set. ARGV: a minute ago.
  */
 const SETTLE = new RedisScript(`
-if redis.call('SCARD', KEYS[2]) == 0 then redis.call('HSET', KEYS[1], 'bytes', 0) end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+if redis.call('SCARD', KEYS[2]) == 0 and redis.call('ZCARD', KEYS[3]) == 0 then
+  redis.call('HSET', KEYS[1], 'bytes', 0)
+end
 return 1
 `);
 
@@ -162,12 +173,21 @@ export class RedisPageStore extends RedisStore implements PageStore {
     return this.key('pageLive');
   }
 
+  get #pending(): string {
+    return this.key('pagePending');
+  }
+
   async save(name: string, page: CachedPage, limits: PageLimits): Promise<PageSaveResult> {
     const keys = this.#page(name);
     const bytes = page.data.length;
     // A name taken is said as such, not as a store too full to take it.
     if (this.parse(await this.command(['EXISTS', keys[1]!]), replyInteger) === 1) return 'exists';
-    const room = await this.run(RESERVE, [this.#totals], [bytes, limits.maxSize, limits.maxNames]);
+    const id = randomUUID();
+    const room = await this.run(
+      RESERVE,
+      [this.#totals, this.#pending],
+      [bytes, limits.maxSize, limits.maxNames, id, Date.now()],
+    );
     const reserved = this.parse(room, (value) => {
       const result = replyString(value);
       if (result !== 'ok' && result !== 'full' && result !== 'too-many-names') {
@@ -176,14 +196,23 @@ export class RedisPageStore extends RedisStore implements PageStore {
       return result;
     });
     if (reserved !== 'ok') return reserved;
-    // A save whose outcome is unknown (Redis went away) keeps its
-    // reservation: the totals may count too much, never too little.
-    const reply = await this.run(SAVE, keys, [
-      page.data.toString('base64'),
-      page.type,
-      bytes,
-      page.savedAt ?? '',
-    ]);
+    const release = () =>
+      this.run(RELEASE, [this.#totals, this.#live, this.#pending], ['', bytes, '1', id]);
+    let reply: unknown;
+    try {
+      reply = await this.run(SAVE, keys, [
+        page.data.toString('base64'),
+        page.type,
+        bytes,
+        page.savedAt ?? '',
+      ]);
+    } catch (err) {
+      // Redis refused it (it did not save): the reservation goes back. A
+      // save whose outcome is unknown (Redis went away) keeps it: the
+      // totals may count too much, never too little.
+      if (refusedByRedis(err)) await release().catch(() => undefined);
+      throw err;
+    }
     const result = this.parse(reply, (value) => {
       const saved = replyString(value);
       if (saved !== 'saved' && saved !== 'exists') {
@@ -191,9 +220,12 @@ export class RedisPageStore extends RedisStore implements PageStore {
       }
       return saved;
     });
-    if (result === 'saved') await this.run(SAVED, [this.#live, this.key('pageSaves')], [name]);
-    // Taken since the look above: the reservation goes back.
-    else await this.run(RELEASE, [this.#totals, this.#live], ['', bytes, '1']);
+    if (result === 'saved') {
+      await this.run(SAVED, [this.#live, this.key('pageSaves'), this.#pending], [name, id]);
+    } else {
+      // Taken since the look above: the reservation goes back.
+      await release();
+    }
     return result;
   }
 
@@ -217,14 +249,14 @@ export class RedisPageStore extends RedisStore implements PageStore {
 
   async clear(name: string): Promise<void> {
     const bytes = this.parse(await this.run(CLEAR, [this.#page(name)[0]!], []), replyInteger);
-    await this.run(RELEASE, [this.#totals, this.#live], [name, bytes, '0']);
+    await this.run(RELEASE, [this.#totals, this.#live, this.#pending], [name, bytes, '0', '']);
   }
 
   async clearAll(): Promise<void> {
     const reply = await this.command(['SMEMBERS', this.#live]);
     const names = this.parse(reply, (value) => replyArray(value).map((n) => replyString(n) ?? ''));
     await Promise.all(names.map((name) => this.clear(name)));
-    await this.run(SETTLE, [this.#totals, this.#live], []);
+    await this.run(SETTLE, [this.#totals, this.#live, this.#pending], [Date.now() - 60_000]);
   }
 
   /** Resolves `true` once `name` is saved by any process (or was), `false` after `timeoutMs` or on `signal`. */

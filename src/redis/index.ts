@@ -200,6 +200,17 @@ export class RedisScript {
   }
 }
 
+/**
+ * Whether a store's failure is Redis's answer refusing the command (an
+ * error reply: it did not run, or its script stopped with an error), not a
+ * connection lost or a timeout, after which it may have run.
+ */
+export function refusedByRedis(err: unknown): boolean {
+  const cause = err instanceof StoreUnavailableError ? err.cause : err;
+  const name = (cause as Error | undefined)?.name;
+  return name === 'ReplyError' || name === 'ErrorReply' || name === 'SimpleError';
+}
+
 /** Commands the stores send outside scripts that only read. */
 const READS = new Set([
   'GET',

@@ -43,6 +43,8 @@ export const KEYS = {
   pageTotals: 'page-totals:{pages}',
   /** Names whose page is still there, for clearing them all. */
   pageLive: 'page-live:{pages}',
+  /** Saves that reserved their bytes and have not finished, by when they began. */
+  pagePending: 'page-pending:{pages}',
   /** The names saved, as they are (a stream every process reads, for requests waiting on a name). */
   pageSaves: 'page-saves:{pages}',
   /** The capture bins (`RedisCaptureStore`). Every capture key is in one slot: the feed orders every hit. */
@@ -59,6 +61,19 @@ export const KEYS = {
 
 /** The name of one of {@link KEYS}. */
 export type KeyName = keyof typeof KEYS;
+
+/**
+ * An item as a hash tag: never empty and without a brace (`%`, `{` and `}`
+ * percent-encoded, and `%` for the empty item), so the tag is exactly what
+ * is between the braces and every key of one item is in one slot, whatever
+ * the item; and two items never share a key.
+ */
+export function hashTag(item: string): string {
+  if (item === '') return '%';
+  return /[%{}]/.test(item)
+    ? item.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    : item;
+}
 
 /**
  * A store kept in Redis: checks its options (`sendCommand`, `prefix`), and
@@ -88,7 +103,7 @@ export abstract class RedisStore {
    * `:item` when given: every key of one tag is in one hash slot.
    */
   protected tagged(name: KeyName, tag: string, item?: string): string {
-    return `${this.prefix}${KEYS[name]}{${tag}}${item === undefined ? '' : `:${item}`}`;
+    return `${this.prefix}${KEYS[name]}{${hashTag(tag)}}${item === undefined ? '' : `:${item}`}`;
   }
 
   /** Runs one of the store's scripts (atomic, one round trip). */

@@ -188,6 +188,11 @@ export class RedisSessionStore extends RedisStore implements SessionStore {
       cap,
       this.tagged('session', tag, ''),
     ]);
+    if (!data.user) return;
+    // A deleteUser that took the index between the two writes above did
+    // not find this session: it goes now, as it would have then.
+    const indexed = await this.command(['ZSCORE', this.#user(data.user.username), id]);
+    if (indexed === null || indexed === undefined) await this.#deleteAll([id]);
   }
 
   async delete(id: string): Promise<void> {

@@ -193,7 +193,11 @@ export class RedisRefreshTokenStore extends RedisStore implements RefreshTokenSt
     return this.parse(reply, (value): RefreshUse => {
       if (value === null || value === undefined) return { status: 'unknown' };
       const [status, username, family, expiresAt] = replyArray(value).map(replyString);
-      if ((status !== 'ok' && status !== 'reused') || !username || !family) {
+      if (
+        (status !== 'ok' && status !== 'reused') ||
+        username === undefined ||
+        family === undefined
+      ) {
         throw new TypeError('not a token this store saved');
       }
       return { status, record: { username, family, expiresAt: replyInteger(expiresAt) } };
