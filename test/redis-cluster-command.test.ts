@@ -139,6 +139,39 @@ describe('mixnmatch --workers 2 --redis redis+cluster://…', () => {
     await raceRefresh(base, refresh_token);
   });
 
+  it('loads the users again when the master holding its state mark restarts empty, though the client saw no outage', async () => {
+    const prefix = cluster.prefix();
+    const command = run(
+      '--workers',
+      '2',
+      '--redis',
+      cluster.url,
+      '--redis-prefix',
+      prefix,
+      '--users',
+      users,
+    );
+    const base = await url(command);
+    expect((await post(base, '/login', 'username=ann&password=annie-password')).status).toBe(200);
+    // The master whose slots hold the mark.
+    const slot = Number(await cluster.client.call('CLUSTER', 'KEYSLOT', `${prefix}state`));
+    const owners = await cluster.onEveryNode(['CLUSTER', 'MYID']);
+    const shards = (await cluster.client.call('CLUSTER', 'SLOTS')) as [
+      number,
+      number,
+      [string, number, string],
+    ][];
+    const owner = shards.find(([low, high]) => slot >= low && slot <= high)![2][2];
+    await cluster.restart(owners.indexOf(owner));
+    await untilOutput(
+      command.process,
+      command.stderr,
+      /came back empty .*; the users of \S+ are loaded again\n/,
+      'stderr',
+    );
+    expect((await post(base, '/login', 'username=ann&password=annie-password')).status).toBe(200);
+  });
+
   it('says in one line that a cluster node given as one Redis holds only some keys, and exits 1', async () => {
     const command = run('--redis', `redis://127.0.0.1:${cluster.nodes[0]!.port}`);
     expect(await command.exited).toBe(1);
@@ -174,6 +207,39 @@ describe('mixnmatch --redis redis+sentinel://…/mymaster', () => {
       expect(command.stderr()).not.toMatch(/\n\s+at /);
     } finally {
       await sentinel.stop();
+    }
+  });
+});
+
+describe('a Redis that never answers, or refuses the credentials', () => {
+  it('gives up at start within 10 s on Sentinels that know no such master, saying so in one line (exit 1)', async () => {
+    const sentinel = await startSentinel();
+    try {
+      const command = run('--redis', sentinel.url.replace(/\/mymaster$/, '/othername'));
+      expect(await command.exited).toBe(1);
+      expect(command.stderr()).toMatch(
+        /^mixnmatch: cannot reach Redis at redis\+sentinel:\/\/\S+\/othername: .*No such master with that name\n/,
+      );
+      expect(command.stderr()).not.toMatch(/\n\s+at /);
+    } finally {
+      await sentinel.stop();
+    }
+  });
+
+  it('says that Redis refuses the credentials (WRONGPASS, NOAUTH), and never shows the password', async () => {
+    const server = await spawnRedis(await freePort(), ['--requirepass', 'right-password']);
+    try {
+      const wrong = run('--redis', `redis://:wrong-password@127.0.0.1:${server.port}`);
+      expect(await wrong.exited).toBe(1);
+      expect(wrong.stderr()).toMatch(
+        /^mixnmatch: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refuses the command's credentials \((WRONGPASS|NOAUTH)\)/,
+      );
+      expect(wrong.stderr()).not.toContain('wrong-password');
+      const none = run('--redis', `redis://127.0.0.1:${server.port}`);
+      expect(await none.exited).toBe(1);
+      expect(none.stderr()).toMatch(/refuses the command's credentials \(NOAUTH\)/);
+    } finally {
+      await server.stop();
     }
   });
 });

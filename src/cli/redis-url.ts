@@ -33,9 +33,17 @@ export class RedisUrlError extends Error {}
 const FORMS =
   'redis://HOST:PORT, rediss://…, redis+cluster://HOST:PORT,HOST:PORT or redis+sentinel://HOST:PORT,HOST:PORT/MASTER';
 
-/** A Redis URL to print: its password (and user) left out. */
+/**
+ * A Redis URL to print, its secrets left out: the user and password (all
+ * before the last `@`: a password may hold `/`, `?` or `@`) and the values
+ * of `password` and `sentinelPassword` options.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^(rediss?(?:\+cluster|\+sentinel)?:\/\/)[^@/]*@/i, '$1***@');
+  const scheme = /^[a-z+]+:\/\//i.exec(url)?.[0] ?? '';
+  let rest = url.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) rest = `***${rest.slice(at)}`;
+  return scheme + rest.replace(/([?&](?:password|sentinelPassword)=)[^&]*/gi, '$1***');
 }
 
 /**
@@ -57,27 +65,35 @@ export function parseRedisUrl(url: string): RedisTarget {
   const kind = scheme[2]?.toLowerCase();
   if (kind === undefined) return { kind: 'single', url };
   let rest = url.slice(scheme[0].length);
+  // The user and password are all before the last `@` (a password may hold `/`, `?` or `@`).
+  const at = rest.lastIndexOf('@');
+  const credentials = at === -1 ? undefined : rest.slice(0, at);
+  rest = rest.slice(at + 1);
   let query = '';
   const mark = rest.indexOf('?');
   if (mark !== -1) {
     query = rest.slice(mark + 1);
     rest = rest.slice(0, mark);
   }
-  const at = rest.lastIndexOf('@');
-  const credentials = at === -1 ? undefined : rest.slice(0, at);
-  rest = rest.slice(at + 1);
   const slash = rest.indexOf('/');
   const hosts = slash === -1 ? rest : rest.slice(0, slash);
   const path = slash === -1 ? '' : rest.slice(slash + 1);
   const auth = credentialsOf(credentials);
   const addresses = hosts
     .split(',')
-    .map((one) => addressOf(one, kind === '+cluster' ? 6379 : 26379));
+    .map((one, i, all) => addressOf(one, kind === '+cluster' ? 6379 : 26379, i, all.length));
   const params = new URLSearchParams(query);
+  const known = kind === '+cluster' ? [] : ['sentinelPassword'];
+  const unknown = [...params.keys()].filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new RedisUrlError(
+      `unknown option ${unknown.map((name) => `"${name}"`).join(', ')} (${kind === '+cluster' ? 'a cluster URL takes none' : 'a Sentinel URL takes sentinelPassword'})`,
+    );
+  }
   if (kind === '+cluster') {
     if (path !== '') {
       throw new RedisUrlError(
-        `a Redis Cluster has no database or name after its nodes (got "/${path}"): give redis+cluster://HOST:PORT,HOST:PORT`,
+        'a Redis Cluster has no database or name after its nodes: give redis+cluster://HOST:PORT,HOST:PORT',
       );
     }
     return { kind: 'cluster', nodes: addresses, ...auth, tls };
@@ -92,7 +108,7 @@ export function parseRedisUrl(url: string): RedisTarget {
   return {
     kind: 'sentinel',
     sentinels: addresses,
-    name: decodeURIComponent(name),
+    name: decoded(name, 'the master name'),
     db: db === undefined ? 0 : Number(db),
     ...auth,
     ...(sentinelPassword !== null ? { sentinelPassword } : {}),
@@ -100,21 +116,34 @@ export function parseRedisUrl(url: string): RedisTarget {
   };
 }
 
+/** A percent-encoded part of the URL, decoded; one that does not decode is refused without being shown. */
+function decoded(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new RedisUrlError(`${what} is not percent-encoded properly (a % must start %XX)`);
+  }
+}
+
 function credentialsOf(text: string | undefined): { username?: string; password?: string } {
   if (text === undefined || text === '') return {};
   const colon = text.indexOf(':');
-  const username = decodeURIComponent(colon === -1 ? text : text.slice(0, colon));
-  const password = colon === -1 ? undefined : decodeURIComponent(text.slice(colon + 1));
+  const username = decoded(colon === -1 ? text : text.slice(0, colon), 'the user or password');
+  const password =
+    colon === -1 ? undefined : decoded(text.slice(colon + 1), 'the user or password');
   // `redis+cluster://:secret@…`: a password alone, as in a redis:// URL.
   if (password === undefined) return { password: username };
   return { ...(username !== '' ? { username } : {}), password };
 }
 
-function addressOf(text: string, defaultPort: number): RedisAddress {
-  const match = /^(\[[0-9a-f:.]+\]|[^\s:[\]/]+)(?::(\d{1,5}))?$/i.exec(text);
+function addressOf(text: string, defaultPort: number, i: number, of: number): RedisAddress {
+  const match = /^(\[[0-9a-f:.]+\]|[^\s:[\]/@?]+)(?::(\d{1,5}))?$/i.exec(text);
   const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
   if (!match || port < 1 || port > 65535) {
-    throw new RedisUrlError(`"${text}" is not a HOST:PORT (give ${FORMS})`);
+    // Not shown: a mistyped URL may put a password where a host should be.
+    throw new RedisUrlError(
+      `${of === 1 ? 'the address' : `address ${i + 1} of ${of}`} is not a HOST:PORT (give ${FORMS})`,
+    );
   }
   return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }

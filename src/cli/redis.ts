@@ -10,6 +10,10 @@ export { redactUrl } from './redis-url';
 
 /** How long a command may wait for Redis before the request gets a 503. */
 const COMMAND_TIMEOUT_MS = 2000;
+/** How long the command waits for Redis at start before it says it cannot reach it. */
+const START_DEADLINE_MS = 10_000;
+/** How often each process looks whether Redis lost its state (came back empty, or was flushed). */
+const STATE_CHECK_MS = 5000;
 
 /** The stores in Redis, and how to let go of them. */
 export interface CommandStores {
@@ -52,14 +56,21 @@ export interface ConnectOptions {
  * or a refusal the stores answer themselves.
  */
 export function refusal(err: unknown, shown: string): string | undefined {
-  const text = String((err as Error)?.message ?? err);
+  const node = (err as { lastNodeError?: Error } | undefined)?.lastNodeError;
+  if (node && node !== err) {
+    const why = refusal(node, shown);
+    if (why) return why;
+  }
+  // ioredis's Cluster wraps the reply it gave up on: "… Last error: ReplyError: CLUSTERDOWN …".
+  const message = String((err as Error)?.message ?? err);
+  const text = /Last error: (?:\w*Error: )?(.*)$/s.exec(message)?.[1] ?? message;
   if (/^READONLY/.test(text)) {
     return `Redis at ${shown} refuses writes: it is a read-only replica (READONLY). Point --redis at the master, or at its Sentinels (redis+sentinel://HOST:26379,…/MASTER) to follow failovers`;
   }
   if (/^(MOVED|ASK) /.test(text)) {
     return `Redis at ${shown} is one node of a Redis Cluster and holds only some keys (${text.split(' ')[0]}). Give the cluster: --redis redis+cluster://HOST:PORT,HOST:PORT`;
   }
-  if (/^CLUSTERDOWN/.test(text)) {
+  if (/\bCLUSTERDOWN\b/.test(text)) {
     return `the Redis Cluster at ${shown} is down (CLUSTERDOWN): some hash slots have no master; requests that need them get 503 until it is whole again`;
   }
   if (/^(NOAUTH|WRONGPASS|NOPERM)/.test(text)) {
@@ -103,6 +114,11 @@ function clientFor(target: RedisTarget, lazyConnect: boolean): IORedis | Cluster
       enableOfflineQueue: false,
       clusterRetryStrategy: retry,
       slotsRefreshTimeout: COMMAND_TIMEOUT_MS,
+      // A cluster that is down answers a request with 503 in about a fifth
+      // of a second, not after 16 redirections.
+      maxRedirections: 6,
+      retryDelayOnClusterDown: 40,
+      retryDelayOnTryAgain: 40,
       redisOptions: { ...auth, ...timeouts, ...(target.tls ? { tls: {} } : {}) },
     });
   }
@@ -149,6 +165,12 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
   let closing = false;
   /** Refusals said since Redis was last back: each once. */
   const said = new Set<string>();
+  const sayRefusal = (err: unknown) => {
+    const why = refusal(err, shown);
+    if (why === undefined || said.has(why)) return;
+    said.add(why);
+    onState(why, 'refused');
+  };
   const lost = () => {
     if (!connected || down || closing) return;
     down = true;
@@ -172,26 +194,41 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
     onState(`Redis at ${shown} is back`, 'up');
     void checkState();
   });
-  /** After an outage: a Redis that lost its state mark came back empty. The first process to mark it again reloads. */
+  /**
+   * A Redis (or, on a cluster, the master that holds the mark) that lost
+   * its state mark came back empty, or was flushed: the first process to
+   * mark it again reloads. Asked after an outage and every few seconds (a
+   * cluster's master can restart without the client seeing an outage).
+   */
+  let checking = false;
   const checkState = async () => {
+    if (checking || closing) return;
+    checking = true;
     try {
       const marked = await client.call('SET', stateKey, String(Date.now()), 'NX');
       if (marked !== 'OK') return;
-      const more = await onLost?.();
-      onState(
-        `Redis at ${shown} came back empty (restarted without persistence?): the sessions, pages, tokens, lockout counts and capture bins it held are gone${more ? `; ${more}` : ''}`,
-        'lost',
-      );
+      try {
+        const more = await onLost?.();
+        onState(
+          `Redis at ${shown} came back empty (restarted without persistence, or flushed): the sessions, pages, tokens, lockout counts and capture bins it held are gone${more ? `; ${more}` : ''}`,
+          'lost',
+        );
+      } catch (err) {
+        // Not reloaded (Redis went again): the next look tries again.
+        await client.call('DEL', stateKey).catch(() => undefined);
+        throw err;
+      }
     } catch (err) {
-      // Not reloaded (Redis went again): the next process to see it back tries again.
-      await client.call('DEL', stateKey).catch(() => undefined);
-      const why = refusal(err, shown);
-      if (why) onState(why, 'refused');
+      sayRefusal(err);
+    } finally {
+      checking = false;
     }
   };
+  const watchState = setInterval(() => void checkState(), STATE_CHECK_MS);
+  watchState.unref();
   if (waitForRedis) {
     try {
-      await client.connect();
+      await withDeadline(client.connect(), START_DEADLINE_MS, () => firstError);
       if (
         target.kind === 'single' &&
         /cluster_enabled:1/.test(String(await client.call('INFO', 'cluster').catch(() => '')))
@@ -203,11 +240,12 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
       // Marks the state as loaded, and shows now that Redis takes writes.
       await client.call('SET', stateKey, String(Date.now()));
     } catch (err) {
+      clearInterval(watchState);
       client.disconnect();
       if (err instanceof RedisUnreachableError) throw err;
-      const why = refusal(err, shown);
+      const cause = causeOf(err, firstError);
       throw new RedisUnreachableError(
-        why ?? `cannot reach Redis at ${shown}: ${(firstError ?? (err as Error)).message}`,
+        refusal(cause, shown) ?? `cannot reach Redis at ${shown}: ${cause.message}`,
       );
     }
   } else {
@@ -238,11 +276,7 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
       try {
         return await one.call(args[0]!, ...args.slice(1));
       } catch (err) {
-        const why = refusal(err, shown);
-        if (why !== undefined && !said.has(why)) {
-          said.add(why);
-          onState(why, 'refused');
-        }
+        sayRefusal(err);
         throw err;
       }
     };
@@ -259,6 +293,7 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
     stores,
     async close() {
       closing = true;
+      clearInterval(watchState);
       await Promise.all(every.map((store) => store.close?.()));
       blocking.disconnect();
       pageBlocking.disconnect();
@@ -271,18 +306,54 @@ export async function connectStores(options: ConnectOptions): Promise<CommandSto
   };
 }
 
-/** Settles when `client` is ready or has failed to connect once (it never rejects). */
+/**
+ * Settles when `client` is ready, has failed to connect once, or has not
+ * answered within the start deadline (a cluster that is down may say
+ * neither); it never rejects.
+ */
 function firstAnswer(client: IORedis | Cluster): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const settle = () => {
+      clearTimeout(timer);
       client.off('ready', settle);
       client.off('error', settle);
       resolve();
     };
+    const timer = setTimeout(settle, START_DEADLINE_MS);
     client.on('ready', settle);
     client.on('error', settle);
   });
+}
+
+/** Rejects when `work` has not settled within `ms`, with the last error seen (or a timeout). */
+function withDeadline<T>(work: Promise<T>, ms: number, last: () => Error | undefined): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const seen = last();
+      reject(
+        new Error(`no answer within ${ms / 1000} s${seen ? ` (last: ${errorText(seen)})` : ''}`),
+      );
+    }, ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** What an error says, with what a cluster client saw last from its nodes. */
+function errorText(err: Error): string {
+  const node = (err as { lastNodeError?: Error }).lastNodeError;
+  return node ? `${err.message}: ${node.message}` : err.message;
+}
+
+/** The error that says why a start failed: the node's own, when a cluster client has one. */
+function causeOf(err: unknown, first: Error | undefined): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const node = (error as { lastNodeError?: Error }).lastNodeError;
+  if (node) return node;
+  // A refusal seen while connecting (a wrong password) says more than the rejection.
+  if (first && refusal(first, '') !== undefined) return first;
+  return refusal(error, '') !== undefined ? error : (first ?? error);
 }
 
 /** What loading a users file changed in the shared store, by user name. */

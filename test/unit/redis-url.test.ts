@@ -1,5 +1,6 @@
 // What --redis takes (one Redis, a cluster, a Sentinel set), how keys find their hash slot, and which prefixes leave the stores' hash tags alone.
 import { parseRedisUrl, redactUrl } from '../../src/cli/redis-url';
+import { refusal } from '../../src/cli/redis';
 import { keySlot, shardOf, spreadTags } from '../../src/redis';
 import { RedisPageStore } from 'mixnmatch';
 
@@ -51,8 +52,11 @@ describe('parseRedisUrl', () => {
   it.each([
     ['http://x', /not a redis:\/\/ or rediss:\/\/ URL/],
     ['redis+cluster://h:1/0', /a Redis Cluster has no database/],
-    ['redis+cluster://h:99999', /"h:99999" is not a HOST:PORT/],
-    ['redis+cluster://h:1,,h:2', /"" is not a HOST:PORT/],
+    ['redis+cluster://h:99999', /the address is not a HOST:PORT/],
+    ['redis+cluster://h:1,,h:2', /address 2 of 3 is not a HOST:PORT/],
+    ['redis+cluster://u:p%zz@h:1', /not percent-encoded properly/],
+    ['redis+cluster://h:1?tls=1', /unknown option "tls" \(a cluster URL takes none\)/],
+    ['redis+sentinel://s:1/m?db=2', /unknown option "db"/],
     ['redis+sentinel://s:1', /names the master after the Sentinels/],
     ['redis+sentinel://s:1/m/x', /names the master after the Sentinels/],
     ['redis+sentinel://s:1/m/1/2', /names the master after the Sentinels/],
@@ -60,10 +64,28 @@ describe('parseRedisUrl', () => {
     expect(() => parseRedisUrl(url)).toThrow(message);
   });
 
-  it('leaves credentials out of what it prints', () => {
+  it('leaves credentials out of what it prints, whatever they hold', () => {
     expect(redactUrl('redis+cluster://u:p@h:1,h:2')).toBe('redis+cluster://***@h:1,h:2');
     expect(redactUrl('rediss+sentinel://:p@s:1/m')).toBe('rediss+sentinel://***@s:1/m');
     expect(redactUrl('redis://h:1')).toBe('redis://h:1');
+    expect(redactUrl('redis+cluster://admin:ab/cd@h:1')).toBe('redis+cluster://***@h:1');
+    expect(redactUrl('redis+cluster://admin:s?3@h:1')).toBe('redis+cluster://***@h:1');
+    expect(redactUrl('redis+cluster://admin:p@ss@h:1')).toBe('redis+cluster://***@h:1');
+    expect(redactUrl('redis+sentinel://s:1/m?sentinelPassword=TOPSECRET')).toBe(
+      'redis+sentinel://s:1/m?sentinelPassword=***',
+    );
+    expect(redactUrl('redis://h:1/0?password=x&db=1')).toBe('redis://h:1/0?password=***&db=1');
+  });
+
+  it('reads a password that holds / ? or @, and never shows it in an error', () => {
+    expect(parseRedisUrl('redis+cluster://admin:a/b?c@d@h:1')).toMatchObject({
+      username: 'admin',
+      password: 'a/b?c@d',
+      nodes: [{ host: 'h', port: 1 }],
+    });
+    for (const url of ['redis+cluster://admin:s3cr3t?x', 'redis+cluster://admin:s3cr3t/x']) {
+      expect(() => parseRedisUrl(url)).toThrow(/^(?!.*s3cr3t)/);
+    }
   });
 });
 
@@ -106,4 +128,28 @@ describe('a prefix and the hash tags', () => {
       expect(() => new RedisPageStore({ sendCommand, prefix })).toThrow(/whole hash tag/);
     },
   );
+});
+
+describe('refusal: what the operator must fix, in one line', () => {
+  it.each([
+    ["READONLY You can't write against a read only replica.", /read-only replica \(READONLY\)/],
+    ['MOVED 3999 127.0.0.1:7001', /one node of a Redis Cluster .*\(MOVED\)/],
+    [
+      'Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down',
+      /the Redis Cluster at X is down \(CLUSTERDOWN\)/,
+    ],
+    ['WRONGPASS invalid username-password pair', /refuses the command's credentials \(WRONGPASS\)/],
+    ["OOM command not allowed when used memory > 'maxmemory'.", /out of memory \(OOM/],
+  ])('%s', (message, said) => {
+    expect(refusal(new Error(message), 'X')).toMatch(said);
+  });
+
+  it('reads the node error a cluster client keeps, and says nothing of an outage', () => {
+    const wrapped = Object.assign(new Error('Failed to refresh slots cache.'), {
+      lastNodeError: new Error('WRONGPASS invalid username-password pair'),
+    });
+    expect(refusal(wrapped, 'X')).toMatch(/WRONGPASS/);
+    expect(refusal(new Error('connect ECONNREFUSED 127.0.0.1:6379'), 'X')).toBeUndefined();
+    expect(refusal(new Error('Command timed out'), 'X')).toBeUndefined();
+  });
 });
