@@ -1026,3 +1026,68 @@ lockoutStoreContract('MemoryLockoutStore', () => new mixnmatch.MemoryLockoutStor
   passTime: fakeClock(),
 });
 userStoreContract('MemoryUserStore', () => new mixnmatch.MemoryUserStore());
+
+describe('hashes the original wrote (verified, then replaced with scrypt)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
+  const digest = (algorithm: string, password: string) =>
+    `${algorithm}:${crypto.createHash(algorithm).update(password).digest('hex')}`;
+
+  it.each([
+    ['bcrypt ($2b$)', () => bcrypt.hashSync('legacy-password', 4)],
+    [
+      'bcrypt ($2y$, as PHP writes it)',
+      () => bcrypt.hashSync('legacy-password', 4).replace(/^\$2b\$/, '$2y$'),
+    ],
+    ['md5', () => digest('md5', 'legacy-password')],
+    ['sha1', () => digest('sha1', 'legacy-password')],
+    ['sha256', () => digest('sha256', 'legacy-password')],
+    [
+      'sha512',
+      () => digest('sha512', 'legacy-password').toUpperCase().replace('SHA512:', 'sha512:'),
+    ],
+  ])(
+    'logs in a user whose hash is %s, refuses a wrong password, and rehashes at the login',
+    async (_kind, make) => {
+      const passwordHash = make();
+      expect(mixnmatch.needsRehash(passwordHash)).toBe(true);
+      const users = new mixnmatch.MemoryUserStore();
+      await users.create({ username: 'old', passwordHash, roles: [] });
+      const server = app({ secrets: ['secret'], users, scrypt: FAST });
+      const wrong = await request(server)
+        .post('/login')
+        .send({ username: 'old', password: 'not-it' });
+      expect(wrong.status).toBe(401);
+      expect((await users.get('old'))!.passwordHash).toBe(passwordHash);
+      const login = await request(server)
+        .post('/login')
+        .send({ username: 'old', password: 'legacy-password' });
+      expect(login.status).toBe(200);
+      const rehashed = (await users.get('old'))!.passwordHash;
+      expect(rehashed).toMatch(/^\$scrypt\$/);
+      expect(await mixnmatch.verifyPassword('legacy-password', rehashed)).toBe(true);
+      expect(
+        (
+          await request(server)
+            .post('/login')
+            .send({ username: 'old', password: 'legacy-password' })
+        ).status,
+      ).toBe(200);
+    },
+  );
+
+  it('takes them in a users list, and refuses what it cannot check in reasonable time', () => {
+    expect(() =>
+      mixnmatch.auth({ users: [{ username: 'a', passwordHash: digest('sha256', 'x') }] }),
+    ).not.toThrow();
+    const costly = bcrypt.hashSync('x', 4).replace(/^\$2b\$04\$/, '$2b$15$');
+    expect(() => mixnmatch.auth({ users: [{ username: 'a', passwordHash: costly }] })).toThrow(
+      /bcrypt hash of cost 15: more than 14/,
+    );
+    for (const odd of ['sha256:abc', 'md4:' + '0'.repeat(32), '$2x$04$' + 'a'.repeat(53)]) {
+      expect(() => mixnmatch.auth({ users: [{ username: 'a', passwordHash: odd }] })).toThrow(
+        /nor one the original wrote/,
+      );
+    }
+  });
+});

@@ -41,6 +41,43 @@ export const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
  */
 export const MAX_SCRYPT_WORK = 256 * 1024 * 1024;
 
+/** The highest bcrypt cost a stored hash may have (bcrypt is checked in JavaScript: cost 12 takes about a quarter of a second). */
+const MAX_BCRYPT_COST = 14;
+
+/** The unsalted digests the original's users files may hold, by their mark, with their length in hex. */
+const DIGESTS = { md5: 32, sha1: 40, sha256: 64, sha512: 128 } as const;
+
+/** A hash of the original's kinds, verified but never made: bcrypt, or an unsalted hex digest marked with its algorithm. */
+type LegacyHash =
+  | { kind: 'bcrypt'; cost: number }
+  | { kind: keyof typeof DIGESTS; digest: Buffer };
+
+/** Reads a hash of the original's kinds (`$2b$10$…`, `sha256:5e88…`), or `undefined`. */
+export function legacyHash(hash: string): LegacyHash | undefined {
+  const bcrypt = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/.exec(hash);
+  if (bcrypt) return { kind: 'bcrypt', cost: Number(bcrypt[1]) };
+  const digest = /^(md5|sha1|sha256|sha512):([0-9a-f]+)$/i.exec(hash);
+  if (!digest) return undefined;
+  const kind = digest[1]!.toLowerCase() as keyof typeof DIGESTS;
+  if (digest[2]!.length !== DIGESTS[kind]) return undefined;
+  return { kind, digest: Buffer.from(digest[2]!, 'hex') };
+}
+
+/** Checks a password against a hash of the original's kinds, in constant time for the digests (bcrypt compares its own way). */
+async function verifyLegacy(password: string, legacy: LegacyHash, hash: string): Promise<boolean> {
+  if (legacy.kind === 'bcrypt') {
+    // Loaded only when a users file holds one: pure JavaScript, yielding as it works.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
+    // bcryptjs reads only $2a$ and $2b$; $2y$ (PHP's) is the same algorithm.
+    return bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'));
+  }
+  // As long as a scrypt check: a wrong password takes the time an unknown user's does.
+  await derive(password, crypto.randomBytes(SALT_BYTES), KEY_BYTES, DEFAULT_SCRYPT);
+  const made = crypto.createHash(legacy.kind).update(password, 'utf8').digest();
+  return crypto.timingSafeEqual(made, legacy.digest);
+}
+
 /** A parsed hash. */
 export interface ParsedHash {
   params: ScryptParams;
@@ -97,9 +134,15 @@ export function checkScryptParams(params: ScryptParams): string | undefined {
  * {@link checkScryptParams} (which would cost minutes and GiBs per login).
  */
 export function hashProblem(hash: string): string | undefined {
+  const legacy = legacyHash(hash);
+  if (legacy) {
+    return legacy.kind === 'bcrypt' && legacy.cost > MAX_BCRYPT_COST
+      ? `is a bcrypt hash of cost ${legacy.cost}: more than ${MAX_BCRYPT_COST} would make each login cost seconds`
+      : undefined;
+  }
   const match = FORMAT.exec(hash);
   if (!match) {
-    return 'is not a hash made by hashPassword() or `mixnmatch hash-password` ($scrypt$ln=…,r=…,p=…$salt$hash)';
+    return 'is not a hash made by hashPassword() or `mixnmatch hash-password` ($scrypt$ln=…,r=…,p=…$salt$hash), nor one the original wrote (bcrypt $2b$…, or md5:, sha1:, sha256:, sha512: and the hex digest)';
   }
   const problem = checkScryptParams(paramsOf(match));
   return (
@@ -174,6 +217,8 @@ export function hashPasswordSync(password: string, params: ScryptParams = DEFAUL
  * (and still costs a derivation, so it cannot be told apart by time).
  */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  const legacy = legacyHash(hash);
+  if (legacy && hashProblem(hash) === undefined) return verifyLegacy(password, legacy, hash);
   const parsed = parseHash(hash);
   const target = parsed ?? {
     params: DEFAULT_SCRYPT,
