@@ -617,3 +617,68 @@ describe('mixnmatch --log FILE --error-log FILE and SIGHUP', () => {
     );
   });
 });
+
+describe('mixnmatch add-user, and the original users file format', () => {
+  const { tree, launch } = commandFixture();
+  /** Runs `mixnmatch add-user …` with `stdin`, to its end. */
+  const addUser = async (stdin: string, ...args: string[]) => {
+    const child = launch('add-user', ...args);
+    child.process.stdin.end(stdin);
+    return { code: await child.exited, out: child.stdout(), err: child.stderr() };
+  };
+  const login = (base: string, username: string, password: string) =>
+    fetch(`${base}login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username, password }),
+    });
+
+  it("adds users to a file of the original's lines, which the server then takes", async () => {
+    const file = path.join(tree.root, `.users-${process.pid}.txt`);
+    writeFileSync(file, '# the original format\nalice:wonderland1:admin\n');
+    const added = await addUser('bob-password\n', file, 'bob', '--roles', 'ops,viewer');
+    expect(added).toMatchObject({ code: 0, out: '' });
+    expect(added.err).toContain(`added "bob" to ${file}`);
+    const random = await addUser('', file, 'carol', '--random');
+    expect(random.code).toBe(0);
+    const carolPassword = random.out.trim();
+    expect(carolPassword).toMatch(/^[\w-]{24}$/);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines[0]).toBe('# the original format');
+    expect(lines[2]).toMatch(/^bob:\$scrypt\$[^:]+:ops,viewer$/);
+    expect(lines[3]).toMatch(/^carol:\$scrypt\$[^:]+$/);
+    expect(readFileSync(file, 'utf8')).not.toContain('bob-password');
+
+    const taken = await addUser('x', file, 'bob');
+    expect(taken).toMatchObject({
+      code: 1,
+      err: `mixnmatch add-user: ${file} has a user "bob" already\n`,
+    });
+
+    const server = launch('-p', '0', '-r', tree.root, '-S', 'secret', '--users', file);
+    const base = await url(server);
+    expect(server.stderr()).toContain('holds 1 plain password');
+    expect((await login(base, 'alice', 'wonderland1')).status).toBe(200);
+    expect((await login(base, 'bob', 'bob-password')).status).toBe(200);
+    expect((await login(base, 'carol', carolPassword)).status).toBe(200);
+    expect((await login(base, 'carol', 'wrong')).status).toBe(401);
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('makes a JSON users file when there is none, and answers mistakes with exit 2', async () => {
+    const file = path.join(tree.root, `.users-${process.pid}.json`);
+    expect((await addUser('pw-for-dan\n', file, 'dan')).code).toBe(0);
+    const users = JSON.parse(readFileSync(file, 'utf8')) as {
+      username: string;
+      passwordHash: string;
+    }[];
+    expect(users).toEqual([
+      { username: 'dan', passwordHash: expect.stringMatching(/^\$scrypt\$/) },
+    ]);
+    expect((await addUser('', file, 'eve')).code).toBe(2);
+    expect((await addUser('x', file, 'bad name')).code).toBe(2);
+    expect((await addUser('x', file)).code).toBe(2);
+    expect((await addUser('x', file, 'fay', '--roles', 'no spaces')).code).toBe(2);
+  });
+});

@@ -84,8 +84,8 @@ export async function readCredentials<K extends string>(
 
 /** The most roles one registration may ask for. */
 const MAX_ROLES = 32;
-/** A role name a registration may ask for: what a rule or users file can name. */
-const ROLE = /^[\w.@+-]{1,64}$/;
+/** A role name a registration (or `mixnmatch add-user`) may give: what a rule or users file can name. */
+export const ROLE = /^[\w.@+-]{1,64}$/;
 
 /**
  * Reads a registration: `username` and `password` as {@link readCredentials}

@@ -18,11 +18,11 @@ import type { Accounts } from './options';
 export { MemoryLockoutStore, MemoryUserStore } from './memory-store';
 export type { MemoryLockoutStoreOptions } from './memory-store';
 export { DEFAULT_SCRYPT, hashPassword, verifyPassword, needsRehash } from './password';
-export { readCredentials } from './credentials';
+export { readCredentials, ROLE } from './credentials';
 export { RedisLockoutStore, RedisUserStore } from './redis-store';
 export type { FileUserState } from './redis-store';
 export type { ScryptParams } from './password';
-export { ORIGINAL_PASSWORD_POLICY, parseAccountOptions, userRecords } from './options';
+export { ORIGINAL_PASSWORD_POLICY, parseAccountOptions, userRecords, USERNAME } from './options';
 export type {
   AccountOptions,
   Accounts,

@@ -48,9 +48,7 @@ const MAX_BCRYPT_COST = 14;
 const DIGESTS = { md5: 32, sha1: 40, sha256: 64, sha512: 128 } as const;
 
 /** A hash of the original's kinds, verified but never made: bcrypt, or an unsalted hex digest marked with its algorithm. */
-type LegacyHash =
-  | { kind: 'bcrypt'; cost: number }
-  | { kind: keyof typeof DIGESTS; digest: Buffer };
+type LegacyHash = { kind: 'bcrypt'; cost: number } | { kind: keyof typeof DIGESTS; digest: Buffer };
 
 /** Reads a hash of the original's kinds (`$2b$10$…`, `sha256:5e88…`), or `undefined`. */
 export function legacyHash(hash: string): LegacyHash | undefined {

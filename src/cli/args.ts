@@ -7,6 +7,7 @@ import type { UserEntry } from '../accounts';
 import { didYouMean } from '../shared/options';
 import { CONFIG_KEYS, FILE_ONLY, FLAGS, flagOf, PATH_KEYS } from './flags';
 import { parseRedisUrl, redactUrl, RedisUrlError } from './redis-url';
+import { readUsersFile } from './users-file';
 
 /** Everything the command needs to start a server. */
 export interface ServerConfig {
@@ -121,6 +122,9 @@ Commands:
   hash-password          read a password from stdin and print its scrypt hash,
                          for the "passwordHash" of a --users file
                          (printf '%s' 'pw' | mixnmatch hash-password)
+  add-user FILE NAME [--roles a,b] [--random]
+                         add a user to a users file, the password read
+                         without echo (or a random one, printed once)
   status --pidfile FILE  whether the server FILE names runs (exit 0; 3: none)
   stop --pidfile FILE    stop that server and wait for it (exit 0; 3: none ran)`,
     )
@@ -216,25 +220,16 @@ function readableFile(name: string, file: string): string {
   return path.resolve(file);
 }
 
-/** Reads a users file: a JSON list of users; plain passwords are counted for a warning. */
+/** Reads a users file (a JSON list, or the original's lines); plain passwords are counted for a warning. */
 function readUsers(file: string, name: string): { users: UserEntry[]; plain: number } {
-  let parsed: unknown;
+  let users: UserEntry[];
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    users = readUsersFile(file);
   } catch (err) {
     throw new UsageError(
       `${name} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
     );
   }
-  if (
-    !Array.isArray(parsed) ||
-    !parsed.every((u) => u !== null && typeof u === 'object' && !Array.isArray(u))
-  ) {
-    throw new UsageError(
-      `${name} ${file}: must hold a JSON list of { "username", "password" or "passwordHash", "roles" }`,
-    );
-  }
-  const users = parsed as UserEntry[];
   return { users, plain: users.filter((user) => user.password !== undefined).length };
 }
 

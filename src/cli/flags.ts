@@ -211,7 +211,7 @@ export const FLAGS: readonly Flag[] = [
     flags: '--users <file>',
     key: 'users',
     type: 'string',
-    help: 'credential mode: a JSON list of { username, password | passwordHash, roles }',
+    help: 'credential mode: users from a JSON list of { username, password | passwordHash, roles }, or lines of username:password[:role,role] (see mixnmatch add-user)',
     path: true,
     sets: ['auth.users'],
   },

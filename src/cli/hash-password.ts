@@ -7,13 +7,14 @@ and prints its hash for the "passwordHash" of a --users file:
   printf '%s' 'wonderland1' | mixnmatch hash-password
 `;
 
-interface Input extends NodeJS.ReadableStream {
+/** Where a password is read from: stdin, a terminal or a pipe. */
+export interface Input extends NodeJS.ReadableStream {
   isTTY?: boolean;
   setRawMode?(mode: boolean): unknown;
 }
 
 /** Reads one password: the whole input (without a final newline), or a line typed without echo. */
-function readPassword(input: Input, prompt: NodeJS.WritableStream): Promise<string> {
+export function readPassword(input: Input, prompt: NodeJS.WritableStream): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const tty = input.isTTY === true && typeof input.setRawMode === 'function';

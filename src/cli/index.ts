@@ -7,6 +7,7 @@ const startedBy = process.ppid;
 
 import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
+import { addUserCommand } from './users-file';
 import { ErrorLog, isReopen, REOPENED, rotatesLogs } from './logs';
 import { claimPidfile, controlCommand, PidfileError } from './pidfile';
 import cluster from 'node:cluster';
@@ -93,6 +94,15 @@ async function main(): Promise<void> {
     return;
   }
   const action = process.argv[2];
+  if (action === 'add-user') {
+    process.exitCode = await addUserCommand(
+      process.argv.slice(3),
+      process.stdin,
+      process.stdout,
+      process.stderr,
+    );
+    return;
+  }
   if (action === 'status' || action === 'stop') {
     process.exitCode = await controlCommand(action, process.argv.slice(3), output);
     return;
