@@ -26,6 +26,7 @@ import {
   type SessionStore,
 } from '../src';
 import { PAGE, PAGE_BYTES, SESSION_COOKIE, SESSION_ID, type BenchEnv } from './fixtures';
+import { pageEtag } from '../src/cache/etag';
 
 /** One request, sent over and over by every connection. */
 export interface BenchRequest {
@@ -345,11 +346,14 @@ function fullNode(env: BenchEnv): RequestListener {
 }
 
 /** cache() holding the 1 KiB page in `store`: the cache scenarios, whatever the store. */
+/** The bench page's ETag, as cache() makes it when a page is saved (each plain app sends the same). */
+const PAGE_ETAG = pageEtag('text/html', PAGE_BYTES);
+
 async function cachedPageApp(store: PageStore): Promise<RequestListener> {
   await store.clearAll();
   await store.save(
     'page',
-    { data: PAGE_BYTES, type: 'text/html' },
+    { data: PAGE_BYTES, type: 'text/html', etag: PAGE_ETAG },
     { maxSize: 2 * MiB, maxNames: 100_000 },
   );
   const app = expressApp();
@@ -388,6 +392,7 @@ const cachedPage: Scenario = {
         app.get('/cache/:name', (req, res, next) => {
           const page = pages.get(req.params.name);
           if (!page) return next();
+          res.setHeader('ETag', PAGE_ETAG);
           sendBytes(res, page.data, page.type);
         });
         return app;
@@ -402,6 +407,7 @@ const cachedPage: Scenario = {
           const url = req.url ?? '/';
           const page = url.startsWith('/cache/') ? pages.get(url.slice(7)) : undefined;
           if (!page) return sendStatus(res, 404);
+          res.setHeader('ETag', PAGE_ETAG);
           sendBytes(res, page.data, page.type);
         };
       },
@@ -841,9 +847,10 @@ const cachedPageRedis: Scenario = {
         const app = expressApp();
         app.get('/cache/:name', (req, res, next) => {
           client
-            .hmGet(`${REDIS_PREFIX}page:${req.params.name}`, ['data', 'type'])
-            .then(([data, type]) => {
+            .hmGet(`${REDIS_PREFIX}page:{${req.params.name}}`, ['data', 'type', 'etag'])
+            .then(([data, type, etag]) => {
               if (!data || !type) return next();
+              if (etag) res.setHeader('ETag', etag);
               sendBytes(res, Buffer.from(data, 'base64'), type);
             }, next);
         });

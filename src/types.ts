@@ -279,6 +279,8 @@ export interface CachedPage {
    * back, for `Last-Modified`. Optional: a page without it has an `ETag` only.
    */
   readonly savedAt?: number;
+  /** Its strong ETag, made once when it is saved (a store that keeps it spares each GET a hash of the page). Optional. */
+  readonly etag?: string;
 }
 
 /** The limits `cache()` passes to every {@link PageStore.save} call. */

@@ -652,6 +652,7 @@ describe('cache()', () => {
         data: Buffer.from('both'),
         type: 'text/plain',
         savedAt: expect.any(Number),
+        etag: expect.stringMatching(/^"[\w-]{27}"$/),
       });
     });
 

@@ -1,5 +1,5 @@
 // The cache() router factory: POST /echo and the /cache page store, built as an endpoints() spec.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { bodyKind, bodyReader, type BodyKind } from '../http/body';
 import { endpointsHandler, routerOf } from '../endpoints';
@@ -8,6 +8,7 @@ import { HttpError } from '../shared/errors';
 import { assertNotMiddlewareCall, show } from '../shared/options';
 import { queryParam, sendBody, sendEmpty } from '../http/respond';
 import { evaluatePreconditions, type Validators } from '../http/conditional';
+import { pageEtag } from './etag';
 import {
   decodeFormPage,
   decodeJsonPage,
@@ -102,6 +103,8 @@ export const MAX_WAIT_SECONDS = 60;
 
 /** How long a request asks to wait for its page (`?wait=S`, seconds, capped): 0 when it does not. */
 function waitOf(req: Request): number {
+  // Most GETs carry no query: nothing to parse.
+  if (!req.url.includes('?')) return 0;
   const text = queryParam(req, 'wait');
   if (text === undefined) return 0;
   if (!/^\d{1,6}(\.\d{1,3})?$/.test(text)) {
@@ -111,13 +114,13 @@ function waitOf(req: Request): number {
 }
 
 /**
- * A saved page's validators: a strong ETag of its type and bytes (a page
- * never changes: its name is never saved again) and when it was saved.
+ * A saved page's validators: its strong ETag (kept with it, or made now
+ * for a store that does not keep it; a page never changes: its name is
+ * never saved again) and when it was saved.
  */
 function validatorsOf(page: CachedPage): Validators {
-  const digest = createHash('sha256').update(page.type).update('\0').update(page.data);
   return {
-    etag: `"${digest.digest('base64url').slice(0, 27)}"`,
+    etag: page.etag ?? pageEtag(page.type, page.data),
     ...(page.savedAt !== undefined ? { lastModified: page.savedAt } : {}),
   };
 }
@@ -193,7 +196,12 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
       );
     }
     // Whole seconds, as Last-Modified and If-Modified-Since compare.
-    const page = { ...(await readPage(req, res)), savedAt: Math.floor(Date.now() / 1000) * 1000 };
+    const read = await readPage(req, res);
+    const page = {
+      ...read,
+      savedAt: Math.floor(Date.now() / 1000) * 1000,
+      etag: pageEtag(read.type, read.data),
+    };
     const result: PageSaveResult = await store.save(name, page, limits);
     switch (result) {
       case 'saved':

@@ -49,6 +49,7 @@ export class MemoryPageStore implements PageStore {
       data: keptCopy(page.data),
       type: page.type,
       ...(page.savedAt !== undefined ? { savedAt: page.savedAt } : {}),
+      ...(page.etag !== undefined ? { etag: page.etag } : {}),
     });
     this.#size += bytes;
     this.#waiters.notify(name);

@@ -12,6 +12,7 @@ import {
 import { RedisStore } from '../redis/store';
 import { StreamFeed } from '../redis/feed';
 import { Waiters } from './waiters';
+import { PAGE_ETAG } from './etag';
 import { pageType } from './decode';
 import type { CachedPage, PageLimits, PageLookup, PageSaveResult, PageStore } from '../types';
 
@@ -38,13 +39,14 @@ return 'ok'
 /**
  * save: the page under its name, unless the name was ever saved (it stays
  * taken). KEYS: page key, name key (one slot: the name's). ARGV: data
- * (base64), type, bytes, savedAt or ''.
+ * (base64), type, bytes, savedAt or '', ETag or ''.
  */
 const SAVE = new RedisScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'exists' end
 redis.call('SET', KEYS[2], '1')
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'type', ARGV[2], 'bytes', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'savedAt', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'etag', ARGV[5]) end
 return 'saved'
 `);
 
@@ -92,8 +94,8 @@ return 1
 
 /** get: the page, 'cleared' for a name whose page went, or nil. KEYS: page key, name key. */
 const GET = new RedisScript(`
-local page = redis.call('HMGET', KEYS[1], 'data', 'type', 'savedAt')
-if page[1] then return { page[1], page[2], page[3] or '' } end
+local page = redis.call('HMGET', KEYS[1], 'data', 'type', 'savedAt', 'etag')
+if page[1] then return { page[1], page[2], page[3] or '', page[4] or '' } end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'cleared' end
 return false
 `);
@@ -107,19 +109,25 @@ return tonumber(bytes) or 0
 `);
 
 /** A page from the `data` (base64) and `type` fields; anything else is not a page this store saved. */
-function toPage([data, type, savedAt]: (string | undefined)[]): CachedPage {
+function toPage([data, type, savedAt, etag]: (string | undefined)[]): CachedPage {
   if (
     data === undefined ||
     type === undefined ||
     !/^[A-Za-z0-9+/]*={0,2}$/.test(data) ||
     // The type goes into a header: only what this store saves (a known media type).
     pageType(type) !== type ||
-    (savedAt !== undefined && savedAt !== '' && !/^\d{1,15}$/.test(savedAt))
+    (savedAt !== undefined && savedAt !== '' && !/^\d{1,15}$/.test(savedAt)) ||
+    // The ETag goes into a header: only one this store made.
+    (etag !== undefined && etag !== '' && !PAGE_ETAG.test(etag))
   ) {
     throw new TypeError('not a page this store saved');
   }
-  const page = { data: Buffer.from(data, 'base64'), type };
-  return savedAt ? { ...page, savedAt: Number(savedAt) } : page;
+  return {
+    data: Buffer.from(data, 'base64'),
+    type,
+    ...(savedAt ? { savedAt: Number(savedAt) } : {}),
+    ...(etag ? { etag } : {}),
+  };
 }
 
 /** Options for {@link RedisPageStore}. */
@@ -205,6 +213,7 @@ export class RedisPageStore extends RedisStore implements PageStore {
         page.type,
         bytes,
         page.savedAt ?? '',
+        page.etag ?? '',
       ]);
     } catch (err) {
       // Redis refused it (it did not save): the reservation goes back. A
@@ -233,7 +242,7 @@ export class RedisPageStore extends RedisStore implements PageStore {
     const keys = this.#page(name);
     // A page that is there is one plain HMGET; only a miss asks the script,
     // which tells a cleared name from one never saved in one atomic look.
-    const hit = await this.command(['HMGET', keys[0]!, 'data', 'type', 'savedAt']);
+    const hit = await this.command(['HMGET', keys[0]!, 'data', 'type', 'savedAt', 'etag']);
     const page = this.parse(hit, (value) => replyArray(value).map(replyString));
     if (page[0] !== undefined) return this.parse(page, () => toPage(page));
     const reply = await this.run(GET, keys, []);

@@ -11,9 +11,9 @@ export class UsersFileError extends Error {}
 /** The unsalted digests the original wrote, which hold a `:` of their own. */
 const DIGEST = /^((?:md5|sha1|sha256|sha512):[0-9a-f]+)(?::|$)/i;
 
-/** Whether a users file's text is the original's line format (anything that does not start a JSON list). */
+/** Whether a users file's text is the original's line format (anything that does not start as JSON does). */
 function isLineFormat(text: string): boolean {
-  return !/^\uFEFF?\s*\[/.test(text);
+  return !/^\uFEFF?\s*[[{]/.test(text);
 }
 
 /**
