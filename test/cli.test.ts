@@ -10,12 +10,13 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { exchange } from './helpers';
-import { BIN, commandFixture, serverUrl, untilFile, untilOutput } from './helpers/process';
+import { BIN, commandFixture, serverUrl, start, untilFile, untilOutput } from './helpers/process';
 import { testCertificate } from './helpers/tls';
 
 // Each test starts a real process; leave room for a slow machine.
@@ -680,5 +681,41 @@ describe('mixnmatch add-user, and the original users file format', () => {
     expect((await addUser('x', file, 'bad name')).code).toBe(2);
     expect((await addUser('x', file)).code).toBe(2);
     expect((await addUser('x', file, 'fay', '--roles', 'no spaces')).code).toBe(2);
+  });
+});
+
+describe('mixnmatch --save-config, and a YAML config with $VARs', () => {
+  const { tree } = commandFixture();
+
+  it('saves the configuration as given, which a later run takes with the environment of its own', async () => {
+    const saved = path.join(tree.root, `.saved-${process.pid}.yaml`);
+    const base = path.join(tree.root, `.base-${process.pid}.yaml`);
+    writeFileSync(base, 'secrets: [$MIXNMATCH_SECRET_PATH]\n');
+    const first = start(
+      ['-c', base, '-p', '0', '-r', tree.root, '--save-config', saved],
+      undefined,
+      {
+        ...process.env,
+        MIXNMATCH_SECRET_PATH: 'secret',
+      },
+    );
+    await url(first);
+    expect(first.stderr()).toContain(`mixnmatch: saved the configuration to ${saved}`);
+    first.process.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const text = readFileSync(saved, 'utf8');
+    expect(text).toContain('$MIXNMATCH_SECRET_PATH');
+    expect(text).toContain(`root: ${tree.root}`);
+    expect(statSync(saved).mode & 0o777).toBe(0o600);
+
+    const second = start(['-c', saved], undefined, {
+      ...process.env,
+      MIXNMATCH_SECRET_PATH: 'other',
+    });
+    const served = await url(second);
+    expect((await fetch(`${served}secret/x.txt`)).status).toBe(200);
+    expect(second.stdout()).toContain('secrets other');
+    second.process.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { didYouMean } from '../shared/options';
 import { CONFIG_KEYS, FILE_ONLY, FLAGS, flagOf, PATH_KEYS } from './flags';
 import { parseRedisUrl, redactUrl, RedisUrlError } from './redis-url';
 import { readUsersFile } from './users-file';
+import { expandEnv, readConfigFile } from './config-file';
 
 /** Everything the command needs to start a server. */
 export interface ServerConfig {
@@ -55,6 +56,8 @@ export interface ServerConfig {
   pidfile: string | undefined;
   /** Where errors and start and stop events go instead of stderr (`--error-log`). */
   errorLog: string | undefined;
+  /** `--save-config FILE`: the configuration as given, to write there before serving. */
+  save?: { file: string; options: Record<string, unknown> };
   /**
    * Token mode: the key (a PEM private key or a secret from `--jwt-key`, or
    * `undefined` for a secret made at start) and the lifetimes, in seconds.
@@ -107,17 +110,31 @@ function program(version: string): Command {
   for (const flag of FLAGS) {
     const option = new Option(flag.flags, flag.help);
     command.addOption(flag.default === undefined ? option : option.default(flag.default));
+    // A switch a config file turns on can be turned off for one run: --no-tls.
+    const long = /--([a-z][\w-]*)/.exec(flag.flags)?.[1];
+    if (flag.type === 'boolean' && long !== undefined && !long.startsWith('no-')) {
+      command.addOption(new Option(`--no-${long}`, `turn ${long} off`).hideHelp());
+    }
   }
   return command
     .addOption(
       new Option(
         '-c, --config <file>',
-        'JSON file with the same options in camelCase (maxCacheSize, allowedOrigins, …); flags override it',
+        'JSON or YAML (.yaml, .yml) file with the same options in camelCase (maxCacheSize, allowedOrigins, …), $VAR and ${VAR} taken from the environment; flags override it',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--save-config <file>',
+        'write the configuration as given (flags and the config file, $VARs kept) to FILE, JSON or YAML by its name, then serve',
       ),
     )
     .addHelpText(
       'after',
       `
+Every switch (--tls, --jwt, …) has a --no-… form, to turn off for one run what a
+config file turns on.
+
 Commands:
   hash-password          read a password from stdin and print its scrypt hash,
                          for the "passwordHash" of a --users file
@@ -250,44 +267,75 @@ function givenNames(
   return names;
 }
 
-/** Merges the config file under the flags given on the command line; `fromFile` gets the keys it set. */
+/**
+ * Merges the config file (JSON or YAML, `$VAR`s expanded) under the flags
+ * given on the command line; `fromFile` gets the keys it set, and `raw` the
+ * values as the file wrote them (for `--save-config`).
+ */
 function withConfigFile(
   command: Command,
   values: Record<string, unknown>,
   fromFile: Set<string>,
+  raw: Record<string, unknown>,
 ): Record<string, unknown> {
   const file = values.config as string | undefined;
   if (file === undefined) return values;
-  let parsed: unknown;
+  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = readConfigFile(file);
   } catch (err) {
-    throw new UsageError(
-      `--config ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-    );
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UsageError(`--config ${file}: must hold a JSON object of options`);
+    throw new UsageError(`--config ${file}: ${(err as Error).message}`);
   }
   const merged = { ...values };
   const base = path.dirname(path.resolve(file));
-  for (const [key, raw] of Object.entries(parsed)) {
-    // Paths in the file are relative to the file, wherever the command runs.
-    const value =
-      PATH_KEYS.has(key) && typeof raw === 'string' && raw !== '-' && raw !== ''
-        ? path.resolve(base, raw)
-        : raw;
+  for (const [key, given] of Object.entries(parsed)) {
     if (!CONFIG_KEYS.includes(key)) {
       throw new UsageError(
         `--config ${file}: unknown option "${key}".${didYouMean(key, CONFIG_KEYS)}`,
       );
     }
-    if (command.getOptionValueSource(key) !== 'cli') {
-      merged[key] = value;
-      fromFile.add(key);
+    if (command.getOptionValueSource(key) === 'cli') continue;
+    let expanded: unknown;
+    try {
+      expanded = expandEnv(given, key);
+    } catch (err) {
+      throw new UsageError(`--config ${file}: ${(err as Error).message}`);
     }
+    // Paths in the file are relative to the file, wherever the command runs.
+    const value =
+      PATH_KEYS.has(key) && typeof expanded === 'string' && expanded !== '-' && expanded !== ''
+        ? path.resolve(base, expanded)
+        : expanded;
+    merged[key] = value;
+    fromFile.add(key);
+    // Saved as written, but for a path, which is saved where it points (the saved file may be elsewhere).
+    raw[key] =
+      PATH_KEYS.has(key) && typeof given === 'string' && !given.includes('$') ? value : given;
   }
   return merged;
+}
+
+/**
+ * The configuration as given, for `--save-config`: each flag from the
+ * command line as typed (a path made absolute), then each option of the
+ * config file as it wrote it (`$VAR`s unexpanded).
+ */
+function givenConfig(
+  command: Command,
+  values: Record<string, unknown>,
+  raw: Record<string, unknown>,
+): Record<string, unknown> {
+  const saved: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    if (command.getOptionValueSource(key) === 'cli') {
+      const value = values[key];
+      saved[key] =
+        PATH_KEYS.has(key) && typeof value === 'string' && value !== '-'
+          ? path.resolve(value)
+          : value;
+    } else if (key in raw) saved[key] = raw[key];
+  }
+  return saved;
 }
 
 /** Reads `Name: value` lines into a header map; headers() checks the names and values when the app is made. */
@@ -549,9 +597,18 @@ export function parseArgs(argv: readonly string[], version: string): ParsedArgs 
   try {
     command.parse([...argv], { from: 'user' });
     const fromFile = new Set<string>();
-    const values = withConfigFile(command, command.opts(), fromFile);
+    const raw: Record<string, unknown> = {};
+    const values = withConfigFile(command, command.opts(), fromFile, raw);
     const given = givenNames(command, values, fromFile);
-    return { kind: 'run', config: { ...toConfig(values, given), given } };
+    const config = { ...toConfig(values, given), given };
+    const saveTo = values.saveConfig as string | undefined;
+    return {
+      kind: 'run',
+      config:
+        saveTo === undefined
+          ? config
+          : { ...config, save: { file: saveTo, options: givenConfig(command, values, raw) } },
+    };
   } catch (err) {
     if (err instanceof CommanderError) {
       if (

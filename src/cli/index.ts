@@ -8,6 +8,7 @@ const startedBy = process.ppid;
 import { parseArgs } from './args';
 import { hashPasswordCommand } from './hash-password';
 import { addUserCommand } from './users-file';
+import { writeConfigFile } from './config-file';
 import { ErrorLog, isReopen, REOPENED, rotatesLogs } from './logs';
 import { claimPidfile, controlCommand, PidfileError } from './pidfile';
 import cluster from 'node:cluster';
@@ -115,6 +116,17 @@ async function main(): Promise<void> {
     return;
   }
   const config = parsed.config;
+  if (config.save && cluster.isPrimary) {
+    try {
+      writeConfigFile(config.save.file, config.save.options);
+      process.stderr.write(`mixnmatch: saved the configuration to ${config.save.file}\n`);
+    } catch (err) {
+      process.stderr.write(
+        `mixnmatch: --save-config ${config.save.file}: cannot write it: ${(err as Error).message}\n`,
+      );
+      process.exit(1);
+    }
+  }
   if (config.errorLog !== undefined) {
     try {
       errorLog.open(config.errorLog);

@@ -15,9 +15,9 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** Starts `mixnmatch args…` (in `cwd`, when given). */
-export function start(args: readonly string[], cwd?: string): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', cwd });
+/** Starts `mixnmatch args…` (in `cwd`, with `env`, when given). */
+export function start(args: readonly string[], cwd?: string, env?: NodeJS.ProcessEnv): Child {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', cwd, env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { banner, buildApp, captureToken, ConfigurationError } from '../../src/cli/server';
@@ -482,5 +482,87 @@ describe('the flag table', () => {
       if (long !== undefined) expect(docs).toMatch(new RegExp(`^\\| [^|]*${long}(?![a-z-])`, 'm'));
       expect(docs).toContain(`\`${flag.key}`);
     }
+  });
+});
+
+describe('config files in YAML, with the environment, and --save-config', () => {
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const env = process.env;
+  beforeEach(() => {
+    process.env = { ...env, MIXNMATCH_TEST_PORT: '4321', MIXNMATCH_TEST_SECRET: 'topsecret' };
+  });
+  afterEach(() => {
+    process.env = env;
+  });
+
+  it('reads YAML, with $VAR and ${VAR} from the environment, and $$ for a $', () => {
+    const file = write(
+      'env.yaml',
+      [
+        'port: ${MIXNMATCH_TEST_PORT}',
+        'secrets: [$MIXNMATCH_TEST_SECRET, "/price$$"]',
+        'tls: true',
+        'rules:',
+        '  - pattern: "^/api/x$"',
+        '    roles: [admin]',
+      ].join('\n'),
+    );
+    const config = run('-c', file);
+    // Strings stay strings: the port is checked as digits, as from the command line.
+    expect(config.port).toBe(4321);
+    expect(config.secrets).toEqual(['topsecret', '/price$']);
+    expect(config.tls).toEqual({ generate: true });
+    expect(config.rules).toEqual([{ pattern: '^/api/x$', roles: ['admin'] }]);
+  });
+
+  it('names a variable that is not set, and the option that uses it', () => {
+    const file = write('unset.yml', 'secrets: ["${MIXNMATCH_TEST_NOT_SET}"]\n');
+    expect(fails('-c', file)).toBe(
+      `mixnmatch: --config ${file}: "secrets" uses $MIXNMATCH_TEST_NOT_SET, which is not set in the environment (write $$ for a $ of its own)`,
+    );
+    const json = write('unset.json', '{"root": "$MIXNMATCH_TEST_NOT_SET/site"}');
+    expect(fails('-c', json)).toMatch(/"root" uses \$MIXNMATCH_TEST_NOT_SET/);
+  });
+
+  it('refuses YAML that is not a map of options, with the reason', () => {
+    expect(fails('-c', write('list.yaml', '- a\n- b\n'))).toMatch(
+      /must hold a YAML map of options/,
+    );
+    expect(fails('-c', write('bad.yaml', 'a: [\n'))).toMatch(/--config \S+bad\.yaml: /);
+  });
+
+  it('turns off for one run what the file turns on (--no-…)', () => {
+    const file = write('on.yaml', 'tls: true\nreflect: true\nlisting: true\n');
+    const config = run('-c', file, '--no-tls', '--no-reflect', '--no-listing');
+    expect(config.tls).toBeUndefined();
+    expect(config.reflect).toBe(false);
+    expect(config.listing).toBe(false);
+  });
+
+  it('gives the configuration as given for --save-config: flags as typed, the file as written', () => {
+    mkdirSync(path.join(dir, 'site'), { recursive: true });
+    const file = write('base.yaml', 'secrets: [$MIXNMATCH_TEST_SECRET]\nroot: site\n');
+    const config = run(
+      '-c',
+      file,
+      '-p',
+      '0',
+      '--tls',
+      '--save-config',
+      path.join(dir, 'saved.yaml'),
+    );
+    expect(config.save).toEqual({
+      file: path.join(dir, 'saved.yaml'),
+      options: {
+        port: '0',
+        tls: true,
+        secrets: ['$MIXNMATCH_TEST_SECRET'],
+        root: path.join(dir, 'site'),
+      },
+    });
   });
 });
