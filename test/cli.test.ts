@@ -719,3 +719,24 @@ describe('mixnmatch --save-config, and a YAML config with $VARs', () => {
     expect(await second.exited).toBe(0);
   });
 });
+
+describe('mixnmatch --templates DIR', () => {
+  const { tree, launch } = commandFixture();
+
+  it('serves the pages of a folder at /templates/NAME, filled from the query, new when edited', async () => {
+    const pages = path.join(tree.root, 'poc-pages');
+    mkdirSync(pages, { recursive: true });
+    writeFileSync(path.join(pages, 'csrf.html'), '<form action="$ACTION"></form>');
+    const server = launch('-p', '0', '-r', tree.root, '--templates', pages);
+    const base = await url(server);
+    let res = await fetch(`${base}templates/csrf?ACTION=https://victim.test/pay`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('<form action="https://victim.test/pay"></form>');
+    writeFileSync(path.join(pages, 'csrf.html'), '<form method="post" action="$ACTION"></form>');
+    res = await fetch(`${base}templates/csrf?ACTION=x`);
+    expect(await res.text()).toBe('<form method="post" action="x"></form>');
+    expect((await fetch(`${base}templates/none`)).status).toBe(404);
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+});

@@ -1,7 +1,9 @@
 import express from 'express';
 import request from 'supertest';
 import * as mixnmatch from 'mixnmatch';
-import { expectHeaders } from './helpers';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expectHeaders, tempTree } from './helpers';
 
 function app(options: mixnmatch.TemplatesOptions, handler: express.RequestHandler) {
   return express().use(
@@ -146,5 +148,73 @@ describe('templates()', () => {
     ])('rejects %s', (_name, opts, message) => {
       expect(() => mixnmatch.templates(opts as mixnmatch.TemplatesOptions)).toThrow(message);
     });
+  });
+});
+
+describe('template files and a folder of pages', () => {
+  const tree = tempTree({
+    'payload.html': '<p>$GREETING, $name</p>',
+    'pages/steal.html': '<script>fetch("$TARGET")</script>$UNUSED',
+    'pages/note.txt': 'note: $WHAT',
+    'pages/.hidden.html': 'hidden',
+  });
+  afterAll(() => tree.remove());
+  const pagesDir = path.join(tree.root, 'pages');
+  const served = () =>
+    mixnmatch.createApp({
+      root: tree.root,
+      templates: {
+        pagesDir,
+        pages: { payload: { file: path.join(tree.root, 'payload.html') } },
+        templates: { hello: { page: 'payload', fields: { GREETING: 'Hello' } } },
+      },
+      errors: { log: false },
+    });
+
+  it('serves a file page, its type from its name, and a page edited since is sent new', async () => {
+    const app = served();
+    let res = await request(app).get('/templates/hello?name=Ann');
+    expect(res.status).toBe(200);
+    expectHeaders(res, { 'content-type': 'text/html' });
+    expect(res.text).toBe('<p>Hello, Ann</p>');
+    // Edited while the server runs (another size, so the change is seen whatever the clock).
+    writeFileSync(path.join(tree.root, 'payload.html'), '<h1>$GREETING again, $name!</h1>');
+    res = await request(app).get('/templates/hello?name=Bo');
+    expect(res.text).toBe('<h1>Hello again, Bo!</h1>');
+    res = await request(app).get('/templates/payload?GREETING=Hi');
+    expect(res.text).toBe('<h1>Hi again, !</h1>');
+  });
+
+  it('serves every file of pagesDir by its name, fields from the query, unused ones removed', async () => {
+    const app = served();
+    const res = await request(app).get('/templates/steal?TARGET=https://evil.test/x');
+    expect(res.text).toBe('<script>fetch("https://evil.test/x")</script>');
+    const note = await request(app).get('/templates/note?WHAT=a&WHAT=b');
+    expectHeaders(note, { 'content-type': 'text/plain' });
+    expect(note.text).toBe('note: a');
+    // A file added while the server runs is found.
+    writeFileSync(path.join(pagesDir, 'late.html'), 'late $X');
+    expect((await request(app).get('/templates/late?X=1')).text).toBe('late 1');
+  });
+
+  it('answers 404 for a name it does not have, a hidden file, or a path that leaves the folder', async () => {
+    const app = served();
+    for (const target of [
+      '/templates/none',
+      '/templates/.hidden',
+      '/templates/..%2Fpayload',
+      '/templates/steal.html',
+    ]) {
+      expect((await request(app).get(target)).status).toBe(404);
+    }
+  });
+
+  it('refuses a page file or a pagesDir that is not there', () => {
+    expect(() =>
+      mixnmatch.templates({ pages: { x: { file: path.join(tree.root, 'none.html') } } }),
+    ).toThrow(/page "x": no such file/);
+    expect(() => mixnmatch.templates({ pagesDir: path.join(tree.root, 'none') })).toThrow(
+      /"pagesDir" must be a folder/,
+    );
   });
 });

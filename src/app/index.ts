@@ -10,6 +10,7 @@ import { gotoMiddleware, type GotoOptions } from '../goto';
 import { headers, noCache, type HeaderMap } from '../hooks';
 import { requestLog, type RequestLogOptions } from '../log';
 import { reflectMiddleware, type ReflectOptions } from '../reflect';
+import { templatePages, type TemplatesOptions } from '../templates';
 import {
   assertNotMiddlewareCall,
   booleanOption,
@@ -51,6 +52,12 @@ export interface CreateAppOptions {
    * for its defaults. Defaults to `false`.
    */
   reflect?: ReflectOptions | boolean;
+  /**
+   * Mount `templates()` with these options, and serve its pages at
+   * `GET /templates/{name}?FIELD=value` (the query's parameters as fields).
+   * Defaults to none.
+   */
+  templates?: TemplatesOptions;
   /** Options for `cache()` (`maxSize`, …). Defaults to `{}`. */
   cache?: CacheOptions;
   /**
@@ -131,6 +138,8 @@ function cacheablePattern(value: unknown): RegExp | undefined {
  * app.use(goto(opts.goto));                   // raw arguments: before cache()
  * app.use(reflect(opts.reflect));             // when opts.reflect is given
  * app.use(cache(opts.cache));
+ * app.use(templates(opts.templates));        // when opts.templates is given, with
+ *                                             // GET /templates/{name}?FIELD=value
  * app.use(serveStatic(opts.root, { listing, followSymlinks, fallthrough: false }));
  * app.use(errorHandler(opts.errors));
  * ```
@@ -155,6 +164,7 @@ export function createApp(opts?: CreateAppOptions): Express {
       'log',
       'errors',
       'trustProxy',
+      'templates',
     ],
     EXAMPLE,
   );
@@ -198,6 +208,8 @@ export function createApp(opts?: CreateAppOptions): Express {
   app.use(gotoMiddleware(objectOption<GotoOptions>(options, 'goto', false) || {}));
   if (reflectOptions) app.use(reflectMiddleware(reflectOptions));
   app.use(cacheMiddleware(objectOption<CacheOptions>(options, 'cache', false) || {}));
+  const templatesOptions = objectOption<TemplatesOptions>(options, 'templates', false);
+  if (templatesOptions) app.use(...templatePages(templatesOptions));
   app.use(serveStatic(root, { listing, followSymlinks, fallthrough: false }));
   app.use(errorHandler(objectOption<ErrorHandlerOptions>(options, 'errors', false) || {}));
   return app;

@@ -54,6 +54,8 @@ export interface ServerConfig {
   workers: number;
   /** Where the server's PID is written while it runs (`--pidfile`). */
   pidfile: string | undefined;
+  /** A folder of template pages to serve at /templates/NAME (`--templates`). */
+  templates: string | undefined;
   /** Where errors and start and stop events go instead of stderr (`--error-log`). */
   errorLog: string | undefined;
   /** `--save-config FILE`: the configuration as given, to write there before serving. */
@@ -552,6 +554,7 @@ function toConfig(
     workers,
     pidfile: read('pidfile') as string | undefined,
     errorLog: read('errorLog') as string | undefined,
+    templates: read('templates') as string | undefined,
     users: loaded?.users,
     usersFile,
     register,

@@ -261,6 +261,14 @@ export const FLAGS: readonly Flag[] = [
     help: 'refresh-token lifetime (default: 86400)',
   },
   {
+    flags: '--templates <dir>',
+    key: 'templates',
+    type: 'string',
+    path: true,
+    sets: ['templates.pagesDir'],
+    help: 'serve the pages in this folder at /templates/NAME?FIELD=value ($FIELD filled from the query), read again when they change',
+  },
+  {
     flags: '--redis <url>',
     key: 'redis',
     type: 'string',

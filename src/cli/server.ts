@@ -286,6 +286,7 @@ export function appOptions(
       ...(stores ? { store: stores.sessions } : {}),
     },
     reflect: config.reflect,
+    ...(config.templates !== undefined ? { templates: { pagesDir: config.templates } } : {}),
     cache: {
       statusCodes: config.statusCodes,
       ...(config.maxCacheSize !== undefined ? { maxSize: config.maxCacheSize } : {}),
