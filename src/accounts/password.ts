@@ -41,8 +41,14 @@ export const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
  */
 export const MAX_SCRYPT_WORK = 256 * 1024 * 1024;
 
-/** The highest bcrypt cost a stored hash may have (bcrypt is checked in JavaScript: cost 12 takes about a quarter of a second). */
-const MAX_BCRYPT_COST = 14;
+/**
+ * The bcrypt costs a stored hash may have. bcrypt is checked in JavaScript
+ * on the main thread (yielding every slice of work, but busy): cost 10
+ * takes about 0.2 s a check, 12 about 0.75 s; the lockout bounds how many
+ * checks a client gets.
+ */
+const MIN_BCRYPT_COST = 4;
+const MAX_BCRYPT_COST = 12;
 
 /** The unsalted digests the original's users files may hold, by their mark, with their length in hex. */
 const DIGESTS = { md5: 32, sha1: 40, sha256: 64, sha512: 128 } as const;
@@ -134,8 +140,12 @@ export function checkScryptParams(params: ScryptParams): string | undefined {
 export function hashProblem(hash: string): string | undefined {
   const legacy = legacyHash(hash);
   if (legacy) {
-    return legacy.kind === 'bcrypt' && legacy.cost > MAX_BCRYPT_COST
-      ? `is a bcrypt hash of cost ${legacy.cost}: more than ${MAX_BCRYPT_COST} would make each login cost seconds`
+    if (legacy.kind !== 'bcrypt') return undefined;
+    if (legacy.cost < MIN_BCRYPT_COST) {
+      return `is a bcrypt hash of cost ${legacy.cost}: bcrypt's costs start at ${MIN_BCRYPT_COST}`;
+    }
+    return legacy.cost > MAX_BCRYPT_COST
+      ? `is a bcrypt hash of cost ${legacy.cost}: more than ${MAX_BCRYPT_COST} would make each login cost seconds of the server's time`
       : undefined;
   }
   const match = FORMAT.exec(hash);

@@ -1,6 +1,6 @@
 // The command's config file: JSON or YAML, with $VAR and ${VAR} taken from the environment; and --save-config.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileWhole } from './write-file';
 import yaml from 'js-yaml';
 
 /** Why a config file cannot be used; the message names the file and what is wrong. */
@@ -86,10 +86,5 @@ export function writeConfigFile(file: string, options: Record<string, unknown>):
   const text = isYaml(file)
     ? yaml.dump(options, { schema: yaml.JSON_SCHEMA, lineWidth: -1, noRefs: true })
     : `${JSON.stringify(options, null, 2)}\n`;
-  const temporary = path.join(
-    path.dirname(path.resolve(file)),
-    `.${path.basename(file)}.${process.pid}.tmp`,
-  );
-  writeFileSync(temporary, text, { mode: 0o600 });
-  renameSync(temporary, file);
+  writeFileWhole(file, text, 0o600);
 }

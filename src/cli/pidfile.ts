@@ -1,5 +1,15 @@
 // --pidfile FILE: the server's PID while it runs (a stale file detected), and `mixnmatch status|stop --pidfile FILE`.
-import { closeSync, openSync, readFileSync, unlinkSync, watch, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  unlinkSync,
+  watch,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /** Why a pidfile cannot be claimed (it names a running server, or cannot be written): exit 1. */
@@ -18,66 +28,110 @@ function readPid(file: string): number | undefined {
   return pid === undefined ? 0 : Number(pid);
 }
 
+/** This command's own script, as the kernel shows it in a process's arguments. */
+const SELF = (() => {
+  try {
+    return realpathSync(process.argv[1] ?? '');
+  } catch {
+    return process.argv[1] ?? '';
+  }
+})();
+
 /**
  * Whether `pid` is a running mixnmatch: a process that signal 0 reaches (or
- * that belongs to another user) whose command line (where Linux tells)
- * names mixnmatch; a PID the system gave to another program since is not.
+ * that belongs to another user) whose arguments (where Linux tells) hold
+ * this command's own script; a PID the system gave to another program
+ * since (a `tail -f mixnmatch.log` included) is not.
  */
 export function isRunning(pid: number): boolean {
-  if (pid <= 0) return false;
+  if (pid <= 0 || !Number.isSafeInteger(pid)) return false;
   try {
     process.kill(pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let args: string[];
   try {
-    return /mixnmatch|cli[/\\]index\.js/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
     // No /proc (not Linux), or the process just went: as signal 0 said.
     return true;
   }
+  return args.slice(1, 3).some((arg) => {
+    try {
+      return arg !== '' && realpathSync(arg) === SELF;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**
- * Writes this process's PID to `file` (created anew, never through a file
- * that is there). A file naming a running mixnmatch is refused; a stale one
- * (its process gone) is replaced, and its PID given back to be said. The
- * file is removed when this process exits, if it still holds its PID.
+ * Writes this process's PID to `file`, appearing whole or not at all (a
+ * temporary file linked to its name, which fails when the name is taken).
+ * A file naming a running mixnmatch is refused; a stale one (its process
+ * gone) is replaced, by one start at a time (`FILE.lock`), and its PID given
+ * back to be said. The file is removed when this process exits, if it still
+ * holds its PID.
  */
 export function claimPidfile(file: string): { stale: number | undefined } {
+  const temporary = path.join(
+    path.dirname(path.resolve(file)),
+    `.${path.basename(file)}.${randomBytes(8).toString('hex')}.tmp`,
+  );
+  try {
+    const fd = openSync(temporary, 'wx', 0o644);
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new PidfileError(`cannot write the pidfile ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   let stale: number | undefined;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o644);
+  try {
+    for (let attempt = 0; ; attempt++) {
       try {
-        writeSync(fd, `${process.pid}\n`);
-      } finally {
-        closeSync(fd);
+        linkSync(temporary, file);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new PidfileError(`cannot write the pidfile ${file}: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
       }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new PidfileError(`cannot write the pidfile ${file}: ${(err as Error).message}`);
-      }
-    }
-    const pid = readPid(file);
-    if (pid !== undefined && isRunning(pid)) {
-      throw new PidfileError(
-        `${file} names a running server (pid ${pid}): stop it first (mixnmatch stop --pidfile ${file})`,
-      );
-    }
-    // Another start replaced the stale file meanwhile: its PID is read next round.
-    if (attempt > 2) throw new PidfileError(`cannot claim the pidfile ${file}: it keeps changing`);
-    stale = pid;
-    try {
-      unlinkSync(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      const pid = readPid(file);
+      if (pid !== undefined && isRunning(pid)) {
         throw new PidfileError(
-          `cannot replace the stale pidfile ${file}: ${(err as Error).message}`,
+          `${file} names a running server (pid ${pid}): stop it first (mixnmatch stop --pidfile ${file})`,
         );
       }
+      if (attempt > 2)
+        throw new PidfileError(`cannot claim the pidfile ${file}: it keeps changing`);
+      // One start replaces a stale file: another one that read it too finds the lock, and reads again.
+      const lock = `${file}.lock`;
+      let held: number;
+      try {
+        held = openSync(lock, 'wx', 0o600);
+      } catch {
+        continue;
+      }
+      try {
+        if (readPid(file) === pid) {
+          stale = pid;
+          unlinkSync(file);
+        }
+      } finally {
+        closeSync(held);
+        unlinkSync(lock);
+      }
     }
+  } finally {
+    unlinkSync(temporary);
   }
   process.on('exit', () => {
     try {
@@ -96,8 +150,8 @@ const USAGE = `Usage: mixnmatch status --pidfile FILE
            file); 1 when FILE is stale (its process is gone)
   stop     SIGTERM to that server, then wait for it to finish its requests
            and exit (at most --timeout seconds, default 20): exit 0 once
-           it has stopped; 3 when none was running; 1 when it did not stop
-           in time`;
+           it has stopped, or when none was running (LSB); 1 when it did not
+           stop in time`;
 
 /** Where `mixnmatch status` and `stop` write, and their arguments. */
 interface ControlIo {
@@ -122,8 +176,10 @@ export async function controlCommand(
     if (arg === '--pidfile' || arg.startsWith('--pidfile=')) file = value('--pidfile');
     else if (action === 'stop' && (arg === '--timeout' || arg.startsWith('--timeout='))) {
       timeout = Number(value('--timeout'));
-      if (!Number.isFinite(timeout) || timeout <= 0) {
-        io.err(`mixnmatch ${action}: --timeout must be a positive number of seconds\n${USAGE}\n`);
+      if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) {
+        io.err(
+          `mixnmatch ${action}: --timeout must be a number of seconds from 0 to 3600\n${USAGE}\n`,
+        );
         return 2;
       }
     } else if (arg === '-h' || arg === '--help') {
@@ -147,7 +203,8 @@ export async function controlCommand(
   }
   if (pid === undefined) {
     io.out(`not running (no ${file})\n`);
-    return 3;
+    // LSB: stopping what is not running succeeds; status says 3.
+    return action === 'status' ? 3 : 0;
   }
   if (!isRunning(pid)) {
     io.out(`not running (${file} is stale: pid ${pid} is gone)\n`);
@@ -157,7 +214,7 @@ export async function controlCommand(
     } catch {
       // Removed meanwhile.
     }
-    return 3;
+    return 0;
   }
   if (action === 'status') {
     io.out(`running (pid ${pid})\n`);

@@ -1,7 +1,7 @@
 // A users file: the project's JSON list, or the original's `username:password[:role,role]` lines; and `mixnmatch add-user`.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { writeFileWhole } from './write-file';
 import { hashPassword, ROLE, USERNAME, type UserEntry } from '../accounts';
 import { readPassword, type Input } from './hash-password';
 
@@ -10,6 +10,8 @@ export class UsersFileError extends Error {}
 
 /** The unsalted digests the original wrote, which hold a `:` of their own. */
 const DIGEST = /^((?:md5|sha1|sha256|sha512):[0-9a-f]+)(?::|$)/i;
+/** An algorithm's name, as a mistyped digest line starts. */
+const ALGORITHM = /^(md5|sha-?1|sha-?256|sha-?512)$/i;
 
 /** Whether a users file's text is the original's line format (anything that does not start as JSON does). */
 function isLineFormat(text: string): boolean {
@@ -58,14 +60,27 @@ export function parseUsersText(text: string): UserEntry[] {
     const end = digest !== undefined ? digest.length : rest.indexOf(':');
     const secret = end === -1 ? rest : rest.slice(0, end);
     const roles = end === -1 || end >= rest.length ? '' : rest.slice(end + 1);
+    // `sha256` then a `:` that is not a hex digest is a mistyped hash, never a password "sha256".
+    if (digest === undefined && ALGORITHM.test(secret) && end !== -1) {
+      throw new UsersFileError(
+        `line ${i + 1}: "${secret}:" starts a digest that is not one (md5:, sha1:, sha256: or sha512: and hex digits)`,
+      );
+    }
     const hashed = digest !== undefined || secret.startsWith('$');
+    const list = roles
+      .split(',')
+      .map((role) => role.trim())
+      .filter((role) => role !== '');
+    const bad = list.find((role) => !ROLE.test(role));
+    if (bad !== undefined) {
+      throw new UsersFileError(
+        `line ${i + 1}: "${bad.slice(0, 40)}" is not a role name (1–64 letters, digits and . _ @ + -)`,
+      );
+    }
     users.push({
       username,
       ...(hashed ? { passwordHash: secret } : { password: secret }),
-      roles: roles
-        .split(',')
-        .map((role) => role.trim())
-        .filter((role) => role !== ''),
+      roles: list,
     });
   }
   return users;
@@ -122,60 +137,77 @@ export async function addUserCommand(
   if (!USERNAME.test(username)) {
     return usage('a user name is 1–64 letters, digits and . _ @ + -');
   }
-  let text = '';
-  if (existsSync(file)) {
+  // One add-user at a time on a file: two at once would each write the file without the other's user.
+  const lock = `${file}.lock`;
+  let held: number;
+  try {
+    held = openSync(lock, 'wx', 0o600);
+  } catch (err) {
+    errors.write(
+      (err as NodeJS.ErrnoException).code === 'EEXIST'
+        ? `mixnmatch add-user: another add-user is changing ${file} (${lock} is there; remove it if none is)\n`
+        : `mixnmatch add-user: cannot write beside ${file}: ${(err as Error).message}\n`,
+    );
+    return 1;
+  }
+  try {
+    return await addLocked();
+  } finally {
+    closeSync(held);
+    unlinkSync(lock);
+  }
+
+  async function addLocked(): Promise<number> {
+    let text = '';
+    if (existsSync(file)) {
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        errors.write(`mixnmatch add-user: cannot read ${file}: ${(err as Error).message}\n`);
+        return 1;
+      }
+    }
+    let users: UserEntry[];
     try {
-      text = readFileSync(file, 'utf8');
+      users = text.trim() === '' ? [] : parseUsersText(text);
     } catch (err) {
-      errors.write(`mixnmatch add-user: cannot read ${file}: ${(err as Error).message}\n`);
+      errors.write(`mixnmatch add-user: ${file}: ${(err as Error).message}\n`);
       return 1;
     }
-  }
-  let users: UserEntry[];
-  try {
-    users = text.trim() === '' ? [] : parseUsersText(text);
-  } catch (err) {
-    errors.write(`mixnmatch add-user: ${file}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  if (users.some((user) => user.username === username)) {
-    errors.write(`mixnmatch add-user: ${file} has a user "${username}" already\n`);
-    return 1;
-  }
-  let password: string;
-  if (random) {
-    password = randomBytes(18).toString('base64url');
-  } else {
-    try {
-      password = await readPassword(input, errors);
-    } catch {
-      return 130;
+    if (users.some((user) => user.username === username)) {
+      errors.write(`mixnmatch add-user: ${file} has a user "${username}" already\n`);
+      return 1;
     }
-    if (password === '') return usage('no password on stdin (or give --random for one made here)');
+    let password: string;
+    if (random) {
+      password = randomBytes(18).toString('base64url');
+    } else {
+      try {
+        password = await readPassword(input, errors);
+      } catch {
+        return 130;
+      }
+      if (password === '')
+        return usage('no password on stdin (or give --random for one made here)');
+    }
+    const passwordHash = await hashPassword(password);
+    const line = isLineFormat(text) && text.trim() !== '';
+    const next = line
+      ? `${text}${text.endsWith('\n') ? '' : '\n'}${username}:${passwordHash}${roles.length > 0 ? `:${roles.join(',')}` : ''}\n`
+      : `${JSON.stringify(
+          [...users, { username, passwordHash, ...(roles.length > 0 ? { roles } : {}) }],
+          null,
+          2,
+        )}\n`;
+    try {
+      // Written whole, then put in place: a reader never sees half a file.
+      writeFileWhole(file, next, existsSync(file) ? statSync(file).mode & 0o777 : 0o600);
+    } catch (err) {
+      errors.write(`mixnmatch add-user: cannot write ${file}: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (random) output.write(`${password}\n`);
+    errors.write(`mixnmatch add-user: added "${username}" to ${file}\n`);
+    return 0;
   }
-  const passwordHash = await hashPassword(password);
-  const line = isLineFormat(text) && text.trim() !== '';
-  const next = line
-    ? `${text}${text.endsWith('\n') ? '' : '\n'}${username}:${passwordHash}${roles.length > 0 ? `:${roles.join(',')}` : ''}\n`
-    : `${JSON.stringify(
-        [...users, { username, passwordHash, ...(roles.length > 0 ? { roles } : {}) }],
-        null,
-        2,
-      )}\n`;
-  try {
-    // Written whole, then put in place: a reader never sees half a file.
-    const temporary = path.join(
-      path.dirname(path.resolve(file)),
-      `.${path.basename(file)}.${process.pid}.tmp`,
-    );
-    const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o600;
-    writeFileSync(temporary, next, { mode });
-    renameSync(temporary, file);
-  } catch (err) {
-    errors.write(`mixnmatch add-user: cannot write ${file}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  if (random) output.write(`${password}\n`);
-  errors.write(`mixnmatch add-user: added "${username}" to ${file}\n`);
-  return 0;
 }

@@ -49,3 +49,14 @@ describe('parseUsersText', () => {
     expect(() => parseUsersText(text)).toThrow(message);
   });
 });
+
+describe('parseUsersText refuses a mistyped hash rather than take it for a password', () => {
+  it.each([
+    ['bob:SHA-256:5e88:admin', /line 1: "SHA-256:" starts a digest that is not one/],
+    ['bob:sha256:5e88 :admin', /line 1: "sha256:" starts a digest that is not one/],
+    ['bob:md5: 5f4d', /line 1: "md5:" starts a digest that is not one/],
+    ['bob:pw:not a role', /line 1: "not a role" is not a role name/],
+  ])('%j', (text, message) => {
+    expect(() => parseUsersText(text)).toThrow(message);
+  });
+});
