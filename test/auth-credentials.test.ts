@@ -273,6 +273,29 @@ describe('auth() credential mode', () => {
       expect(res.text).toMatch(message);
     });
 
+    it("takes the asker from this auth()'s own sessions, not another's the request passed", async () => {
+      const server = express();
+      server.use(mixnmatch.canonicalize());
+      server.use(mixnmatch.auth({ users, scrypt: FAST }));
+      server.use(
+        '/b',
+        mixnmatch.auth({
+          users: [],
+          register: true,
+          canCreateUsers: TABLE,
+          cookie: { name: 'B_SESSION' },
+          scrypt: FAST,
+        }),
+      );
+      server.use(mixnmatch.errorHandler({ log: false }));
+      const root = await as(server, 'root', 'root-password');
+      const res = await request(server)
+        .post('/b/register')
+        .set('Cookie', root)
+        .send({ username: 'sneaky', password: 'sneaky-password', roles: ['admin'] });
+      expect(res.status).toBe(403);
+    });
+
     it('refuses a table that is not one, or one without register', () => {
       expect(() => mixnmatch.auth({ users, canCreateUsers: { '': [] } })).toThrow(
         /"canCreateUsers" needs "register"/,

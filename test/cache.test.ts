@@ -934,6 +934,8 @@ describe('cache(): conditional requests and waiting for a page', () => {
     ['if-modified-since', (v: V) => v.lastModified, 'get', 304],
     ['if-modified-since', () => 'Thu, 01 Jan 1970 00:00:00 GMT', 'get', 200],
     ['if-modified-since', () => 'not a date', 'get', 200],
+    ['if-modified-since', () => '2030', 'get', 200],
+    ['if-unmodified-since', () => '1', 'get', 200],
     ['if-match', (v: V) => v.etag, 'get', 200],
     ['if-match', () => '*', 'get', 200],
     ['if-match', () => '"other"', 'get', 412],
@@ -965,9 +967,9 @@ describe('cache(): conditional requests and waiting for a page', () => {
     expect(matched.status).toBe(200);
   });
 
-  it('answers If-Match for a name with no page 412, and the rest as before (404, 410)', async () => {
+  it('answers a name with no page 404 or 410 whatever its conditions (RFC 9110 §13.2.1)', async () => {
     const app = cacheApp();
-    expect((await request(app).get('/cache/none').set('If-Match', '*')).status).toBe(412);
+    expect((await request(app).get('/cache/none').set('If-Match', '*')).status).toBe(404);
     expect((await request(app).get('/cache/none').set('If-None-Match', '*')).status).toBe(404);
     await request(app).post('/cache/gone').type('form').send('data=x');
     await request(app).get('/cache/clear/gone');

@@ -1,7 +1,8 @@
 // Accounts: POST /login with a username and password, /changepwd and /register, for whichever way requests are identified.
 import type { Request } from 'express';
 import { HttpError } from '../shared/errors';
-import { getSession, refusalFor, type Endpoints, type SignIn } from '../access';
+import type { Endpoints, Identification, SignIn } from '../access';
+import type { Session } from '../types';
 import {
   addressKey,
   checkNewCredentials,
@@ -81,11 +82,11 @@ function passwordWork(accounts: Accounts): PasswordWork {
  * with no entry may not register at all.
  */
 function registrationRefusal(
-  req: Request,
+  asker: Session | undefined,
   canCreateUsers: ReadonlyMap<string, ReadonlySet<string>>,
   roles: readonly string[],
 ): HttpError | undefined {
-  const askers = ['', ...(getSession(req)?.user?.roles ?? [])];
+  const askers = ['', ...(asker?.user?.roles ?? [])];
   const entries = askers.flatMap((asker) => canCreateUsers.get(asker) ?? []);
   if (entries.length === 0) return new HttpError(403, 'Registration is not open to this user.');
   const missing = roles.filter((role) => !entries.some((entry) => entry.has(role)));
@@ -104,7 +105,11 @@ function registrationRefusal(
  * or tokens). Failures are counted per username and per address, and past
  * the limit answered 429.
  */
-export function accountEndpoints(accounts: Accounts, signIn: SignIn): Endpoints {
+export function accountEndpoints(
+  accounts: Accounts,
+  signIn: SignIn,
+  identify: Identification['identify'],
+): Endpoints {
   const { users, register, canCreateUsers, passwordPolicy } = accounts;
   const work = passwordWork(accounts);
   const { authenticate } = work;
@@ -154,15 +159,22 @@ export function accountEndpoints(accounts: Accounts, signIn: SignIn): Endpoints 
       if ((await register(req, username)) !== true) {
         throw new HttpError(403, 'Registration is not open to this user.');
       }
-      const refused = registrationRefusal(req, canCreateUsers, roles);
-      if (refused) throw refusalFor(req, refused);
+      // Who asks, as this auth() knows them (not another one the request passed).
+      let asker: Session | undefined;
+      try {
+        asker = await identify(req);
+      } catch (err) {
+        // The store cannot say who asks: a registration that needs to know waits for it.
+        if (roles.length > 0 || !canCreateUsers.has('')) throw err;
+      }
+      const refused = registrationRefusal(asker, canCreateUsers, roles);
+      if (refused) throw refused;
       await work.countAccountChange(req);
       const user = { username, passwordHash: await work.hash(password), roles };
       if (!(await users.create(user))) throw new HttpError(400, 'That username is taken.');
       // A signed-in user registering another account (an admin adding one) stays who they are.
-      const asker = getSession(req)?.user;
-      if (asker) {
-        res.status(201).json({ username, roles, registeredBy: asker.username });
+      if (asker?.user) {
+        res.status(201).json({ username, roles, registeredBy: asker.user.username });
         return;
       }
       await answer(res, user, 201);

@@ -89,7 +89,10 @@ export function authMiddleware(opts?: AuthOptions): RequestHandler[] {
   const mode = MODES.find((row) => row.when(options))!;
   const identification = mode.identification(options);
   const endpoints: Endpoints = options.accounts
-    ? merge(identification.endpoints, accountEndpoints(options.accounts, identification.signIn))
+    ? merge(
+        identification.endpoints,
+        accountEndpoints(options.accounts, identification.signIn, identification.identify),
+      )
     : identification.endpoints;
   return [
     accessGuard(options.access, identification),

@@ -281,7 +281,9 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
       const leave = () => left.abort();
       res.once('close', leave);
       try {
-        if (await store.waitFor(name, wait * 1000, left.signal)) found = await store.get(name);
+        await store.waitFor(name, wait * 1000, left.signal);
+        // Looked up again even when no save was seen: one may have come unseen (a feed that lagged).
+        if (!left.signal.aborted) found = await store.get(name);
       } finally {
         res.off('close', leave);
       }

@@ -22,10 +22,14 @@ function listMatches(header: string, etag: string, strong: boolean): boolean {
 
 /** An HTTP date in milliseconds, or `undefined` for none or one that does not parse (then the header is ignored). */
 function httpDate(value: string | undefined): number | undefined {
-  if (value === undefined || value.length > 64) return undefined;
+  if (value === undefined || value.length > 64 || !HTTP_DATE.test(value.trim())) return undefined;
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : time;
 }
+
+/** The forms of an HTTP date (RFC 9110 §5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime ones. */
+const HTTP_DATE =
+  /^(?:[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{5,8}, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
 
 /**
  * Evaluates a request's preconditions in RFC 9110 §13.2.2's order against
@@ -37,10 +41,12 @@ export function evaluatePreconditions(
   req: Request,
   current: Validators | undefined,
 ): 304 | 412 | undefined {
+  // Without a representation the answer is a 404 or 410 as usual: preconditions apply only to a 2xx (§13.2.1).
+  if (!current) return undefined;
   const { headers } = req;
   const ifMatch = headers['if-match'];
   if (ifMatch !== undefined) {
-    if (!current || !listMatches(ifMatch, current.etag, true)) return 412;
+    if (!listMatches(ifMatch, current.etag, true)) return 412;
   } else {
     const since = httpDate(headers['if-unmodified-since']);
     if (
@@ -51,7 +57,6 @@ export function evaluatePreconditions(
       return 412;
     }
   }
-  if (!current) return undefined;
   const read = req.method === 'GET' || req.method === 'HEAD';
   const ifNoneMatch = headers['if-none-match'];
   if (ifNoneMatch !== undefined) {

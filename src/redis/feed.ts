@@ -48,6 +48,8 @@ export class StreamFeed {
   /** Whether the loop knows where the stream ends: an entry added from now on is read. */
   #live = false;
   #waiting: (() => void)[] = [];
+  /** Until when the feed polls instead of blocking (its blocking connection failed). */
+  #pollUntil = 0;
 
   constructor(options: StreamFeedOptions) {
     this.#options = options;
@@ -83,15 +85,25 @@ export class StreamFeed {
             this.#live = true;
             for (const resolve of this.#waiting.splice(0)) resolve();
           }
+          // A blocking connection that failed is left alone for a while: the feed polls meanwhile.
+          const blocks = blocking !== undefined && Date.now() >= this.#pollUntil;
           const args = ['XREAD', 'COUNT', '500'];
-          if (blocking) args.push('BLOCK', '1000');
+          if (blocks) args.push('BLOCK', '1000');
           args.push('STREAMS', key, last);
-          const entries = readEntries(await command(blocking ?? send, store, args, key));
+          let reply: unknown;
+          try {
+            reply = await command(blocks ? blocking : send, store, args, key);
+          } catch (err) {
+            if (!blocks) throw err;
+            this.#pollUntil = Date.now() + 5000;
+            continue;
+          }
+          const entries = readEntries(reply);
           for (const [id, fields] of entries) {
             last = id;
             onEntry(id, fields);
           }
-          if (!blocking && entries.length === 0) await new Promise((r) => setTimeout(r, 100));
+          if (!blocks && entries.length === 0) await new Promise((r) => setTimeout(r, 100));
         } catch {
           // Redis is away: try again in a while, from where the stream was.
           await new Promise((r) => setTimeout(r, 500));
