@@ -741,3 +741,19 @@ describe('mixnmatch --templates DIR', () => {
     expect(await server.exited).toBe(0);
   });
 });
+
+describe('a long poll when the command stops', () => {
+  const { tree, launch } = commandFixture();
+
+  it('answers a GET waiting with ?wait= at once (404), so the stop does not wait for it', async () => {
+    const server = launch('-p', '0', '-r', tree.root);
+    const base = await url(server);
+    const waiting = fetch(`${base}cache/never?wait=60`);
+    // Known to wait once a request after it was answered (one process, in order).
+    expect((await fetch(`${base}hello.txt`)).status).toBe(200);
+    server.process.kill('SIGTERM');
+    expect((await waiting).status).toBe(404);
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).not.toContain('still in flight');
+  });
+});

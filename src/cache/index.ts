@@ -157,7 +157,7 @@ export function cache(opts?: CacheOptions): Router {
 
 /** The middleware {@link cache} puts in its Router (and `createApp()` mounts as it is). */
 export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
-  const { statusCodes, maxSize, bodyLimit, maxNames, store } = parseCacheOptions(opts);
+  const { statusCodes, maxSize, bodyLimit, maxNames, store, signal } = parseCacheOptions(opts);
   const status = STATUS[statusCodes];
   const limits: PageLimits = Object.freeze({ maxSize, maxNames });
   const read = bodyReader(
@@ -280,12 +280,19 @@ export function cacheMiddleware(opts?: CacheOptions): RequestHandler {
       const left = new AbortController();
       const leave = () => left.abort();
       res.once('close', leave);
+      // The server stops: answered at once, as without wait.
+      const stopping = new AbortController();
+      const stop = () => stopping.abort();
+      signal?.addEventListener('abort', stop, { once: true });
+      if (signal?.aborted) stop();
+      const either = AbortSignal.any([left.signal, stopping.signal]);
       try {
-        await store.waitFor(name, wait * 1000, left.signal);
+        await store.waitFor(name, wait * 1000, either);
         // Looked up again even when no save was seen: one may have come unseen (a feed that lagged).
         if (!left.signal.aborted) found = await store.get(name);
       } finally {
         res.off('close', leave);
+        signal?.removeEventListener('abort', stop);
       }
       // The client went away: there is no one to answer.
       if (left.signal.aborted) return;

@@ -41,6 +41,12 @@ export interface CacheOptions {
   maxNames?: number;
   /** Where pages are kept; checked for the required methods at construction. Defaults to `new MemoryPageStore()`. */
   store?: PageStore;
+  /**
+   * When it aborts, every request waiting with `?wait=` is answered at once,
+   * as without it: give one that aborts when the server stops, so a
+   * graceful stop does not wait for long polls. Defaults to none.
+   */
+  signal?: AbortSignal;
 }
 
 /** {@link CacheOptions} after validation, every field set. */
@@ -50,6 +56,7 @@ export interface ParsedCacheOptions {
   readonly bodyLimit: number;
   readonly maxNames: number;
   readonly store: PageStore;
+  readonly signal: AbortSignal | undefined;
 }
 
 const KiB = 1024;
@@ -58,7 +65,7 @@ const MiB = 1024 * KiB;
 /** The defaults of {@link CacheOptions} that do not depend on other options. */
 export const CACHE_DEFAULTS = { statusCodes: 'http', maxSize: 2 * MiB, maxNames: 100_000 } as const;
 
-const KNOWN = ['statusCodes', 'maxSize', 'bodyLimit', 'maxNames', 'store'] as const;
+const KNOWN = ['statusCodes', 'maxSize', 'bodyLimit', 'maxNames', 'store', 'signal'] as const;
 const STATUS_CODES: readonly CacheStatusCodes[] = ['http', 'mixnmatchttp'];
 
 const EXAMPLES: Readonly<Record<(typeof KNOWN)[number] | 'options', string>> = {
@@ -68,6 +75,7 @@ const EXAMPLES: Readonly<Record<(typeof KNOWN)[number] | 'options', string>> = {
   bodyLimit: 'cache({ bodyLimit: 4194304 })',
   maxNames: 'cache({ maxNames: 10000 })',
   store: 'cache({ store: new MemoryPageStore() })',
+  signal: 'cache({ signal: stopping.signal })',
 };
 
 /**
@@ -113,5 +121,21 @@ export function parseCacheOptions(given: unknown): ParsedCacheOptions {
           REQUIRED_STORE_METHODS,
           EXAMPLES.store,
         );
-  return { statusCodes: statusCodes as CacheStatusCodes, maxSize, bodyLimit, maxNames, store };
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ConfigError(
+      'cache',
+      `"signal" must be an AbortSignal (got ${show(signal)}).`,
+      EXAMPLES.signal,
+      'signal',
+    );
+  }
+  return {
+    statusCodes: statusCodes as CacheStatusCodes,
+    maxSize,
+    bodyLimit,
+    maxNames,
+    store,
+    signal,
+  };
 }

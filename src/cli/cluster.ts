@@ -108,6 +108,15 @@ export async function runPrimary(
   watchParent: (stop: (why: string) => void) => void,
   reopenErrorLog: () => void,
 ): Promise<void> {
+  // A signal while the primary starts (Redis can take 10 s to answer) is
+  // kept for when it can act on it, instead of ending it with its pidfile.
+  let early: string | undefined;
+  const holdInt = () => (early ??= 'SIGINT');
+  const holdTerm = () => (early ??= 'SIGTERM');
+  const holdHup = () => reopenErrorLog();
+  process.on('SIGINT', holdInt);
+  process.on('SIGTERM', holdTerm);
+  if (rotatesLogs(config)) process.on('SIGHUP', holdHup);
   const redis = config.redis!;
   let stores: CommandStores;
   try {
@@ -254,6 +263,14 @@ export async function runPrimary(
     });
   };
 
+  process.off('SIGINT', holdInt);
+  process.off('SIGTERM', holdTerm);
+  process.off('SIGHUP', holdHup);
+  // Stopped before any worker was started: nothing to wait for.
+  if (early !== undefined) {
+    output.out(`mixnmatch: ${early}, stopping\n`);
+    process.exit(0);
+  }
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   if (rotatesLogs(config)) {
@@ -262,7 +279,11 @@ export async function runPrimary(
     process.on('SIGHUP', () => {
       reopenErrorLog();
       reopening = new Set(workers);
-      for (const worker of workers) worker.send({ reopen: true });
+      for (const worker of workers) {
+        // A worker on its way out cannot be asked: it is not waited for.
+        if (!worker.isConnected()) reopened(worker);
+        else worker.send({ reopen: true }, (err) => err && reopened(worker));
+      }
       if (workers.size === 0) reopened(undefined);
     });
   }

@@ -28,7 +28,7 @@ const version = packageVersion;
 function reportWarnings(): void {
   process.removeAllListeners('warning');
   process.on('warning', (warning) => {
-    process.stderr.write(`mixnmatch: warning: ${warning.message}\n`);
+    output.err(`mixnmatch: warning: ${warning.message}\n`);
   });
 }
 

@@ -195,6 +195,15 @@ function openLog(target: string, output: Output): CommandLog {
       },
     },
     reopen() {
+      try {
+        closeSync(openSync(target, 'a'));
+      } catch (err) {
+        // Logrotate left a file the server cannot open: the old one is kept.
+        output.err(
+          `mixnmatch: cannot reopen the log ${target} (${errnoWords(err)}); writing on to the file as it was\n`,
+        );
+        return;
+      }
       const before = file;
       failed = false;
       file = open();
@@ -324,9 +333,20 @@ export function buildApp(
   log: LogStream | undefined,
   stores?: RedisStores,
   captureStore?: CaptureStore,
+  stopping?: AbortSignal,
+  report?: (text: string) => void,
 ): Express {
   try {
-    return createApp(appOptions(config, log, stores, captureStore));
+    const options = appOptions(config, log, stores, captureStore);
+    if (stopping) options.cache = { ...(options.cache as object), signal: stopping };
+    // A server error (a 500) is said where the command's errors go (--error-log).
+    if (report) {
+      options.errors = {
+        log: (err: unknown) =>
+          report(`mixnmatch: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
+      };
+    }
+    return createApp(options);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigurationError(describeConfigError(err, config));
     throw err;
@@ -618,7 +638,11 @@ export async function startServer(
       throw new StartError(`--capture-file ${captureFile}: cannot use it: ${errnoWords(err)}`);
     }
   }
-  const app = buildApp(config, log?.stream, extras.stores, captureStore);
+  // Long polls (?wait=) are answered at once when the server stops, not waited for.
+  const stopping = new AbortController();
+  const app = buildApp(config, log?.stream, extras.stores, captureStore, stopping.signal, (text) =>
+    output.err(text),
+  );
   let scheme = 'http';
   let server: Server;
   let fingerprint: string | undefined;
@@ -678,6 +702,7 @@ export async function startServer(
   );
   const stop = () =>
     new Promise<void>((resolve) => {
+      stopping.abort();
       server.close(() => {
         captureStore?.close();
         if (log) void log.close().then(resolve);
