@@ -989,13 +989,23 @@ describe('cache(): conditional requests and waiting for a page', () => {
     return { store, waiting };
   };
 
-  it('waits with ?wait=S for a name not saved yet, and answers as soon as it is', async () => {
-    const { store, waiting: started } = watchedStore();
-    const app = cacheApp({ store });
+  /** Serves `app` on a free loopback port: its URL, and how to stop it. */
+  const listening = async (app: Express) => {
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
+    return {
+      base: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  };
+
+  it('waits with ?wait=S for a name not saved yet, and answers as soon as it is', async () => {
+    const { store, waiting: started } = watchedStore();
+    const { base, close } = await listening(cacheApp({ store }));
     try {
-      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
       const waiting = fetch(`${base}/cache/stolen?wait=30`);
       // The save comes while the GET waits (a PoC's victim sending the data).
       await started;
@@ -1009,8 +1019,7 @@ describe('cache(): conditional requests and waiting for a page', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('secret data');
     } finally {
-      server.closeAllConnections();
-      server.close();
+      close();
     }
   });
 
@@ -1028,11 +1037,8 @@ describe('cache(): conditional requests and waiting for a page', () => {
 
   it('lets a waiting client go away, and saves afterwards as usual', async () => {
     const { store, waiting: started } = watchedStore();
-    const app = cacheApp({ store });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
+    const { base, close } = await listening(cacheApp({ store }));
     try {
-      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
       const gone = new AbortController();
       const waiting = fetch(`${base}/cache/later?wait=30`, { signal: gone.signal }).catch(
         (err: Error) => err.name,
@@ -1047,8 +1053,7 @@ describe('cache(): conditional requests and waiting for a page', () => {
       });
       expect(save.status).toBe(204);
     } finally {
-      server.closeAllConnections();
-      server.close();
+      close();
     }
   });
 });

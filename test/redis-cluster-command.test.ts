@@ -56,10 +56,9 @@ describe('mixnmatch --workers 2 --redis redis+cluster://…', () => {
   afterAll(async () => {
     await cluster?.stop();
   });
-
-  it('shares logins, pages, registered users and the lockout between workers, with keys on every master', async () => {
-    const prefix = cluster.prefix();
-    const command = run(
+  /** The command on two workers sharing the cluster under `prefix`, loading the users file. */
+  const onCluster = (prefix: string, ...extra: string[]) =>
+    run(
       '--workers',
       '2',
       '--redis',
@@ -68,8 +67,12 @@ describe('mixnmatch --workers 2 --redis redis+cluster://…', () => {
       prefix,
       '--users',
       users,
-      '--register',
+      ...extra,
     );
+
+  it('shares logins, pages, registered users and the lockout between workers, with keys on every master', async () => {
+    const prefix = cluster.prefix();
+    const command = onCluster(prefix, '--register');
     const base = await url(command);
     expect(command.stdout()).toContain('with 2 workers');
 
@@ -121,17 +124,7 @@ describe('mixnmatch --workers 2 --redis redis+cluster://…', () => {
   });
 
   it('rotates refresh tokens on both workers: one of 20 parallel refreshes wins, and the reuse revokes it', async () => {
-    const command = run(
-      '--workers',
-      '2',
-      '--redis',
-      cluster.url,
-      '--redis-prefix',
-      cluster.prefix(),
-      '--users',
-      users,
-      '--jwt',
-    );
+    const command = onCluster(cluster.prefix(), '--jwt');
     const base = (await url(command)).replace(/\/$/, '');
     const login = await post(`${base}/`, '/login', 'username=ann&password=annie-password');
     expect(login.status).toBe(200);
@@ -141,16 +134,7 @@ describe('mixnmatch --workers 2 --redis redis+cluster://…', () => {
 
   it('loads the users again when the master holding its state mark restarts empty, though the client saw no outage', async () => {
     const prefix = cluster.prefix();
-    const command = run(
-      '--workers',
-      '2',
-      '--redis',
-      cluster.url,
-      '--redis-prefix',
-      prefix,
-      '--users',
-      users,
-    );
+    const command = onCluster(prefix);
     const base = await url(command);
     expect((await post(base, '/login', 'username=ann&password=annie-password')).status).toBe(200);
     // The master whose slots hold the mark.

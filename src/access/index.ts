@@ -8,7 +8,7 @@ import { recordedSession, refusalFor } from './record';
 import { hasRoles } from './secrets';
 
 export { accessGuard, PREFIX_WITHOUT_CANONICALIZE } from './guard';
-export { checkAccess, hasAccessChecks, refusalFor, type AccessCheck } from './record';
+export { checkAccess, hasAccessChecks, type AccessCheck } from './record';
 export { checkRoles, parseAccessOptions } from './options';
 export type { AccessOptions, ParsedAccess, RoleSecret } from './options';
 export { forbidden, unauthorized } from './identity';

@@ -85,18 +85,16 @@ function orphanedAtStart(): boolean {
 async function main(): Promise<void> {
   reportWarnings();
   watchStdout();
-  if (process.argv[2] === 'hash-password') {
-    process.exitCode = await hashPasswordCommand(
-      process.argv.slice(3),
-      process.stdin,
-      process.stdout,
-      process.stderr,
-    );
-    return;
-  }
   const action = process.argv[2];
-  if (action === 'add-user') {
-    process.exitCode = await addUserCommand(
+  // The subcommands that read stdin: hash-password and add-user.
+  const reading =
+    action === 'hash-password'
+      ? hashPasswordCommand
+      : action === 'add-user'
+        ? addUserCommand
+        : undefined;
+  if (reading) {
+    process.exitCode = await reading(
       process.argv.slice(3),
       process.stdin,
       process.stdout,
